@@ -1,0 +1,78 @@
+"""The application factory: routes, middleware and the lifespan (database, job worker)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from identity_graph.container import Container
+from identity_graph.db import close_database, open_database
+from identity_graph.graphql.schema import build_schema
+from identity_graph.graphql.view import GraphQLApp
+from identity_graph.observability import (
+    RequestMiddleware,
+    healthz,
+    metrics_endpoint,
+    readyz,
+)
+from identity_graph.settings import Settings
+
+log = logging.getLogger("identity_graph.app")
+STATIC_DIR = Path(__file__).parent / "web" / "static"
+
+
+def create_app(
+    settings: Settings, container: Container | None = None, *, manage_database: bool = True
+) -> Starlette:
+    """Build the ASGI app. Tests pass their own container and manage the database."""
+    services = container or Container(settings)
+    graphql_app = GraphQLApp(build_schema(settings), services)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if manage_database:
+            await open_database(settings.resolved_database_url, settings.database_pool_size)
+        stop = asyncio.Event()
+        worker = None
+        if settings.jobs_worker_enabled:
+            worker = asyncio.create_task(services.job_worker().run_forever(stop))
+        try:
+            yield
+        finally:
+            stop.set()
+            if worker is not None:
+                await worker
+            await services.aclose()
+            if manage_database:
+                await close_database()
+
+    routes = [
+        Route("/graphql", graphql_app),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/metrics", metrics_endpoint(services.jobs, settings.prometheus_multiproc_dir)),
+        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+    ]
+    middleware = [
+        Middleware(
+            RequestMiddleware,
+            max_body=settings.max_body_bytes,
+            max_upload_body=settings.max_upload_body_bytes,
+        )
+    ]
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    app.state.container = services
+    return app
+
+
+def from_environment() -> Starlette:
+    """The uvicorn factory used by ``identity-graph serve`` (one call per worker process)."""
+    return create_app(Settings())

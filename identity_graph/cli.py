@@ -1,0 +1,198 @@
+"""The ``identity-graph`` command: serve, migrate, export-schema, create-admin, outbox, makemigrations."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import logging.config
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Coroutine, Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from identity_graph import db
+from identity_graph.settings import Settings
+
+LOG_CONFIG: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "identity_graph.observability.JsonFormatter"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json"}},
+    "root": {"handlers": ["stderr"], "level": "INFO"},
+    "loggers": {
+        "uvicorn.access": {"level": "WARNING"},
+        "tortoise": {"level": "WARNING"},
+    },
+}
+
+
+def _configure_logging(settings: Settings) -> None:
+    LOG_CONFIG["root"]["level"] = settings.log_level.upper()
+    logging.config.dictConfig(LOG_CONFIG)
+
+
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    asyncio.run(db.migrate(settings.resolved_database_url))
+    print("migrations applied")
+    return 0
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    _configure_logging(settings)
+    asyncio.run(db.migrate(settings.resolved_database_url))
+    workers = args.workers or settings.workers
+    if workers > 1 and not settings.prometheus_multiproc_dir:
+        # prometheus_client aggregates worker processes through files in this folder;
+        # the variable must be set before uvicorn forks the workers.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="idg-metrics-")
+    uvicorn.run(
+        "identity_graph.app:from_environment",
+        factory=True,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        workers=workers,
+        log_config=LOG_CONFIG,
+        access_log=False,
+        proxy_headers=settings.trust_forwarded_for,
+    )
+    return 0
+
+
+def cmd_export_schema(settings: Settings, args: argparse.Namespace) -> int:
+    from identity_graph.graphql.schema import build_schema
+
+    sdl = build_schema(settings).as_str() + "\n"
+    if args.output:
+        Path(args.output).write_text(sdl, encoding="utf-8")
+    else:
+        sys.stdout.write(sdl)
+    return 0
+
+
+async def _with_container(
+    settings: Settings, action: Callable[[Any], Coroutine[Any, Any, int]]
+) -> int:
+    from identity_graph.container import Container
+
+    await db.migrate(settings.resolved_database_url)
+    await db.open_database(settings.resolved_database_url, 2)
+    container = Container(settings)
+    try:
+        return await action(container)
+    finally:
+        await container.aclose()
+        await db.close_database()
+
+
+def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> int:
+    from identity_graph.accounts.models import Role
+    from identity_graph.core.audit import AuditContext
+    from identity_graph.core.errors import DomainError
+
+    password = args.password or getpass.getpass("Password (at least 12 characters): ")
+    roles = [Role(role) for role in args.role] or [Role.ADMIN, Role.REVIEWER]
+
+    async def action(container: Any) -> int:
+        context = AuditContext(client_ip="cli")
+        try:
+            account = await container.accounts.create_staff(args.login_name, password, roles, context)
+        except DomainError as exc:
+            print(f"error: {container.translate(_code(exc), 'en')}", file=sys.stderr)
+            return 2
+        token = await container.sessions.issue_personal_token(
+            account, "create-admin", timedelta(days=args.token_days), context
+        )
+        print(f"created staff account {account.login_name} ({account.id}) roles={args.role or ['admin', 'reviewer']}")
+        print(f"personal access token (shown once; send as 'Authorization: Bearer …'):\n{token}")
+        return 0
+
+    return asyncio.run(_with_container(settings, action))
+
+
+def _code(exc: Any) -> str:
+    errors = getattr(exc, "errors", None)
+    return errors[0].code if errors else exc.code
+
+
+def cmd_outbox(settings: Settings, args: argparse.Namespace) -> int:
+    from identity_graph.core.validators import normalize_mobile
+
+    async def action(container: Any) -> int:
+        phone = normalize_mobile(args.phone) if args.phone else None
+        views = await container.notifier.list_messages(destination=phone, limit=args.limit)
+        for view in views:
+            if args.json:
+                print(json.dumps({"id": view.id, "channel": view.channel.value,
+                                  "template": view.template, "to": view.destination,
+                                  "text": view.text, "status": view.status.value,
+                                  "created_at": view.created_at.isoformat()}, ensure_ascii=False))
+            else:
+                print(f"#{view.id} {view.created_at:%Y-%m-%d %H:%M:%S} {view.channel.value} "
+                      f"to {view.destination} [{view.status.value}]\n    {view.text}")
+        if not views and not args.json:
+            print("the outbox is empty")
+        return 0
+
+    return asyncio.run(_with_container(settings, action))
+
+
+def cmd_makemigrations(settings: Settings, args: argparse.Namespace) -> int:
+    """Developer tool: write a migration for model changes (wraps Tortoise's autodetector)."""
+    from tortoise.cli.cli import main as tortoise_main
+
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        json.dump(db.tortoise_config("sqlite://:memory:"), handle)
+    argv = ["--config-file", handle.name, "makemigrations"]
+    if args.name:
+        argv += ["--name", args.name]
+    try:
+        tortoise_main(argv)
+    finally:
+        os.unlink(handle.name)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="identity-graph", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="migrate, then run the HTTP server")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int)
+    serve.set_defaults(func=cmd_serve)
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+    export = sub.add_parser("export-schema", help="print the GraphQL schema (SDL)")
+    export.add_argument("--output", "-o")
+    export.set_defaults(func=cmd_export_schema)
+    admin = sub.add_parser("create-admin", help="create a staff account and an access token")
+    admin.add_argument("login_name")
+    admin.add_argument("--password", help="prompted for when omitted")
+    admin.add_argument("--role", action="append", choices=["admin", "reviewer"], default=[])
+    admin.add_argument("--token-days", type=int, default=90)
+    admin.set_defaults(func=cmd_create_admin)
+    outbox = sub.add_parser("outbox", help="list SMS and e-mail recorded in the outbox")
+    outbox.add_argument("--phone")
+    outbox.add_argument("--limit", type=int, default=20)
+    outbox.add_argument("--json", action="store_true")
+    outbox.set_defaults(func=cmd_outbox)
+    make = sub.add_parser("makemigrations", help="developer: write a migration for model changes")
+    make.add_argument("--name")
+    make.set_defaults(func=cmd_makemigrations)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = Settings()
+    return int(args.func(settings, args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,138 @@
+"""The composition root: builds every service and adapter from Settings and a Clock.
+
+This is the only module that knows concrete classes. Transports reach services through
+``Container``; tests build one with a ``FixedClock`` and ``TestHooks``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from identity_graph.accounts.passwords import PasswordHasher
+from identity_graph.accounts.service import MESSAGES as ACCOUNT_MESSAGES
+from identity_graph.accounts.service import AccountService
+from identity_graph.challenges.captcha import MESSAGES as CAPTCHA_MESSAGES
+from identity_graph.challenges.captcha import CaptchaService
+from identity_graph.challenges.sms import MESSAGES as SMS_MESSAGES
+from identity_graph.challenges.sms import SmsCodeService, SmsPolicy
+from identity_graph.core.audit import AuditLog
+from identity_graph.core.clock import Clock, SystemClock
+from identity_graph.core.crypto import BlindIndex, FieldCipher
+from identity_graph.core.i18n import CORE_MESSAGES, Translator
+from identity_graph.core.jobs import JobQueue, JobWorker
+from identity_graph.core.ratelimit import MemoryBackend, RateLimitBackend, RateLimiter, RedisBackend
+from identity_graph.core.secrets import SecretHasher
+from identity_graph.core.validators import VALIDATOR_MESSAGES
+from identity_graph.files.service import MESSAGES as FILE_MESSAGES
+from identity_graph.files.service import DocumentStore
+from identity_graph.files.storage import LocalFolderStorage
+from identity_graph.keys import load_master_keys
+from identity_graph.notifications.base import Gateway
+from identity_graph.notifications.gateways import HttpGateway, OutboxGateway
+from identity_graph.notifications.service import DELIVER_JOB, OutboxNotifier
+from identity_graph.sessions.service import SessionService
+from identity_graph.settings import Settings
+
+
+@dataclass
+class TestHooks:
+    """Test-only windows into secrets; never built outside the test suite."""
+
+    captcha_answers: dict[uuid.UUID, str] = field(default_factory=dict)
+
+    def record_captcha(self, captcha_id: uuid.UUID, answer: str) -> None:
+        self.captcha_answers[captcha_id] = answer
+
+
+def _gateway(settings: Settings) -> Gateway:
+    if settings.notifier == "http":
+        secret = settings.sms_gateway_secret
+        return HttpGateway(
+            settings.sms_gateway_url,
+            (secret.get_secret_value() if secret else "").encode(),
+            timeout=settings.sms_gateway_timeout_seconds,
+        )
+    return OutboxGateway()
+
+
+def _rate_backend(settings: Settings) -> tuple[RateLimitBackend, object | None]:
+    if settings.redis_url:
+        from redis.asyncio import Redis
+
+        client = Redis.from_url(settings.redis_url)
+        return RedisBackend(client), client
+    return MemoryBackend(), None
+
+
+class Container:
+    def __init__(
+        self, settings: Settings, clock: Clock | None = None, test_hooks: TestHooks | None = None
+    ) -> None:
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        self.test_hooks = test_hooks
+        keys = load_master_keys(settings)
+        self.cipher = FieldCipher(keys.encryption)
+        self.blind_index = BlindIndex(keys.hmac)
+        self.hasher = SecretHasher(keys.hmac)
+        self.translate = Translator(
+            [CORE_MESSAGES, VALIDATOR_MESSAGES, CAPTCHA_MESSAGES, SMS_MESSAGES,
+             ACCOUNT_MESSAGES, FILE_MESSAGES]
+        )
+        backend, self._redis = _rate_backend(settings)
+        self.limiter = RateLimiter(backend, self.clock, lambda key: self.hasher.digest("rl", key))
+        self.audit = AuditLog(self.clock)
+        self.jobs = JobQueue(
+            self.clock,
+            max_attempts=settings.jobs_max_attempts,
+            backoff_base=settings.jobs_backoff_base_seconds,
+            backoff_max=settings.jobs_backoff_max_seconds,
+            lease_seconds=settings.jobs_lease_seconds,
+        )
+        self.gateway = _gateway(settings)
+        self.notifier = OutboxNotifier(
+            self.clock, self.jobs, self.gateway, self.cipher, self.blind_index
+        )
+        self.documents = DocumentStore(
+            LocalFolderStorage(settings.upload_dir), max_bytes=settings.upload_max_bytes
+        )
+        self.captcha = CaptchaService(
+            self.clock, self.hasher, self.limiter,
+            ttl_seconds=settings.captcha_ttl_seconds,
+            length=settings.captcha_length,
+            per_ip_per_minute=settings.captcha_per_ip_per_minute,
+            answer_sink=test_hooks.record_captcha if test_hooks else None,
+        )
+        self.sms = SmsCodeService(
+            self.clock, self.hasher, self.blind_index, self.limiter, self.captcha, self.notifier,
+            SmsPolicy(
+                ttl_seconds=settings.sms_code_ttl_seconds,
+                max_attempts=settings.sms_code_max_attempts,
+                resend_seconds=settings.sms_resend_seconds,
+                daily_cap_per_phone=settings.sms_daily_cap_per_phone,
+                hourly_cap_per_ip=settings.sms_hourly_cap_per_ip,
+            ),
+        )
+        self.passwords = PasswordHasher(
+            time_cost=settings.argon2_time_cost,
+            memory_kib=settings.argon2_memory_kib,
+            parallelism=settings.argon2_parallelism,
+        )
+        self.accounts = AccountService(self.clock, self.passwords, self.audit)
+        self.sessions = SessionService(self.clock, self.hasher, self.audit)
+
+    def job_worker(self) -> JobWorker:
+        return JobWorker(
+            self.jobs,
+            {DELIVER_JOB: self.notifier.deliver},
+            dead_letter_hooks={DELIVER_JOB: self.notifier.mark_failed},
+            batch_size=self.settings.jobs_batch_size,
+            poll_seconds=self.settings.jobs_poll_seconds,
+        )
+
+    async def aclose(self) -> None:
+        if self._redis is not None:
+            await self._redis.aclose()  # type: ignore[attr-defined]
+        if isinstance(self.gateway, HttpGateway):
+            await self.gateway.aclose()

@@ -1,0 +1,73 @@
+"""Domain errors: data with stable codes, rendered by transports in the caller's language.
+
+Services raise these; ``graphql/errors.py`` turns them into typed payload members and
+``core/i18n.py`` supplies the zh-CN / en message for each code. Bugs are not DomainErrors
+and stay loud.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One invalid input field: ``field`` is the GraphQL input name (camelCase)."""
+
+    field: str
+    code: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+class DomainError(Exception):
+    """An expected business failure with a stable machine-readable ``code``."""
+
+    def __init__(self, code: str, field: str | None = None, **params: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.field = field
+        self.params = params
+
+
+class ValidationFailed(DomainError):
+    """One or more input fields are invalid; nothing was written."""
+
+    def __init__(self, errors: Sequence[FieldError]) -> None:
+        super().__init__("VALIDATION_FAILED")
+        self.errors = list(errors)
+
+    @classmethod
+    def single(cls, field: str, code: str, **params: Any) -> ValidationFailed:
+        return cls([FieldError(field, code, params)])
+
+
+class RateLimited(DomainError):
+    """Too many attempts; ``retry_after`` seconds until the next one is allowed."""
+
+    def __init__(self, retry_after: int, scope: str) -> None:
+        super().__init__("RATE_LIMITED", retry_after=retry_after, scope=scope)
+        self.retry_after = retry_after
+        self.scope = scope
+
+
+class NotAuthorized(DomainError):
+    """The viewer may not do this."""
+
+    def __init__(self, code: str = "NOT_AUTHORIZED") -> None:
+        super().__init__(code)
+
+
+class InvalidState(DomainError):
+    """A flow was asked for a transition its table does not allow."""
+
+    def __init__(self, current: str, target: str) -> None:
+        super().__init__("INVALID_STATE", current=current, target=target)
+
+
+class FlowExpired(DomainError):
+    """The flow's lifetime ran out; start a new one."""
+
+    def __init__(self) -> None:
+        super().__init__("FLOW_EXPIRED")

@@ -1,0 +1,95 @@
+"""Messages in the caller's language: zh-CN by default, English by ``Accept-Language``.
+
+Each domain owns a catalog ``{code: (zh-CN, en)}``; the container merges them into one
+``Translator``. Codes are the stable contract; messages may be reworded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal
+
+Locale = Literal["zh-CN", "en"]
+DEFAULT_LOCALE: Locale = "zh-CN"
+Catalog = Mapping[str, tuple[str, str]]
+
+CORE_MESSAGES: Catalog = {
+    "VALIDATION_FAILED": ("输入有误，请检查标注的字段", "Some fields are invalid"),
+    "RATE_LIMITED": (
+        "操作过于频繁，请在 {retry_after} 秒后重试",
+        "Too many attempts; try again in {retry_after} seconds",
+    ),
+    "NOT_AUTHORIZED": ("您无权执行此操作", "You are not allowed to do this"),
+    "NOT_AUTHENTICATED": ("请先登录", "Please log in first"),
+    "INVALID_STATE": ("当前状态不允许此操作", "This is not allowed in the current state"),
+    "FLOW_EXPIRED": ("流程已过期，请重新开始", "This flow has expired; please start again"),
+    "REQUIRED": ("此项为必填项", "This field is required"),
+    "TOO_LONG": ("长度不能超过 {max} 个字符", "Must be at most {max} characters"),
+    "CONTROL_CHARACTERS": ("包含不允许的控制字符", "Contains control characters"),
+    "INVALID_FORMAT": ("格式不正确", "Invalid format"),
+    "CIPHERTEXT_INVALID": ("数据无法解密", "Data cannot be decrypted"),
+    "BAD_REQUEST": ("请求格式不正确", "Malformed request"),
+    "PAYLOAD_TOO_LARGE": ("请求体过大", "Request body too large"),
+    "UNSUPPORTED_MEDIA_TYPE": ("不支持的请求类型", "Unsupported content type"),
+    "METHOD_NOT_ALLOWED": ("不支持的请求方法", "Method not allowed"),
+    "NOT_FOUND": ("未找到", "Not found"),
+    "CURSOR_INVALID": ("分页游标无效", "Invalid cursor"),
+    "PAGE_SIZE_INVALID": ("每页数量须在 1 到 {max} 之间", "Page size must be between 1 and {max}"),
+    "INTERNAL_ERROR": ("服务器内部错误，请稍后重试", "Internal error; please try again later"),
+}
+
+
+def negotiate(accept_language: str | None) -> Locale:
+    """Pick zh-CN or en from an ``Accept-Language`` header, honouring q-values."""
+    if not accept_language:
+        return DEFAULT_LOCALE
+    ranked: list[tuple[float, int, str]] = []
+    for position, part in enumerate(accept_language.split(",")):
+        tag, *params = part.split(";")
+        quality = _quality(params)
+        if quality > 0:  # q=0 means "not acceptable" (RFC 9110 §12.4.2), not "least preferred"
+            ranked.append((-quality, position, tag.strip().lower()))
+    for _, _, tag in sorted(ranked):
+        if tag.startswith("zh"):
+            return "zh-CN"
+        if tag.startswith("en"):
+            return "en"
+    return DEFAULT_LOCALE
+
+
+def _quality(params: list[str]) -> float:
+    """The ``q`` parameter in [0, 1]; malformed, NaN or out of range counts as 0."""
+    for param in params:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "q":
+            try:
+                quality = float(value)
+            except ValueError:
+                return 0.0
+            return quality if 0.0 <= quality <= 1.0 else 0.0
+    return 1.0
+
+
+class Translator:
+    """Renders a code and its parameters as a message in one locale."""
+
+    def __init__(self, catalogs: Iterable[Catalog]) -> None:
+        self._messages: dict[str, tuple[str, str]] = {}
+        for catalog in catalogs:
+            duplicated = self._messages.keys() & catalog.keys()
+            if duplicated:
+                raise ValueError(f"message codes defined twice: {sorted(duplicated)}")
+            self._messages.update(catalog)
+
+    def __contains__(self, code: str) -> bool:
+        return code in self._messages
+
+    def __call__(self, code: str, locale: Locale = DEFAULT_LOCALE, **params: Any) -> str:
+        pair = self._messages.get(code)
+        if pair is None:
+            return code
+        template = pair[0] if locale == "zh-CN" else pair[1]
+        try:
+            return template.format(**params)
+        except (KeyError, IndexError):
+            return template

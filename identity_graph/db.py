@@ -1,0 +1,71 @@
+"""Database configuration and migrations (Tortoise 1.x built-in migrations).
+
+One Tortoise app, ``models``, lists every domain's model module; migrations live in
+``identity_graph/migrations`` and run unchanged on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from tortoise import Tortoise
+from tortoise.migrations.api import migrate as tortoise_migrate
+
+MODEL_MODULES = [
+    "identity_graph.core.audit",
+    "identity_graph.core.jobs",
+    "identity_graph.notifications.models",
+    "identity_graph.challenges.models",
+    "identity_graph.accounts.models",
+    "identity_graph.sessions.models",
+]
+MIGRATIONS_MODULE = "identity_graph.migrations"
+
+
+def is_postgres(url: str) -> bool:
+    return urlsplit(url).scheme in {"postgres", "postgresql", "asyncpg", "psycopg"}
+
+
+def tortoise_config(url: str, pool_size: int = 10) -> dict[str, Any]:
+    """The Tortoise config dict for ``url`` (``sqlite://path`` or ``postgres://…``)."""
+    if is_postgres(url):
+        separator = "&" if "?" in url else "?"
+        if "maxsize=" not in url:
+            url = f"{url}{separator}minsize=1&maxsize={pool_size}"
+    else:
+        ensure_sqlite_dir(url)
+    return {
+        "connections": {"default": url},
+        "apps": {
+            "models": {
+                "models": MODEL_MODULES,
+                "default_connection": "default",
+                "migrations": MIGRATIONS_MODULE,
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+def ensure_sqlite_dir(url: str) -> None:
+    path = url.split("://", 1)[1].split("?", 1)[0]
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+async def open_database(url: str, pool_size: int = 10) -> None:
+    """Initialise Tortoise for this process (visible to every task, as Starlette needs)."""
+    await Tortoise.init(config=tortoise_config(url, pool_size), _enable_global_fallback=True)
+
+
+async def close_database() -> None:
+    await Tortoise.close_connections()
+
+
+async def migrate(url: str) -> None:
+    """Apply every pending migration; safe to run at each start."""
+    await tortoise_migrate(config=tortoise_config(url, 2))
+    await Tortoise.close_connections()

@@ -1,0 +1,98 @@
+"""Typed mutation errors and the helper that maps ``DomainError`` onto them (SPEC §9).
+
+Every mutation returns a result union: its success type or one of the error types below.
+Expected failures are data; authentication failures and bugs are top-level GraphQL errors
+with ``extensions.code`` (see ``graphql/view.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import strawberry
+from graphql import GraphQLError
+
+from identity_graph.core.errors import DomainError, NotAuthorized, RateLimited, ValidationFailed
+from identity_graph.graphql.context import Info
+
+
+@strawberry.interface(description="Anything that went wrong, with a stable code and a message.")
+class UserError:
+    code: str = strawberry.field(description="Stable machine-readable code, e.g. `CAPTCHA_WRONG`.")
+    message: str = strawberry.field(
+        description="Human-readable message in the caller's language (zh-CN or en)."
+    )
+
+
+@strawberry.type(description="One invalid input field.")
+class FieldError(UserError):
+    field: str = strawberry.field(description="The input field at fault, as named in the input.")
+
+
+@strawberry.type(description="The input was refused; nothing was written.")
+class ValidationErrors(UserError):
+    errors: list[FieldError] = strawberry.field(description="Each invalid field with its code.")
+
+
+@strawberry.type(description="Too many attempts; wait `retryAfter` seconds.")
+class RateLimitedError(UserError):
+    retry_after: int = strawberry.field(description="Seconds until the next attempt is allowed.")
+    scope: str = strawberry.field(description="Which limit was hit, e.g. `sms_resend_phone`.")
+
+
+@strawberry.type(description="The viewer may not do this.")
+class NotAuthorizedError(UserError):
+    pass
+
+
+@strawberry.type(description="The request was understood but refused in the current state.")
+class OperationRefused(UserError):
+    pass
+
+
+ErrorType = ValidationErrors | RateLimitedError | NotAuthorizedError | OperationRefused
+S = TypeVar("S")
+T = TypeVar("T")
+
+
+def to_error_type(info: Info, exc: DomainError) -> ErrorType:
+    """Render a domain error in the caller's language."""
+    t = info.context.t
+    if isinstance(exc, ValidationFailed):
+        fields = [
+            FieldError(code=e.code, message=t(e.code, **e.params), field=e.field)
+            for e in exc.errors
+        ]
+        return ValidationErrors(code=exc.code, message=t(exc.code), errors=fields)
+    if isinstance(exc, RateLimited):
+        return RateLimitedError(
+            code=exc.code, message=t(exc.code, **exc.params),
+            retry_after=exc.retry_after, scope=exc.scope,
+        )
+    if isinstance(exc, NotAuthorized):
+        return NotAuthorizedError(code=exc.code, message=t(exc.code, **exc.params))
+    if exc.field:
+        error = FieldError(code=exc.code, message=t(exc.code, **exc.params), field=exc.field)
+        return ValidationErrors(code="VALIDATION_FAILED", message=t("VALIDATION_FAILED"),
+                                errors=[error])
+    return OperationRefused(code=exc.code, message=t(exc.code, **exc.params))
+
+
+async def payload(info: Info, call: Awaitable[T], success: Callable[[T], S]) -> S | ErrorType:
+    """Await one service call; map its result to the success type or a typed error."""
+    try:
+        result = await call
+    except DomainError as exc:
+        return to_error_type(info, exc)
+    return success(result)
+
+
+def as_graphql_error(info: Info, exc: DomainError) -> GraphQLError:
+    """A domain error raised by a query argument, as a top-level error naming the field."""
+    if isinstance(exc, ValidationFailed) and exc.errors:
+        first = exc.errors[0]
+        code, field, params = first.code, first.field, dict(first.params)
+    else:
+        code, field, params = exc.code, exc.field, dict(exc.params)
+    return GraphQLError(info.context.t(code, **params), extensions={"code": code, "field": field})

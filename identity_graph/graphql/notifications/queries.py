@@ -1,0 +1,50 @@
+"""The admin ``outbox`` query: what the service sent, newest first."""
+
+from __future__ import annotations
+
+import strawberry
+
+from identity_graph.core.errors import DomainError
+from identity_graph.core.validators import normalize_mobile
+from identity_graph.graphql.context import Info
+from identity_graph.graphql.errors import as_graphql_error
+from identity_graph.graphql.notifications.types import OutboxMessage
+from identity_graph.graphql.pagination import (
+    Connection,
+    build_connection,
+    decode_int_cursor,
+    page_size,
+)
+from identity_graph.graphql.permissions import IsAdmin
+from identity_graph.notifications.service import MessageView
+
+
+def _node(view: MessageView) -> OutboxMessage:
+    return OutboxMessage(
+        id=strawberry.ID(str(view.id)), channel=view.channel, template=view.template,
+        destination=view.destination, text=view.text, status=view.status,
+        created_at=view.created_at, delivered_at=view.delivered_at, job_id=view.job_id,
+    )
+
+
+@strawberry.type
+class NotificationQueries:
+    @strawberry.field(
+        permission_classes=[IsAdmin],
+        description="Admin: SMS and e-mail recorded in the outbox, newest first, optionally "
+        "only those sent to one phone number.",
+    )
+    async def outbox(
+        self, info: Info, first: int = 20, after: str | None = None, phone: str | None = None
+    ) -> Connection[OutboxMessage]:
+        try:
+            size = page_size(first)
+            before_id = decode_int_cursor("outbox", after)
+            destination = normalize_mobile(phone, "phone") if phone else None
+        except DomainError as exc:
+            raise as_graphql_error(info, exc) from None
+        views = await info.context.services.notifier.list_messages(
+            destination=destination, limit=size + 1, before_id=before_id
+        )
+        return build_connection(views, size, "outbox", lambda view: view.id, _node)
+

@@ -1,0 +1,39 @@
+"""Field permissions. A refusal is a top-level GraphQL error with ``extensions.code``
+(NOT_AUTHENTICATED or NOT_AUTHORIZED) and a message in the caller's language."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from strawberry.permission import BasePermission
+
+from identity_graph.accounts.models import Role
+from identity_graph.graphql.context import Info
+
+
+class IsAuthenticated(BasePermission):
+    code: ClassVar[str] = "NOT_AUTHENTICATED"
+    message = "NOT_AUTHENTICATED"
+    error_extensions: ClassVar[dict[str, Any]] = {"code": "NOT_AUTHENTICATED"}
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        self.message = info.context.t("NOT_AUTHENTICATED")
+        return info.context.viewer is not None
+
+
+class HasRole(BasePermission):
+    """Base for role checks; anonymous callers get NOT_AUTHENTICATED, others NOT_AUTHORIZED."""
+
+    role: ClassVar[Role]
+    message = "NOT_AUTHORIZED"
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        viewer = info.context.viewer
+        code = "NOT_AUTHENTICATED" if viewer is None else "NOT_AUTHORIZED"
+        self.error_extensions = {"code": code}
+        self.message = info.context.t(code)
+        return viewer is not None and viewer.has_role(self.role)
+
+
+class IsAdmin(HasRole):
+    role = Role.ADMIN

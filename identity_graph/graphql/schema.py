@@ -1,0 +1,58 @@
+"""The schema: per-domain queries and mutations merged into one Apollo Federation v2 subgraph."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
+
+from identity_graph.core.errors import DomainError
+from identity_graph.graphql.challenges.mutations import ChallengeMutations
+from identity_graph.graphql.challenges.queries import ChallengeQueries
+from identity_graph.graphql.instrumentation import OperationMetrics
+from identity_graph.graphql.limits import limit_extensions
+from identity_graph.graphql.notifications.queries import NotificationQueries
+from identity_graph.settings import Settings
+
+log = logging.getLogger("identity_graph.graphql")
+
+
+@strawberry.type(description="Everything you can read.")
+class Query(ChallengeQueries, NotificationQueries):
+    pass
+
+
+@strawberry.type(description="Everything you can change. Each mutation is one transaction.")
+class Mutation(ChallengeMutations):
+    pass
+
+
+class IdentitySchema(strawberry.federation.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Log only unexpected errors, by type and traceback: never the variables (PII)."""
+        for error in errors:
+            original = error.original_error
+            if original is None or isinstance(original, (DomainError, GraphQLError)):
+                continue
+            log.error("unexpected error in %s", error.path, exc_info=original)
+
+
+def build_schema(settings: Settings) -> IdentitySchema:
+    extensions: list[Callable[[], SchemaExtension]] = [
+        *limit_extensions(settings),
+        OperationMetrics,
+    ]
+    return IdentitySchema(
+        query=Query,
+        mutation=Mutation,
+        extensions=extensions,
+        config=StrawberryConfig(batching_config={"max_operations": settings.graphql_max_batch}),
+        federation_version="2.11",
+    )

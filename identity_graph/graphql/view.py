@@ -1,0 +1,118 @@
+"""The ``/graphql`` endpoint: strawberry's ASGI view with our context, error codes and IDE.
+
+* Transport errors (bad JSON, wrong content type, GET mutations, too many batched
+  operations) become JSON ``{"errors": [{"message", "extensions": {"code"}}]}`` with a 4xx
+  status instead of strawberry's plain text.
+* Every GraphQL error carries ``extensions.code``; unexpected exceptions are masked as
+  ``INTERNAL_ERROR`` (their details stay in the server log, without variables).
+* GraphiQL is served from our own static files: it works offline and under a strict CSP.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import GraphQLError
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import StrawberryGraphQLError
+from strawberry.http import GraphQLHTTPResponse
+from cross_web import HTTPException
+from strawberry.types import ExecutionResult
+
+from identity_graph.container import Container
+from identity_graph.core.errors import DomainError, ValidationFailed
+from identity_graph.core.i18n import negotiate
+from identity_graph.core.net import client_address
+from identity_graph.graphql.context import Context
+from identity_graph.graphql.ide import GRAPHIQL_HTML
+from identity_graph.graphql.limits import code_for_message
+from identity_graph.graphql.schema import IdentitySchema
+
+_HTTP_CODES = {
+    400: "BAD_REQUEST",
+    405: "METHOD_NOT_ALLOWED",
+    413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+}
+
+
+class GraphQLApp(GraphQL[Context, None]):
+    def __init__(self, schema: IdentitySchema, container: Container) -> None:
+        super().__init__(
+            schema,
+            graphql_ide="graphiql" if container.settings.graphql_ide else None,
+            multipart_uploads_enabled=True,
+        )
+        self.container = container
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope, receive=receive)
+        try:
+            response = await self.run(request)
+        except HTTPException as exc:
+            locale = negotiate(request.headers.get("accept-language"))
+            code = _HTTP_CODES.get(exc.status_code, "BAD_REQUEST")
+            message = self.container.translate(code, locale)
+            body = {"errors": [{"message": message, "extensions": {"code": code,
+                                                                  "detail": exc.reason}}]}
+            response = JSONResponse(body, status_code=exc.status_code)
+        await response(scope, receive, send)
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+        settings = self.container.settings
+        peer = request.client.host if request.client else None
+        viewer = None
+        authorization = request.headers.get("authorization", "")
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() == "bearer" and token.strip():
+            viewer = await self.container.sessions.authenticate_bearer(token.strip())
+        return Context(
+            request=request,
+            response=response,
+            services=self.container,
+            viewer=viewer,
+            locale=negotiate(request.headers.get("accept-language")),
+            client_ip=client_address(
+                peer, request.headers.get("x-forwarded-for"),
+                trust_proxy=settings.trust_forwarded_for,
+            ),
+        )
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return HTMLResponse(GRAPHIQL_HTML)
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+        data: GraphQLHTTPResponse = {"data": result.data}
+        if result.errors:
+            locale = negotiate(request.headers.get("accept-language"))
+            data["errors"] = [self._format(error, locale) for error in result.errors]
+        if result.extensions:
+            data["extensions"] = result.extensions
+        return data
+
+    def _format(self, error: GraphQLError, locale: Any) -> dict[str, Any]:
+        formatted = dict(error.formatted)
+        extensions = dict(formatted.get("extensions") or {})
+        original = error.original_error
+        if isinstance(original, DomainError):
+            first = original.errors[0] if isinstance(original, ValidationFailed) else None
+            code = first.code if first else original.code
+            extensions.setdefault("code", code)
+            params = dict(first.params) if first else original.params
+            formatted["message"] = self.container.translate(code, locale, **params)
+            if first or original.field:
+                extensions.setdefault("field", first.field if first else original.field)
+        elif original is None or isinstance(original, (GraphQLError, StrawberryGraphQLError)):
+            extensions.setdefault("code", code_for_message(error.message))
+        else:
+            extensions = {"code": "INTERNAL_ERROR"}
+            formatted["message"] = self.container.translate("INTERNAL_ERROR", locale)
+        formatted["extensions"] = extensions
+        return formatted

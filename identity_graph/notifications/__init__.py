@@ -1,0 +1,1 @@
+"""Outbound SMS and e-mail: templates, the outbox record, and delivery gateways."""

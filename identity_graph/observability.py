@@ -1,0 +1,170 @@
+"""Operations endpoints and middleware: /healthz, /readyz, /metrics, JSON request logs,
+request-size limits and security headers.
+
+Request logs carry method, route, status, duration and a request id: never query strings,
+bodies or headers, which may hold personal data or secrets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import orjson
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import multiprocess
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from tortoise import Tortoise
+
+from identity_graph.core.i18n import negotiate
+from identity_graph.core.jobs import JobQueue
+from identity_graph.core.metrics import HTTP_LATENCY, HTTP_REQUESTS, JOB_QUEUE_DEPTH
+
+log = logging.getLogger("identity_graph.http")
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
+)
+_KNOWN_ROUTES = ("/graphql", "/healthz", "/readyz", "/metrics")
+
+
+def route_label(path: str) -> str:
+    if path in _KNOWN_ROUTES:
+        return path
+    if path.startswith("/static/"):
+        return "/static"
+    return "other"
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line; extra fields passed with ``extra=`` are included."""
+
+    _skip = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        entry.update({k: v for k, v in record.__dict__.items() if k not in self._skip})
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return orjson.dumps(entry, default=str).decode()
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class RequestMiddleware:
+    """Limits body size, logs and measures each request, and sets security headers."""
+
+    def __init__(self, app: ASGIApp, *, max_body: int, max_upload_body: int) -> None:
+        self.app = app
+        self.max_body = max_body
+        self.max_upload_body = max_upload_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        request_id = uuid.uuid4().hex[:16]
+        headers = dict(scope["headers"])
+        limit = self.max_upload_body if b"multipart/" in headers.get(b"content-type", b"") else self.max_body
+        status = {"code": 500, "sent": False}
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"], status["sent"] = message["status"], True
+                extra = [(b"x-request-id", request_id.encode()),
+                         (b"content-security-policy", CSP.encode()),
+                         (b"x-content-type-options", b"nosniff"),
+                         (b"referrer-policy", b"no-referrer"),
+                         (b"x-frame-options", b"DENY")]
+                message["headers"] = list(message.get("headers", [])) + extra
+            await send(message)
+
+        try:
+            declared = int(headers.get(b"content-length", b"0") or 0)
+            if declared > limit:
+                raise BodyTooLarge
+            await self.app(scope, _limited(receive, limit), send_wrapper)
+        except BodyTooLarge:
+            if not status["sent"]:
+                await _too_large(scope, receive, send_wrapper, headers)
+        finally:
+            self._observe(scope, status["code"], started, request_id)
+
+    def _observe(self, scope: Scope, status: int, started: float, request_id: str) -> None:
+        elapsed = time.perf_counter() - started
+        route = route_label(scope["path"])
+        HTTP_REQUESTS.labels(scope["method"], route, str(status)).inc()
+        HTTP_LATENCY.labels(scope["method"], route).observe(elapsed)
+        log.info("request", extra={"method": scope["method"], "route": route, "status": status,
+                                   "duration_ms": round(elapsed * 1000, 2),
+                                   "request_id": request_id})
+
+
+def _limited(receive: Receive, limit: int) -> Receive:
+    seen = 0
+
+    async def wrapped() -> Message:
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise BodyTooLarge
+        return message
+
+    return wrapped
+
+
+async def _too_large(scope: Scope, receive: Receive, send: Send, headers: dict[bytes, bytes]) -> None:
+    locale = negotiate(headers.get(b"accept-language", b"").decode("latin-1"))
+    message = "请求体过大" if locale == "zh-CN" else "Request body too large"
+    body = {"errors": [{"message": message, "extensions": {"code": "PAYLOAD_TOO_LARGE"}}]}
+    await JSONResponse(body, status_code=413)(scope, receive, send)
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    try:
+        connection = Tortoise.get_connection("default")
+        await asyncio.wait_for(connection.execute_query("SELECT 1"), timeout=2.0)
+    except Exception as exc:
+        log.warning("database not ready", extra={"error": type(exc).__name__})
+        return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
+    return JSONResponse({"status": "ready", "database": "up"})
+
+
+def metrics_endpoint(
+    jobs: JobQueue, multiproc_dir: str
+) -> Callable[[Request], Awaitable[Response]]:
+    async def metrics(request: Request) -> Response:
+        try:
+            for state, count in (await jobs.depth()).items():
+                JOB_QUEUE_DEPTH.labels(state).set(count)
+        except Exception as exc:
+            log.warning("queue depth unavailable", extra={"error": type(exc).__name__})
+        if multiproc_dir:
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry, path=multiproc_dir)
+            return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return metrics

@@ -1,0 +1,1 @@
+"""Sessions and bearer credentials for the GraphQL API: who is calling (the ``Viewer``)."""

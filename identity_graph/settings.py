@@ -1,0 +1,104 @@
+"""Settings, read once from the environment (prefix ``IDG_``) and passed down.
+
+This is the only module that reads the environment; everything else receives a
+``Settings`` instance from the container. Every field is documented in README.md.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Typed configuration of one identity_graph process."""
+
+    model_config = SettingsConfigDict(env_prefix="IDG_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "production", "test"] = "development"
+    public_url: str = "http://127.0.0.1:8000"
+    data_dir: Path = Path("./data")
+    database_url: str = ""
+    database_pool_size: int = 10
+    redis_url: str = ""
+
+    # Field encryption (AES-GCM) and keyed hashes. Without a key, development
+    # generates one under data_dir; production refuses to start.
+    secret_key: SecretStr | None = None
+    previous_secret_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
+    blind_index_key: SecretStr | None = None
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    log_level: str = "info"
+    trust_forwarded_for: bool = False
+
+    # Set by ``serve`` for several workers; prometheus_client's own variable name.
+    prometheus_multiproc_dir: str = Field("", validation_alias="PROMETHEUS_MULTIPROC_DIR")
+    log_json: bool = True
+
+    # GraphQL limits (SPEC §9).
+    graphql_max_depth: int = 12
+    graphql_max_aliases: int = 30
+    graphql_max_tokens: int = 2000
+    graphql_max_batch: int = 10
+    graphql_introspection: bool = True
+    graphql_ide: bool = True
+    max_body_bytes: int = 1_048_576
+    max_upload_body_bytes: int = 12_582_912
+
+    # Captcha and SMS codes (SPEC §5).
+    captcha_ttl_seconds: int = 300
+    captcha_length: int = 5
+    sms_code_ttl_seconds: int = 300
+    sms_code_max_attempts: int = 5
+    sms_resend_seconds: int = 60
+    sms_daily_cap_per_phone: int = 10
+    sms_hourly_cap_per_ip: int = 30
+    captcha_per_ip_per_minute: int = 30
+
+    # Notifications.
+    notifier: Literal["outbox", "http"] = "outbox"
+    sms_gateway_url: str = ""
+    sms_gateway_secret: SecretStr | None = None
+    sms_gateway_timeout_seconds: float = 5.0
+
+    # Jobs outbox worker.
+    jobs_worker_enabled: bool = True
+    jobs_poll_seconds: float = 1.0
+    jobs_batch_size: int = 20
+    jobs_max_attempts: int = 8
+    jobs_backoff_base_seconds: float = 2.0
+    jobs_backoff_max_seconds: float = 3600.0
+    jobs_lease_seconds: float = 120.0
+
+    # Argon2id at OWASP's first recommended setting (m=19 MiB, t=2, p=1), pinned.
+    argon2_time_cost: int = 2
+    argon2_memory_kib: int = 19_456
+    argon2_parallelism: int = 1
+
+    # Files.
+    upload_max_bytes: int = 5_242_880
+
+    @field_validator("previous_secret_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value: object) -> object:
+        """Accept a comma-separated list from the environment."""
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The configured database URL, or the embedded SQLite file under ``data_dir``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite://{self.data_dir / 'identity_graph.sqlite3'}"
+
+    @property
+    def upload_dir(self) -> Path:
+        return self.data_dir / "uploads"
