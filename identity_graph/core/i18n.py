@@ -35,6 +35,16 @@ CORE_MESSAGES: Catalog = {
     "NOT_FOUND": ("未找到", "Not found"),
     "CURSOR_INVALID": ("分页游标无效", "Invalid cursor"),
     "PAGE_SIZE_INVALID": ("每页数量须在 1 到 {max} 之间", "Page size must be between 1 and {max}"),
+    "MALFORMED_JSON": ("请求体不是合法的 JSON", "The request body is not valid JSON"),
+    "MUTATION_OVER_GET": ("变更操作必须使用 POST", "Mutations must be sent with POST"),
+    "UNKNOWN_OPERATION": ("文档中没有该名称的操作", "No operation with that name in the document"),
+    "TOO_MANY_OPERATIONS": ("批量请求的操作过多", "Too many operations in one batch"),
+    "QUERY_MISSING": ("缺少 GraphQL 查询", "No GraphQL query in the request"),
+    "QUERY_TOO_DEEP": ("查询嵌套层级过深", "The query is nested too deeply"),
+    "TOO_MANY_ALIASES": ("查询使用的别名过多", "The query uses too many aliases"),
+    "TOO_MANY_TOKENS": ("查询过长", "The query is too long"),
+    "VARIABLE_INVALID": ("变量值不符合类型要求", "A variable does not match its declared type"),
+    "INTROSPECTION_DISABLED": ("已关闭内省查询", "Introspection is disabled"),
     "INTERNAL_ERROR": ("服务器内部错误，请稍后重试", "Internal error; please try again later"),
 }
 

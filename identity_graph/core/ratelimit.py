@@ -55,32 +55,43 @@ def _fixed_decision(used: int, rule: Rule, now: float) -> Decision:
 
 
 class MemoryBackend:
-    """Process-local windows; good for one worker."""
+    """Process-local windows; good for one worker.
 
-    def __init__(self) -> None:
-        self._logs: dict[str, deque[float]] = {}
-        self._counters: dict[str, tuple[int, int]] = {}
+    State is kept per rule *and* key (as in Redis), so two rules never share a counter, and
+    windows that have run out are swept every ``sweep_every`` checks, so a stream of distinct
+    callers (IP addresses, phone numbers) cannot grow the process without bound.
+    """
+
+    def __init__(self, sweep_every: int = 1024) -> None:
+        self._logs: dict[tuple[str, str], deque[float]] = {}
+        self._counters: dict[tuple[str, str], tuple[int, int]] = {}
+        self._expires: dict[tuple[str, str], float] = {}
+        self._sweep_every = sweep_every
+        self._checks = 0
         self._lock = asyncio.Lock()
 
     async def hit(self, key: str, rule: Rule, now: float, *, count: bool = True) -> Decision:
         async with self._lock:
+            self._checks += 1
+            if self._checks % self._sweep_every == 0:
+                self._sweep(now)
             if rule.algorithm == "fixed":
-                return self._fixed(key, rule, now, count)
-            return self._sliding(key, rule, now, count)
+                return self._fixed((rule.name, key), rule, now, count)
+            return self._sliding((rule.name, key), rule, now, count)
 
-    def _fixed(self, key: str, rule: Rule, now: float, count: bool) -> Decision:
+    def _fixed(self, slot: tuple[str, str], rule: Rule, now: float, count: bool) -> Decision:
         window = math.floor(now / rule.window_seconds)
-        stored_window, used = self._counters.get(key, (window, 0))
+        stored_window, used = self._counters.get(slot, (window, 0))
         if stored_window != window:
             used = 0
         decision = _fixed_decision(used, rule, now)
         if decision.allowed and count:
-            used += 1
-        self._counters[key] = (window, used)
+            self._counters[slot] = (window, used + 1)
+            self._expires[slot] = (window + 1) * rule.window_seconds
         return decision
 
-    def _sliding(self, key: str, rule: Rule, now: float, count: bool) -> Decision:
-        events = self._logs.setdefault(key, deque())
+    def _sliding(self, slot: tuple[str, str], rule: Rule, now: float, count: bool) -> Decision:
+        events = self._logs.get(slot, deque())
         while events and events[0] <= now - rule.window_seconds:
             events.popleft()
         if len(events) >= rule.limit:
@@ -88,12 +99,22 @@ class MemoryBackend:
             return Decision(False, 0, retry)
         if count:
             events.append(now)
+            self._logs[slot] = events
+            self._expires[slot] = now + rule.window_seconds
         return Decision(True, rule.limit - len(events), 0)
+
+    def _sweep(self, now: float) -> None:
+        for slot in [slot for slot, expires in self._expires.items() if expires <= now]:
+            self._forget(slot)
+
+    def _forget(self, slot: tuple[str, str]) -> None:
+        self._logs.pop(slot, None)
+        self._counters.pop(slot, None)
+        self._expires.pop(slot, None)
 
     async def reset(self, key: str, rule: Rule) -> None:
         async with self._lock:
-            self._logs.pop(key, None)
-            self._counters.pop(key, None)
+            self._forget((rule.name, key))
 
 
 # KEYS[1]=key ARGV: now, window, limit, count(0/1), member

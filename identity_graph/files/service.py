@@ -1,9 +1,10 @@
 """Accepting appeal and verification documents: which types and sizes each kind takes (SPEC §6.1).
 
-Every upload is checked in the order a user can act on: empty, too large, not a type we know,
-a program in disguise, a type this slot does not take, damaged. The type comes from the bytes
-(``sniff``), never from the name. Accepted files are stored under the SHA-256 of their content,
-so the same scan uploaded twice is kept once and the key doubles as an integrity check.
+Every upload is checked in this order, cheap checks first and decoding last: empty, too large,
+a program in disguise, a type this slot does not take (or none we know), damaged. The type comes
+from the bytes (``sniff``), never from the name. Accepted files are stored under the SHA-256 of
+their content, so the same scan uploaded twice is kept once and the key doubles as an integrity
+check.
 
 Error codes are raised as ``ValidationFailed`` naming the upload field; ``MESSAGES`` is this
 domain's catalog for ``core.i18n``.
@@ -79,6 +80,8 @@ class StoredDocument:
 
 
 class DocumentStore:
+    """Validates uploads per ``DocumentKind`` and keeps them in a content-addressed ``Storage``."""
+
     def __init__(self, storage: Storage, *, max_bytes: int = 5 * MEGABYTE) -> None:
         self._storage = storage
         self._max_bytes = max_bytes
@@ -88,8 +91,10 @@ class DocumentStore:
     ) -> StoredDocument:
         """Validate ``data`` for ``kind`` and store it; raises ValidationFailed on ``field``."""
         self._check_size(kind, data, field)
-        sniffed, corrupt = await anyio.to_thread.run_sync(_inspect, data, filename)
-        accepted = _check_type(kind, sniffed, corrupt, field)
+        sniffed = await anyio.to_thread.run_sync(sniff, data, filename)
+        accepted = _check_type(kind, sniffed, field)
+        if await anyio.to_thread.run_sync(is_corrupt, data, accepted):
+            raise ValidationFailed.single(field, "FILE_CORRUPT")
         digest = await anyio.to_thread.run_sync(_sha256, data)
         await self._storage.put(digest, data)
         name = sanitize_filename(filename) or f"document.{accepted.extension}"
@@ -116,23 +121,16 @@ class DocumentStore:
             )
 
 
-def _inspect(data: bytes, filename: str) -> tuple[Sniffed | None, bool]:
-    sniffed = sniff(data, filename)
-    return sniffed, sniffed is not None and is_corrupt(data, sniffed)
-
-
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _check_type(kind: DocumentKind, sniffed: Sniffed | None, corrupt: bool, field: str) -> Sniffed:
+def _check_type(kind: DocumentKind, sniffed: Sniffed | None, field: str) -> Sniffed:
     allowed = ALLOWED_EXTENSIONS[kind]
     if sniffed is not None and is_executable(sniffed):
         raise ValidationFailed.single(field, "FILE_EXECUTABLE")
     if sniffed is None or sniffed.extension not in allowed:
         raise ValidationFailed.single(field, "FILE_TYPE_NOT_ALLOWED", allowed=",".join(allowed))
-    if corrupt:
-        raise ValidationFailed.single(field, "FILE_CORRUPT")
     return sniffed
 
 

@@ -65,7 +65,7 @@ _MAGIC: tuple[tuple[bytes, Sniffed], ...] = (
 # OLE2 directory entries store stream names in UTF-16LE.
 _OLE2_STREAMS = (("WordDocument".encode("utf-16-le"), DOC), ("Workbook".encode("utf-16-le"), XLS))
 _OLE2_BY_NAME = {"doc": DOC, "xls": XLS}
-# Acrobat accepts %%EOF anywhere in the last 1024 bytes (PDF 1.7 implementation note 18).
+# Readers (Acrobat first) accept %%EOF anywhere in the last 1024 bytes of the file.
 _PDF_TAIL = 1024
 # Damaged archives surface as any of these from zipfile and the decompressors beneath it.
 _ZIP_ERRORS = (

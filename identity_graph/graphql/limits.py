@@ -22,6 +22,7 @@ _MESSAGE_CODES = (
     ("more than", "TOO_MANY_TOKENS"),
     ("introspection", "INTROSPECTION_DISABLED"),
     ("Syntax Error", "GRAPHQL_PARSE_FAILED"),
+    ("Variable '$", "VARIABLE_INVALID"),
     ("Unknown operation named", "UNKNOWN_OPERATION"),
     ("Must provide operation name", "OPERATION_NAME_REQUIRED"),
 )

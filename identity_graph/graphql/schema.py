@@ -12,6 +12,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from identity_graph.core.errors import DomainError
+from identity_graph.graphql.accounts.types import Account
 from identity_graph.graphql.challenges.mutations import ChallengeMutations
 from identity_graph.graphql.challenges.queries import ChallengeQueries
 from identity_graph.graphql.instrumentation import OperationMetrics
@@ -52,6 +53,7 @@ def build_schema(settings: Settings) -> IdentitySchema:
     return IdentitySchema(
         query=Query,
         mutation=Mutation,
+        types=[Account],
         extensions=extensions,
         config=StrawberryConfig(batching_config={"max_operations": settings.graphql_max_batch}),
         federation_version="2.11",

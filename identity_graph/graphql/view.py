@@ -38,6 +38,24 @@ _HTTP_CODES = {
     413: "PAYLOAD_TOO_LARGE",
     415: "UNSUPPORTED_MEDIA_TYPE",
 }
+# strawberry reports these transport problems as HTTP 400 with a reason; clients get a
+# precise code (and 415 for a content type we do not speak).
+_REASONS = (
+    ("parse request body as JSON", 400, "MALFORMED_JSON"),
+    ("Unsupported content type", 415, "UNSUPPORTED_MEDIA_TYPE"),
+    ("not allowed when using GET", 405, "MUTATION_OVER_GET"),
+    ("Unknown operation named", 400, "UNKNOWN_OPERATION"),
+    ("Too many operations", 400, "TOO_MANY_OPERATIONS"),
+    ("Batching is not enabled", 400, "TOO_MANY_OPERATIONS"),
+    ("No GraphQL query found", 400, "QUERY_MISSING"),
+)
+
+
+def transport_error(exc: HTTPException) -> tuple[int, str]:
+    for fragment, status, code in _REASONS:
+        if fragment.lower() in exc.reason.lower():
+            return status, code
+    return exc.status_code, _HTTP_CODES.get(exc.status_code, "BAD_REQUEST")
 
 
 class GraphQLApp(GraphQL[Context, None]):
@@ -58,11 +76,11 @@ class GraphQLApp(GraphQL[Context, None]):
             response = await self.run(request)
         except HTTPException as exc:
             locale = negotiate(request.headers.get("accept-language"))
-            code = _HTTP_CODES.get(exc.status_code, "BAD_REQUEST")
+            status, code = transport_error(exc)
             message = self.container.translate(code, locale)
-            body = {"errors": [{"message": message, "extensions": {"code": code,
-                                                                  "detail": exc.reason}}]}
-            response = JSONResponse(body, status_code=exc.status_code)
+            body = {"errors": [{"message": message,
+                                "extensions": {"code": code, "detail": exc.reason}}]}
+            response = JSONResponse(body, status_code=status)
         await response(scope, receive, send)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
@@ -110,7 +128,11 @@ class GraphQLApp(GraphQL[Context, None]):
             if first or original.field:
                 extensions.setdefault("field", first.field if first else original.field)
         elif original is None or isinstance(original, (GraphQLError, StrawberryGraphQLError)):
-            extensions.setdefault("code", code_for_message(error.message))
+            code = extensions.setdefault("code", code_for_message(error.message))
+            translated = self.container.translate(code, locale)
+            if code in self.container.translate and translated != error.message:
+                extensions.setdefault("detail", error.message)
+                formatted["message"] = translated
         else:
             extensions = {"code": "INTERNAL_ERROR"}
             formatted["message"] = self.container.translate("INTERNAL_ERROR", locale)

@@ -296,6 +296,22 @@ async def test_redis_backend_refuses_other_clients() -> None:
         RedisBackend(object())
 
 
+@ALGORITHMS
+async def test_memory_sweep_forgets_only_finished_windows(algorithm: Algorithm) -> None:
+    backend, clock = MemoryBackend(sweep_every=5), FixedClock(START)
+    limiter, sms = RateLimiter(backend, clock, hash_key), rule(algorithm, limit=1)
+    for caller in ("a", "b", "c"):
+        await limiter.hit(sms, caller)  # checks 1-3
+    clock.advance(timedelta(seconds=60))  # a, b, c are done
+    await limiter.hit(sms, "d")  # check 4
+    clock.advance(timedelta(seconds=30))  # d is not
+
+    assert not (await limiter.hit(sms, "d")).allowed  # check 5 sweeps
+    # White-box: behaviour is the same either way, only memory tells the sweep happened.
+    assert set(backend._expires) == {("sms", hash_key("d"))}
+    assert (await limiter.hit(sms, "a")).allowed
+
+
 def _sliding_model(times: list[float], limit: int, window: int) -> list[bool]:
     """The definition: an event passes when fewer than ``limit`` passed in (t - window, t]."""
     passed: list[float] = []

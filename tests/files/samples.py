@@ -44,6 +44,12 @@ def pdf(padding: int = 0) -> bytes:
     return head + body + xref + trailer
 
 
+def pdf_of_size(total: int) -> bytes:
+    """A valid PDF padded to exactly ``total`` bytes (offsets grow digits, so pad twice)."""
+    first = pdf(padding=total - len(pdf()))
+    return pdf(padding=total - len(pdf()) - (len(first) - total))
+
+
 def office_zip(entries: dict[str, bytes]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
