@@ -1,4 +1,7 @@
-"""The ``identity-graph`` command: serve, migrate, export-schema, create-admin, outbox, makemigrations."""
+"""The ``identity-graph`` command.
+
+serve, migrate, export-schema, create-admin, outbox, makemigrations.
+"""
 
 from __future__ import annotations
 
@@ -102,14 +105,19 @@ def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> int:
     async def action(container: Any) -> int:
         context = AuditContext(client_ip="cli")
         try:
-            account = await container.accounts.create_staff(args.login_name, password, roles, context)
+            account = await container.accounts.create_staff(
+                args.login_name, password, roles, context
+            )
         except DomainError as exc:
             print(f"error: {container.translate(_code(exc), 'en')}", file=sys.stderr)
             return 2
         token = await container.sessions.issue_personal_token(
             account, "create-admin", timedelta(days=args.token_days), context
         )
-        print(f"created staff account {account.login_name} ({account.id}) roles={args.role or ['admin', 'reviewer']}")
+        print(
+            f"created staff account {account.login_name} ({account.id}) "
+            f"roles={[role.value for role in roles]}"
+        )
         print(f"personal access token (shown once; send as 'Authorization: Bearer …'):\n{token}")
         return 0
 
@@ -129,13 +137,25 @@ def cmd_outbox(settings: Settings, args: argparse.Namespace) -> int:
         views = await container.notifier.list_messages(destination=phone, limit=args.limit)
         for view in views:
             if args.json:
-                print(json.dumps({"id": view.id, "channel": view.channel.value,
-                                  "template": view.template, "to": view.destination,
-                                  "text": view.text, "status": view.status.value,
-                                  "created_at": view.created_at.isoformat()}, ensure_ascii=False))
+                print(
+                    json.dumps(
+                        {
+                            "id": view.id,
+                            "channel": view.channel.value,
+                            "template": view.template,
+                            "to": view.destination,
+                            "text": view.text,
+                            "status": view.status.value,
+                            "created_at": view.created_at.isoformat(),
+                        },
+                        ensure_ascii=False,
+                    )
+                )
             else:
-                print(f"#{view.id} {view.created_at:%Y-%m-%d %H:%M:%S} {view.channel.value} "
-                      f"to {view.destination} [{view.status.value}]\n    {view.text}")
+                print(
+                    f"#{view.id} {view.created_at:%Y-%m-%d %H:%M:%S} {view.channel.value} "
+                    f"to {view.destination} [{view.status.value}]\n    {view.text}"
+                )
         if not views and not args.json:
             print("the outbox is empty")
         return 0
@@ -145,7 +165,7 @@ def cmd_outbox(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_makemigrations(settings: Settings, args: argparse.Namespace) -> int:
     """Developer tool: write a migration for model changes (wraps Tortoise's autodetector)."""
-    from tortoise.cli.cli import main as tortoise_main
+    from tortoise.cli.cli import run_cli_async
 
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
         json.dump(db.tortoise_config("sqlite://:memory:"), handle)
@@ -153,10 +173,9 @@ def cmd_makemigrations(settings: Settings, args: argparse.Namespace) -> int:
     if args.name:
         argv += ["--name", args.name]
     try:
-        tortoise_main(argv)
+        return asyncio.run(run_cli_async(argv))
     finally:
         os.unlink(handle.name)
-    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -77,8 +77,14 @@ class Container:
         self.blind_index = BlindIndex(keys.hmac)
         self.hasher = SecretHasher(keys.hmac)
         self.translate = Translator(
-            [CORE_MESSAGES, VALIDATOR_MESSAGES, CAPTCHA_MESSAGES, SMS_MESSAGES,
-             ACCOUNT_MESSAGES, FILE_MESSAGES]
+            [
+                CORE_MESSAGES,
+                VALIDATOR_MESSAGES,
+                CAPTCHA_MESSAGES,
+                SMS_MESSAGES,
+                ACCOUNT_MESSAGES,
+                FILE_MESSAGES,
+            ]
         )
         backend, self._redis = _rate_backend(settings)
         self.limiter = RateLimiter(backend, self.clock, lambda key: self.hasher.digest("rl", key))
@@ -98,14 +104,21 @@ class Container:
             LocalFolderStorage(settings.upload_dir), max_bytes=settings.upload_max_bytes
         )
         self.captcha = CaptchaService(
-            self.clock, self.hasher, self.limiter,
+            self.clock,
+            self.hasher,
+            self.limiter,
             ttl_seconds=settings.captcha_ttl_seconds,
             length=settings.captcha_length,
             per_ip_per_minute=settings.captcha_per_ip_per_minute,
             answer_sink=test_hooks.record_captcha if test_hooks else None,
         )
         self.sms = SmsCodeService(
-            self.clock, self.hasher, self.blind_index, self.limiter, self.captcha, self.notifier,
+            self.clock,
+            self.hasher,
+            self.blind_index,
+            self.limiter,
+            self.captcha,
+            self.notifier,
             SmsPolicy(
                 ttl_seconds=settings.sms_code_ttl_seconds,
                 max_attempts=settings.sms_code_max_attempts,

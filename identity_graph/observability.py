@@ -15,8 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
-from prometheus_client import multiprocess
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -81,17 +80,23 @@ class RequestMiddleware:
         started = time.perf_counter()
         request_id = uuid.uuid4().hex[:16]
         headers = dict(scope["headers"])
-        limit = self.max_upload_body if b"multipart/" in headers.get(b"content-type", b"") else self.max_body
+        limit = (
+            self.max_upload_body
+            if b"multipart/" in headers.get(b"content-type", b"")
+            else self.max_body
+        )
         status = {"code": 500, "sent": False}
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status["code"], status["sent"] = message["status"], True
-                extra = [(b"x-request-id", request_id.encode()),
-                         (b"content-security-policy", CSP.encode()),
-                         (b"x-content-type-options", b"nosniff"),
-                         (b"referrer-policy", b"no-referrer"),
-                         (b"x-frame-options", b"DENY")]
+                extra = [
+                    (b"x-request-id", request_id.encode()),
+                    (b"content-security-policy", CSP.encode()),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"no-referrer"),
+                    (b"x-frame-options", b"DENY"),
+                ]
                 message["headers"] = list(message.get("headers", [])) + extra
             await send(message)
 
@@ -111,9 +116,16 @@ class RequestMiddleware:
         route = route_label(scope["path"])
         HTTP_REQUESTS.labels(scope["method"], route, str(status)).inc()
         HTTP_LATENCY.labels(scope["method"], route).observe(elapsed)
-        log.info("request", extra={"method": scope["method"], "route": route, "status": status,
-                                   "duration_ms": round(elapsed * 1000, 2),
-                                   "request_id": request_id})
+        log.info(
+            "request",
+            extra={
+                "method": scope["method"],
+                "route": route,
+                "status": status,
+                "duration_ms": round(elapsed * 1000, 2),
+                "request_id": request_id,
+            },
+        )
 
 
 def _limited(receive: Receive, limit: int) -> Receive:
@@ -131,7 +143,9 @@ def _limited(receive: Receive, limit: int) -> Receive:
     return wrapped
 
 
-async def _too_large(scope: Scope, receive: Receive, send: Send, headers: dict[bytes, bytes]) -> None:
+async def _too_large(
+    scope: Scope, receive: Receive, send: Send, headers: dict[bytes, bytes]
+) -> None:
     locale = negotiate(headers.get(b"accept-language", b"").decode("latin-1"))
     message = "请求体过大" if locale == "zh-CN" else "Request body too large"
     body = {"errors": [{"message": message, "extensions": {"code": "PAYLOAD_TOO_LARGE"}}]}

@@ -19,7 +19,6 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="IDG_", env_file=".env", extra="ignore")
 
     env: Literal["development", "production", "test"] = "development"
-    public_url: str = "http://127.0.0.1:8000"
     data_dir: Path = Path("./data")
     database_url: str = ""
     database_pool_size: int = 10
@@ -39,7 +38,6 @@ class Settings(BaseSettings):
 
     # Set by ``serve`` for several workers; prometheus_client's own variable name.
     prometheus_multiproc_dir: str = Field("", validation_alias="PROMETHEUS_MULTIPROC_DIR")
-    log_json: bool = True
 
     # GraphQL limits (SPEC §9).
     graphql_max_depth: int = 12

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -30,8 +30,12 @@ GraphQL = Callable[..., Awaitable[dict[str, Any]]]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--db", default="sqlite", choices=["sqlite", "postgres"],
-                     help="database for tests that use the `db` fixture")
+    parser.addoption(
+        "--db",
+        default="sqlite",
+        choices=["sqlite", "postgres"],
+        help="database for tests that use the `db` fixture",
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -57,7 +61,9 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest_asyncio.fixture(scope="session")
-async def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+async def database_url(
+    backend: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[str]:
     if backend == "sqlite":
         yield f"sqlite://{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
         return
@@ -149,8 +155,12 @@ def gql(client: httpx.AsyncClient) -> GraphQL:
     """Send a GraphQL document over HTTP; return the JSON body (asserts HTTP 200)."""
 
     async def send(
-        query: str, variables: dict[str, Any] | None = None, *, token: str | None = None,
-        language: str | None = None, expect_status: int = 200,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        token: str | None = None,
+        language: str | None = None,
+        expect_status: int = 200,
     ) -> dict[str, Any]:
         headers = {}
         if token:
@@ -167,5 +177,5 @@ def gql(client: httpx.AsyncClient) -> GraphQL:
 
 
 @pytest.fixture
-def redis_url() -> Iterator[str]:
-    yield os.environ.get("IDG_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+def redis_url() -> str:
+    return os.environ.get("IDG_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")

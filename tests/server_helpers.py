@@ -14,7 +14,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,7 +52,9 @@ class RunningServer:
                 records.append(record)
         return records
 
-    def wait_for_log(self, predicate: Any, timeout: float = 5.0) -> list[dict[str, Any]]:
+    def wait_for_log(
+        self, predicate: Callable[[dict[str, Any]], bool], timeout: float = 5.0
+    ) -> list[dict[str, Any]]:
         """Poll the log until a record matches: the request log is written after the
         response has been sent, so a client can read the answer before the line exists."""
         deadline = time.monotonic() + timeout
@@ -94,15 +96,28 @@ def run_server(
     """
     data_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
-    command = [sys.executable, "-m", "identity_graph.cli", "serve",
-               "--host", "127.0.0.1", "--port", str(port)]
+    command = [
+        sys.executable,
+        "-m",
+        "identity_graph.cli",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
     if workers > 1:
         command += ["--workers", str(workers)]
     stderr_path = data_dir / "server.stderr.log"
     # cwd is the data folder so a developer's .env in the checkout is not read either.
-    with (stderr_path.open("wb") as stderr, (data_dir / "server.stdout.log").open("wb") as stdout):
-        process = subprocess.Popen(command, cwd=data_dir, stdout=stdout, stderr=stderr,
-                                   env=server_env(data_dir, database_url))
+    with stderr_path.open("wb") as stderr, (data_dir / "server.stdout.log").open("wb") as stdout:
+        process = subprocess.Popen(
+            command,
+            cwd=data_dir,
+            stdout=stdout,
+            stderr=stderr,
+            env=server_env(data_dir, database_url),
+        )
         server = RunningServer(f"http://127.0.0.1:{port}", data_dir, stderr_path, process)
         try:
             wait_until_healthy(server)
@@ -115,16 +130,19 @@ def wait_until_healthy(server: RunningServer) -> None:
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
-            pytest.fail(f"server exited with {server.process.returncode}:\n{server.log_text()}",
-                        pytrace=False)
+            pytest.fail(
+                f"server exited with {server.process.returncode}:\n{server.log_text()}",
+                pytrace=False,
+            )
         try:
             if httpx.get(f"{server.base_url}/healthz", timeout=1.0).status_code == 200:
                 return
         except httpx.TransportError:
             pass
         time.sleep(0.1)
-    pytest.fail(f"server not healthy after {STARTUP_SECONDS:.0f} s:\n{server.log_text()}",
-                pytrace=False)
+    pytest.fail(
+        f"server not healthy after {STARTUP_SECONDS:.0f} s:\n{server.log_text()}", pytrace=False
+    )
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:

@@ -7,27 +7,27 @@ created by ``identity-graph create-admin`` and carry roles.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
 
 
-class AccountKind(str, Enum):
+class AccountKind(StrEnum):
     NATURAL_PERSON = "natural_person"
     ENTERPRISE = "enterprise"
     STAFF = "staff"
 
 
-class AccountStatus(str, Enum):
+class AccountStatus(StrEnum):
     PENDING_ACTIVATION = "pending_activation"
     ACTIVE = "active"
     LOCKED = "locked"
     DISABLED = "disabled"
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     ADMIN = "admin"
     REVIEWER = "reviewer"
 

@@ -45,13 +45,20 @@ class AccountService:
             if await Account.filter(login_name=name).exists():
                 raise DomainError("LOGIN_NAME_TAKEN", "loginName")
             account = await Account.create(
-                id=uuid.uuid4(), kind=AccountKind.STAFF, login_name=name,
-                status=AccountStatus.ACTIVE, roles=[role.value for role in roles],
-                created_at=now, updated_at=now,
+                id=uuid.uuid4(),
+                kind=AccountKind.STAFF,
+                login_name=name,
+                status=AccountStatus.ACTIVE,
+                roles=[role.value for role in roles],
+                created_at=now,
+                updated_at=now,
             )
             await PasswordCredential.create(account=account, hash=hashed, changed_at=now)
             await self._audit.record(
-                "staff.created", context, subject_type="account", subject_id=str(account.id),
+                "staff.created",
+                context,
+                subject_type="account",
+                subject_id=str(account.id),
                 details={"roles": [role.value for role in roles]},
             )
         return account

@@ -89,8 +89,10 @@ class CaptchaService:
     def _render(self, answer: str) -> bytes:
         return self._images.generate(answer, format="png").getvalue()
 
-    async def verify(self, captcha_id: str | None, answer: str | None, field: str = "captcha") -> None:
-        """Consume the captcha; raise ``ValidationFailed`` on ``field`` unless the answer is right."""
+    async def verify(
+        self, captcha_id: str | None, answer: str | None, field: str = "captcha"
+    ) -> None:
+        """Consume the captcha; raise ``ValidationFailed`` on ``field`` unless it is right."""
         if not captcha_id or not answer:
             raise ValidationFailed.single(field, "CAPTCHA_REQUIRED")
         try:

@@ -3,29 +3,29 @@ only as keyed hashes; phones only as a blind index."""
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 from tortoise import fields
 
 from identity_graph.core.flow import FlowModel
 
 
-class CaptchaState(str, Enum):
+class CaptchaState(StrEnum):
     ISSUED = "issued"
     USED = "used"
 
 
-class SmsCodeState(str, Enum):
+class SmsCodeState(StrEnum):
     ISSUED = "issued"
     USED = "used"
     EXHAUSTED = "exhausted"
     SUPERSEDED = "superseded"
 
 
-class SmsPurpose(str, Enum):
+class SmsPurpose(StrEnum):
     REGISTER = "register"
     LOGIN = "login"
-    RESET_PASSWORD = "reset_password"
+    RESET_PASSWORD = "reset_password"  # noqa: S105 - a purpose name, not a secret
     CHANGE_PHONE = "change_phone"
     ACTIVATE = "activate"
     APPEAL = "appeal"

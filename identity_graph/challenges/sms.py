@@ -42,8 +42,14 @@ MESSAGES = {
         "If this number can receive SMS, a code is on its way",
     ),
     "SMS_CODE_WRONG": ("短信验证码错误", "Wrong SMS code"),
-    "SMS_CODE_EXPIRED": ("短信验证码已过期，请重新获取", "The SMS code has expired; request a new one"),
-    "SMS_CODE_USED": ("短信验证码已使用，请重新获取", "The SMS code was already used; request a new one"),
+    "SMS_CODE_EXPIRED": (
+        "短信验证码已过期，请重新获取",
+        "The SMS code has expired; request a new one",
+    ),
+    "SMS_CODE_USED": (
+        "短信验证码已使用，请重新获取",
+        "The SMS code was already used; request a new one",
+    ),
     "SMS_CODE_EXHAUSTED": (
         "短信验证码错误次数过多，请重新获取",
         "Too many wrong tries; request a new code",
@@ -130,7 +136,9 @@ class SmsCodeService:
             )
         return SmsCodeSent(challenge.expires_at, self._policy.resend_seconds)
 
-    async def verify(self, purpose: SmsPurpose, phone: str, code: str, field: str = "smsCode") -> None:
+    async def verify(
+        self, purpose: SmsPurpose, phone: str, code: str, field: str = "smsCode"
+    ) -> None:
         """Consume the current code for ``purpose`` and ``phone``, or raise on ``field``.
 
         Call it outside the caller's transaction, like the captcha: a wrong try must count

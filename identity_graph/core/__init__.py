@@ -1,1 +1,4 @@
-"""The kernel: errors, clock, secrets, crypto, flows, rate limits, audit, i18n, jobs. Imports no domain."""
+"""The kernel: errors, clock, secrets, crypto, flows, rate limits, audit, i18n, jobs.
+
+Imports no domain.
+"""

@@ -24,12 +24,13 @@ PostgreSQL alike two racing workers never hold the same job. Handlers run at lea
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import Any
 
 from tortoise import fields
@@ -45,7 +46,7 @@ log = logging.getLogger("identity_graph.jobs")
 JobHandler = Callable[[Mapping[str, Any]], Awaitable[None]]
 
 
-class JobState(str, Enum):
+class JobState(StrEnum):
     PENDING = "pending"
     RUNNING = "running"
     DONE = "done"
@@ -160,7 +161,9 @@ class JobQueue:
         rows = await Job.all().annotate(n=Count("id")).group_by("state").values("state", "n")
         counts = {state.value: 0 for state in JobState}
         for row in rows:
-            counts[str(row["state"].value if isinstance(row["state"], Enum) else row["state"])] = row["n"]
+            counts[str(row["state"].value if isinstance(row["state"], Enum) else row["state"])] = (
+                row["n"]
+            )
         return counts
 
     async def get_many(self, ids: list[int]) -> dict[int, Job]:
@@ -209,7 +212,9 @@ class JobWorker:
             await handler(job.payload)
         except Exception as exc:
             state = await self._queue.fail(job, f"{type(exc).__name__}: {exc}")
-            log.warning("job failed", extra={"job_id": job.id, "kind": job.kind, "next": state.value})
+            log.warning(
+                "job failed", extra={"job_id": job.id, "kind": job.kind, "next": state.value}
+            )
             if state is JobState.DEAD and job.kind in self._dead_hooks:
                 await self._dead_hooks[job.kind](job.payload)
             return
@@ -225,7 +230,5 @@ class JobWorker:
                 claimed = 0
             if claimed:
                 continue
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=self._poll)
-            except TimeoutError:
-                pass

@@ -9,15 +9,19 @@ HTTP_REQUESTS = Counter(
     "idg_http_requests_total", "HTTP requests by route and status", ["method", "route", "status"]
 )
 HTTP_LATENCY = Histogram(
-    "idg_http_request_duration_seconds", "HTTP request latency by route", ["method", "route"],
+    "idg_http_request_duration_seconds",
+    "HTTP request latency by route",
+    ["method", "route"],
     buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 GRAPHQL_OPERATIONS = Counter(
-    "idg_graphql_operations_total", "GraphQL operations by root fields and outcome",
+    "idg_graphql_operations_total",
+    "GraphQL operations by root fields and outcome",
     ["operation", "type", "outcome"],
 )
 GRAPHQL_LATENCY = Histogram(
-    "idg_graphql_operation_duration_seconds", "GraphQL operation latency by root fields",
+    "idg_graphql_operation_duration_seconds",
+    "GraphQL operation latency by root fields",
     ["operation", "type"],
     buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )

@@ -67,15 +67,18 @@ def to_error_type(info: Info, exc: DomainError) -> ErrorType:
         return ValidationErrors(code=exc.code, message=t(exc.code), errors=fields)
     if isinstance(exc, RateLimited):
         return RateLimitedError(
-            code=exc.code, message=t(exc.code, **exc.params),
-            retry_after=exc.retry_after, scope=exc.scope,
+            code=exc.code,
+            message=t(exc.code, **exc.params),
+            retry_after=exc.retry_after,
+            scope=exc.scope,
         )
     if isinstance(exc, NotAuthorized):
         return NotAuthorizedError(code=exc.code, message=t(exc.code, **exc.params))
     if exc.field:
         error = FieldError(code=exc.code, message=t(exc.code, **exc.params), field=exc.field)
-        return ValidationErrors(code="VALIDATION_FAILED", message=t("VALIDATION_FAILED"),
-                                errors=[error])
+        return ValidationErrors(
+            code="VALIDATION_FAILED", message=t("VALIDATION_FAILED"), errors=[error]
+        )
     return OperationRefused(code=exc.code, message=t(exc.code, **exc.params))
 
 
@@ -90,6 +93,7 @@ async def payload(info: Info, call: Awaitable[T], success: Callable[[T], S]) -> 
 
 def as_graphql_error(info: Info, exc: DomainError) -> GraphQLError:
     """A domain error raised by a query argument, as a top-level error naming the field."""
+    field: str | None
     if isinstance(exc, ValidationFailed) and exc.errors:
         first = exc.errors[0]
         code, field, params = first.code, first.field, dict(first.params)

@@ -31,7 +31,9 @@ _MESSAGE_CODES = (
 def limit_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     """Factories, so each request gets fresh extension instances."""
     depth, aliases, tokens = (
-        settings.graphql_max_depth, settings.graphql_max_aliases, settings.graphql_max_tokens
+        settings.graphql_max_depth,
+        settings.graphql_max_aliases,
+        settings.graphql_max_tokens,
     )
     extensions: list[Callable[[], SchemaExtension]] = [
         lambda: QueryDepthLimiter(max_depth=depth),

@@ -56,7 +56,10 @@ def page_size(first: int, field: str = "first") -> int:
 
 
 def build_connection(
-    rows: Sequence[Row], first: int, kind: str, key: Callable[[Row], int | str],
+    rows: Sequence[Row],
+    first: int,
+    kind: str,
+    key: Callable[[Row], int | str],
     to_node: Callable[[Row], Node],
 ) -> Connection[Node]:
     """``rows`` holds up to ``first + 1`` items; the extra one only signals a next page."""
@@ -68,4 +71,3 @@ def build_connection(
             has_next_page=len(rows) > first, end_cursor=edges[-1].cursor if edges else None
         ),
     )
-

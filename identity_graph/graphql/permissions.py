@@ -12,11 +12,10 @@ from identity_graph.graphql.context import Info
 
 
 class IsAuthenticated(BasePermission):
-    code: ClassVar[str] = "NOT_AUTHENTICATED"
     message = "NOT_AUTHENTICATED"
-    error_extensions: ClassVar[dict[str, Any]] = {"code": "NOT_AUTHENTICATED"}
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        self.error_extensions = {"code": "NOT_AUTHENTICATED"}
         self.message = info.context.t("NOT_AUTHENTICATED")
         return info.context.viewer is not None
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cross_web import HTTPException
 from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -20,7 +21,6 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import StrawberryGraphQLError
 from strawberry.http import GraphQLHTTPResponse
-from cross_web import HTTPException
 from strawberry.types import ExecutionResult
 
 from identity_graph.container import Container
@@ -78,8 +78,9 @@ class GraphQLApp(GraphQL[Context, None]):
             locale = negotiate(request.headers.get("accept-language"))
             status, code = transport_error(exc)
             message = self.container.translate(code, locale)
-            body = {"errors": [{"message": message,
-                                "extensions": {"code": code, "detail": exc.reason}}]}
+            body = {
+                "errors": [{"message": message, "extensions": {"code": code, "detail": exc.reason}}]
+            }
             response = JSONResponse(body, status_code=status)
         await response(scope, receive, send)
 
@@ -98,7 +99,8 @@ class GraphQLApp(GraphQL[Context, None]):
             viewer=viewer,
             locale=negotiate(request.headers.get("accept-language")),
             client_ip=client_address(
-                peer, request.headers.get("x-forwarded-for"),
+                peer,
+                request.headers.get("x-forwarded-for"),
                 trust_proxy=settings.trust_forwarded_for,
             ),
         )
@@ -106,7 +108,9 @@ class GraphQLApp(GraphQL[Context, None]):
     async def render_graphql_ide(self, request: Request) -> Response:
         return HTMLResponse(GRAPHIQL_HTML)
 
-    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
         data: GraphQLHTTPResponse = {"data": result.data}
         if result.errors:
             locale = negotiate(request.headers.get("accept-language"))
@@ -116,7 +120,7 @@ class GraphQLApp(GraphQL[Context, None]):
         return data
 
     def _format(self, error: GraphQLError, locale: Any) -> dict[str, Any]:
-        formatted = dict(error.formatted)
+        formatted: dict[str, Any] = {**error.formatted}
         extensions = dict(formatted.get("extensions") or {})
         original = error.original_error
         if isinstance(original, DomainError):
@@ -128,11 +132,11 @@ class GraphQLApp(GraphQL[Context, None]):
             if first or original.field:
                 extensions.setdefault("field", first.field if first else original.field)
         elif original is None or isinstance(original, (GraphQLError, StrawberryGraphQLError)):
-            code = extensions.setdefault("code", code_for_message(error.message))
-            translated = self.container.translate(code, locale)
-            if code in self.container.translate and translated != error.message:
-                extensions.setdefault("detail", error.message)
-                formatted["message"] = translated
+            if "code" not in extensions:  # library errors: give them a code and our wording
+                code = extensions["code"] = code_for_message(error.message)
+                if code in self.container.translate:
+                    extensions["detail"] = error.message
+                    formatted["message"] = self.container.translate(code, locale)
         else:
             extensions = {"code": "INTERNAL_ERROR"}
             formatted["message"] = self.container.translate("INTERNAL_ERROR", locale)

@@ -6,18 +6,18 @@ destination also has a blind index so operators can find the messages sent to on
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 from tortoise import fields
 from tortoise.models import Model
 
 
-class Channel(str, Enum):
+class Channel(StrEnum):
     SMS = "sms"
     EMAIL = "email"
 
 
-class DeliveryStatus(str, Enum):
+class DeliveryStatus(StrEnum):
     QUEUED = "queued"
     DELIVERED = "delivered"
     FAILED = "failed"

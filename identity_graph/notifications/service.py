@@ -92,7 +92,8 @@ class OutboxNotifier:
             )
         )
         await NotificationMessage.filter(id=message.id).update(
-            status=DeliveryStatus.DELIVERED, delivered_at=self._clock.now(),
+            status=DeliveryStatus.DELIVERED,
+            delivered_at=self._clock.now(),
             gateway_reference=reference,
         )
 
@@ -103,8 +104,12 @@ class OutboxNotifier:
         )
 
     async def list_messages(
-        self, *, destination: str | None = None, channel: Channel = Channel.SMS,
-        limit: int = 20, before_id: int | None = None,
+        self,
+        *,
+        destination: str | None = None,
+        channel: Channel = Channel.SMS,
+        limit: int = 20,
+        before_id: int | None = None,
     ) -> list[MessageView]:
         """Newest first; ``destination`` filters through the blind index."""
         query = NotificationMessage.all()

@@ -32,11 +32,17 @@ class SessionService:
         token = PAT_PREFIX + new_token(32)
         now = self._clock.now()
         await PersonalAccessToken.create(
-            account=account, name=name[:64], token_hmac=self._hasher.digest(_PURPOSE, token),
-            created_at=now, expires_at=now + lifetime,
+            account=account,
+            name=name[:64],
+            token_hmac=self._hasher.digest(_PURPOSE, token),
+            created_at=now,
+            expires_at=now + lifetime,
         )
         await self._audit.record(
-            "token.issued", context, subject_type="account", subject_id=str(account.id),
+            "token.issued",
+            context,
+            subject_type="account",
+            subject_id=str(account.id),
             details={"name": name[:64]},
         )
         return token
@@ -54,6 +60,9 @@ class SessionService:
         if account.status != AccountStatus.ACTIVE:
             return None
         return Viewer(
-            account_id=account.id, kind=account.kind, login_name=account.login_name,
-            roles=frozenset(account.roles or []), credential="personal_access_token",
+            account_id=account.id,
+            kind=account.kind,
+            login_name=account.login_name,
+            roles=frozenset(account.roles or []),
+            credential="personal_access_token",
         )

@@ -72,6 +72,12 @@ class Harness:
     def advance(self, seconds: float) -> None:
         self.clock.advance(timedelta(seconds=seconds))
 
+    async def stored_keys(self) -> list[str]:
+        """Every Redis key under this test's prefix (``KEYS prefix*``)."""
+        assert self.redis is not None
+        keys = await self.redis.keys(f"{self.prefix}*")
+        return [key.decode() if isinstance(key, bytes) else key for key in keys]
+
 
 async def _redis_harness() -> AsyncIterator[Harness]:
     client = Redis.from_url(REDIS_URL, socket_connect_timeout=1)
@@ -265,12 +271,11 @@ async def test_backend_only_ever_sees_the_hashed_key(
 
 @ALGORITHMS
 async def test_raw_key_never_reaches_redis(redis_harness: Harness, algorithm: Algorithm) -> None:
-    assert redis_harness.redis is not None
     limiter, sms = redis_harness.limiter, rule(algorithm)
 
     for _ in range(4):
         await limiter.hit(sms, PHONE)
-    stored = [key.decode() for key in await redis_harness.redis.keys(f"{redis_harness.prefix}*")]
+    stored = await redis_harness.stored_keys()
 
     assert len(stored) == 1
     assert hash_key(PHONE) in stored[0]
@@ -279,16 +284,15 @@ async def test_raw_key_never_reaches_redis(redis_harness: Harness, algorithm: Al
 
 async def test_fixed_reset_needs_no_clock_in_redis(redis_harness: Harness) -> None:
     """The fixed counter lives under one key per rule and caller, whatever the window."""
-    assert redis_harness.redis is not None
     limiter, sms = redis_harness.limiter, rule("fixed", limit=1)
     await limiter.hit(sms, PHONE)
     redis_harness.advance(60)
     await limiter.hit(sms, PHONE)
-    assert len(await redis_harness.redis.keys(f"{redis_harness.prefix}*")) == 1
+    assert len(await redis_harness.stored_keys()) == 1
 
     await limiter.reset(sms, PHONE)
 
-    assert await redis_harness.redis.keys(f"{redis_harness.prefix}*") == []
+    assert await redis_harness.stored_keys() == []
 
 
 async def test_redis_backend_refuses_other_clients() -> None:

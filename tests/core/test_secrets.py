@@ -93,9 +93,12 @@ def test_numeric_code_is_zero_padded(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_numeric_code_draws_from_the_whole_range(monkeypatch: pytest.MonkeyPatch) -> None:
     bounds: list[int] = []
-    monkeypatch.setattr(
-        secrets_module.secrets, "randbelow", lambda upper: bounds.append(upper) or 0
-    )
+
+    def randbelow(upper: int) -> int:
+        bounds.append(upper)
+        return 0
+
+    monkeypatch.setattr(secrets_module.secrets, "randbelow", randbelow)
     numeric_code(6)
     assert bounds == [1_000_000]
 

@@ -29,12 +29,20 @@ async def solved_captcha(gql: Any, hooks: TestHooks) -> tuple[str, str]:
 
 
 async def request_code(
-    gql: Any, hooks: TestHooks, phone: str, purpose: str = "REGISTER",
-    language: str | None = None, **overrides: Any,
+    gql: Any,
+    hooks: TestHooks,
+    phone: str,
+    purpose: str = "REGISTER",
+    language: str | None = None,
+    **overrides: Any,
 ) -> dict[str, Any]:
     captcha_id, answer = await solved_captcha(gql, hooks)
-    variables = {"purpose": purpose, "phone": phone, "captchaId": captcha_id,
-                 "captchaAnswer": answer}
+    variables = {
+        "purpose": purpose,
+        "phone": phone,
+        "captchaId": captcha_id,
+        "captchaAnswer": answer,
+    }
     variables.update(overrides)
     body = await gql(REQUEST_SMS_CODE, {"input": variables}, language=language)
     return dict(body["data"]["requestSmsCode"])

@@ -8,9 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from identity_graph.challenges.models import SmsChallenge
+from identity_graph.challenges.models import SmsChallenge, SmsPurpose
 from identity_graph.challenges.sms import SmsCodeService
-from identity_graph.challenges.models import SmsPurpose
 from identity_graph.core.errors import ValidationFailed
 from identity_graph.notifications.models import NotificationMessage
 from tests.graphql.helpers import REQUEST_SMS_CODE, request_code, solved_captcha
@@ -65,7 +64,11 @@ async def test_bad_phone_is_a_field_error_and_writes_nothing(gql, hooks, phone):
 async def test_wrong_captcha(gql, hooks):
     result = await request_code(gql, hooks, PHONE, captchaAnswer="WRONG")
     assert result["errors"] == [
-        {"field": "captchaAnswer", "code": "CAPTCHA_WRONG", "message": "图形验证码错误，请刷新后重试"}
+        {
+            "field": "captchaAnswer",
+            "code": "CAPTCHA_WRONG",
+            "message": "图形验证码错误，请刷新后重试",
+        }
     ]
     assert await NotificationMessage.all().count() == 0
 
@@ -81,8 +84,12 @@ async def test_wrong_answer_burns_the_captcha(gql, hooks):
 
 async def test_captcha_is_single_use_and_case_insensitive(gql, hooks):
     captcha_id, answer = await solved_captcha(gql, hooks)
-    variables = {"purpose": "REGISTER", "phone": PHONE, "captchaId": captcha_id,
-                 "captchaAnswer": answer.lower()}
+    variables = {
+        "purpose": "REGISTER",
+        "phone": PHONE,
+        "captchaId": captcha_id,
+        "captchaAnswer": answer.lower(),
+    }
     first = await gql(REQUEST_SMS_CODE, {"input": variables})
     assert first["data"]["requestSmsCode"]["__typename"] == "SmsCodeSent"
     again = await gql(REQUEST_SMS_CODE, {"input": {**variables, "phone": "13912345678"}})
@@ -92,8 +99,12 @@ async def test_captcha_is_single_use_and_case_insensitive(gql, hooks):
 async def test_expired_and_unknown_captcha(gql, hooks, clock):
     captcha_id, answer = await solved_captcha(gql, hooks)
     clock.advance(minutes=6)
-    variables = {"purpose": "REGISTER", "phone": PHONE, "captchaId": captcha_id,
-                 "captchaAnswer": answer}
+    variables = {
+        "purpose": "REGISTER",
+        "phone": PHONE,
+        "captchaId": captcha_id,
+        "captchaAnswer": answer,
+    }
     expired = await gql(REQUEST_SMS_CODE, {"input": variables})
     assert expired["data"]["requestSmsCode"]["errors"][0]["code"] == "CAPTCHA_EXPIRED"
     unknown = await gql(REQUEST_SMS_CODE, {"input": {**variables, "captchaId": "not-a-uuid"}})
@@ -191,6 +202,4 @@ async def test_concurrent_redemptions_have_one_winner(gql, hooks, container):
         *[sms.verify(SmsPurpose.REGISTER, PHONE, code) for _ in range(8)], return_exceptions=True
     )
     assert sum(result is None for result in results) == 1
-    assert all(
-        isinstance(result, ValidationFailed) for result in results if result is not None
-    )
+    assert all(isinstance(result, ValidationFailed) for result in results if result is not None)

@@ -27,40 +27,48 @@ def only_error(body: dict) -> dict:
     ],
 )
 async def test_bad_bodies(client, content, content_type, status, code):
-    response = await client.post("/graphql", content=content,
-                                 headers={"content-type": content_type})
+    response = await client.post(
+        "/graphql", content=content, headers={"content-type": content_type}
+    )
     assert response.status_code == status
     assert only_error(response.json())["extensions"]["code"] == code
 
 
 async def test_body_over_the_limit(client, settings):
     body = b'{"query": "' + b" " * (settings.max_body_bytes + 10) + b'{ __typename }"}'
-    response = await client.post("/graphql", content=body,
-                                 headers={"content-type": "application/json",
-                                          "accept-language": "en"})
+    response = await client.post(
+        "/graphql",
+        content=body,
+        headers={"content-type": "application/json", "accept-language": "en"},
+    )
     assert response.status_code == 413
     error = only_error(response.json())
-    assert error == {"message": "Request body too large",
-                     "extensions": {"code": "PAYLOAD_TOO_LARGE"}}
+    assert error == {
+        "message": "Request body too large",
+        "extensions": {"code": "PAYLOAD_TOO_LARGE"},
+    }
 
 
 async def test_mutation_over_get_is_refused(client):
-    response = await client.get("/graphql", params={"query": SMS_MUTATION},
-                                headers={"accept": "application/json"})
+    response = await client.get(
+        "/graphql", params={"query": SMS_MUTATION}, headers={"accept": "application/json"}
+    )
     assert response.status_code == 405
     assert only_error(response.json())["extensions"]["code"] == "MUTATION_OVER_GET"
 
 
 async def test_query_over_get_works(client):
-    response = await client.get("/graphql", params={"query": "{ captcha { id } }"},
-                                headers={"accept": "application/json"})
+    response = await client.get(
+        "/graphql", params={"query": "{ captcha { id } }"}, headers={"accept": "application/json"}
+    )
     assert response.status_code == 200
     assert response.json()["data"]["captcha"]["id"]
 
 
 async def test_unknown_operation(client):
-    response = await client.post("/graphql", json={"query": "query A { __typename }",
-                                                   "operationName": "B"})
+    response = await client.post(
+        "/graphql", json={"query": "query A { __typename }", "operationName": "B"}
+    )
     assert response.status_code == 400
     assert only_error(response.json())["extensions"]["code"] == "UNKNOWN_OPERATION"
 
@@ -85,10 +93,12 @@ async def post_with(settings, container, query: str, **overrides) -> dict:
     from identity_graph.app import create_app
 
     app = create_app(settings.model_copy(update=overrides), container, manage_database=False)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                 base_url="https://testserver") as http:
-        response = await http.post("/graphql", json={"query": query},
-                                   headers={"accept-language": "en"})
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="https://testserver"
+    ) as http:
+        response = await http.post(
+            "/graphql", json={"query": query}, headers={"accept-language": "en"}
+        )
     return dict(response.json())
 
 
@@ -119,8 +129,10 @@ async def test_syntax_and_unknown_fields(gql):
 
 
 async def test_wrong_variable_type_is_a_validation_error(gql):
-    body = await gql("mutation($i: RequestSmsCodeInput!) { requestSmsCode(input: $i) { __typename } }",
-                     {"i": {"purpose": "NOT_A_PURPOSE", "phone": 1}})
+    body = await gql(
+        "mutation($i: RequestSmsCodeInput!) { requestSmsCode(input: $i) { __typename } }",
+        {"i": {"purpose": "NOT_A_PURPOSE", "phone": 1}},
+    )
     assert {error["extensions"]["code"] for error in body["errors"]} == {"VARIABLE_INVALID"}
     assert body["data"] is None
 
@@ -144,8 +156,9 @@ async def test_captcha_rate_limit_is_a_coded_error(gql, settings):
 
 
 async def test_introspection_can_be_disabled(settings, container):
-    body = await post_with(settings, container, "{ __schema { types { name } } }",
-                           graphql_introspection=False)
+    body = await post_with(
+        settings, container, "{ __schema { types { name } } }", graphql_introspection=False
+    )
     assert {e["extensions"]["code"] for e in body["errors"]} == {"INTROSPECTION_DISABLED"}
 
 
@@ -161,13 +174,22 @@ async def test_graphiql_page_is_self_hosted(client):
 
 async def test_federation_subgraph(gql, container):
     sdl = (await gql("{ _service { sdl } }"))["data"]["_service"]["sdl"]
-    assert "@link(url: \"https://specs.apollo.dev/federation/v2" in sdl
+    assert '@link(url: "https://specs.apollo.dev/federation/v2' in sdl
     assert 'type Account @key(fields: "id")' in sdl
     from identity_graph.accounts.models import Role
     from identity_graph.core.audit import AuditContext
 
-    staff = await container.accounts.create_staff("ops-entity", "correct horse battery", [Role.ADMIN], AuditContext())
-    query = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Account { id kind } } }'
-    body = await gql(query, {"r": [{"__typename": "Account", "id": str(staff.id)},
-                                   {"__typename": "Account", "id": "not-a-uuid"}]})
+    staff = await container.accounts.create_staff(
+        "ops-entity", "correct horse battery", [Role.ADMIN], AuditContext()
+    )
+    query = "query($r: [_Any!]!) { _entities(representations: $r) { ... on Account { id kind } } }"
+    body = await gql(
+        query,
+        {
+            "r": [
+                {"__typename": "Account", "id": str(staff.id)},
+                {"__typename": "Account", "id": "not-a-uuid"},
+            ]
+        },
+    )
     assert body["data"]["_entities"] == [{"id": str(staff.id), "kind": "STAFF"}, None]

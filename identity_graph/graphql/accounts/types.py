@@ -5,6 +5,7 @@ own permission checks."""
 from __future__ import annotations
 
 import uuid
+from enum import Enum
 from typing import Any
 
 import strawberry
@@ -13,10 +14,19 @@ from identity_graph.accounts.models import Account as AccountModel
 from identity_graph.accounts.models import AccountKind as DomainAccountKind
 from identity_graph.graphql.context import Info
 
-AccountKind = strawberry.enum(
-    DomainAccountKind,
-    description="`natural_person` (自然人), `enterprise` (法人/单位) or `staff` (operator).",
-)
+
+@strawberry.enum(description="What kind of principal an account is.")
+class AccountKind(Enum):
+    NATURAL_PERSON = strawberry.enum_value(
+        DomainAccountKind.NATURAL_PERSON.value, description="A resident (自然人)."
+    )
+    ENTERPRISE = strawberry.enum_value(
+        DomainAccountKind.ENTERPRISE.value,
+        description="An enterprise or other legal person (法人/单位).",
+    )
+    STAFF = strawberry.enum_value(
+        DomainAccountKind.STAFF.value, description="An operator or reviewer of the platform."
+    )
 
 
 @strawberry.federation.type(keys=["id"], description="A login principal of the network.")
@@ -26,7 +36,7 @@ class Account:
 
     @classmethod
     def from_model(cls, model: AccountModel) -> Account:
-        return cls(id=strawberry.ID(str(model.id)), kind=model.kind)
+        return cls(id=strawberry.ID(str(model.id)), kind=AccountKind(model.kind.value))
 
     @classmethod
     async def resolve_reference(cls, info: Info, **keys: Any) -> Account | None:

@@ -1,4 +1,7 @@
-"""``requestSmsCode``: captcha first, then per-phone and per-IP send limits; code goes to the outbox."""
+"""``requestSmsCode``: captcha first, then per-phone and per-IP send limits.
+
+The code goes to the outbox; the answer is the same whether or not an account uses the phone.
+"""
 
 from __future__ import annotations
 
@@ -37,7 +40,7 @@ class ChallengeMutations:
         return await payload(
             info,
             context.services.sms.request(
-                DomainSmsPurpose(input.purpose.value),
+                DomainSmsPurpose[input.purpose.name],
                 input.phone,
                 input.captcha_id,
                 input.captcha_answer,

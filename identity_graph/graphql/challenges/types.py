@@ -9,10 +9,17 @@ from typing import Annotated
 import strawberry
 
 from identity_graph.challenges.models import SmsPurpose as DomainSmsPurpose
-from identity_graph.graphql.errors import NotAuthorizedError, RateLimitedError, ValidationErrors
+from identity_graph.graphql.errors import (
+    NotAuthorizedError,
+    OperationRefused,
+    RateLimitedError,
+    ValidationErrors,
+)
 
 
-@strawberry.enum(description="What an SMS code will be used for; a code only works for its purpose.")
+@strawberry.enum(
+    description="What an SMS code will be used for; a code only works for its purpose."
+)
 class SmsPurpose(Enum):
     REGISTER = strawberry.enum_value(DomainSmsPurpose.REGISTER.value, description="Registration.")
     LOGIN = strawberry.enum_value(DomainSmsPurpose.LOGIN.value, description="SMS login.")
@@ -61,6 +68,6 @@ class SmsCodeSent:
 
 
 RequestSmsCodeResult = Annotated[
-    SmsCodeSent | ValidationErrors | RateLimitedError | NotAuthorizedError,
+    SmsCodeSent | ValidationErrors | RateLimitedError | NotAuthorizedError | OperationRefused,
     strawberry.union("RequestSmsCodeResult", description="The code was sent, or why not."),
 ]

@@ -8,7 +8,7 @@ from identity_graph.core.errors import DomainError
 from identity_graph.core.validators import normalize_mobile
 from identity_graph.graphql.context import Info
 from identity_graph.graphql.errors import as_graphql_error
-from identity_graph.graphql.notifications.types import OutboxMessage
+from identity_graph.graphql.notifications.types import Channel, DeliveryStatus, OutboxMessage
 from identity_graph.graphql.pagination import (
     Connection,
     build_connection,
@@ -21,9 +21,15 @@ from identity_graph.notifications.service import MessageView
 
 def _node(view: MessageView) -> OutboxMessage:
     return OutboxMessage(
-        id=strawberry.ID(str(view.id)), channel=view.channel, template=view.template,
-        destination=view.destination, text=view.text, status=view.status,
-        created_at=view.created_at, delivered_at=view.delivered_at, job_id=view.job_id,
+        id=strawberry.ID(str(view.id)),
+        channel=Channel(view.channel.value),
+        template=view.template,
+        destination=view.destination,
+        text=view.text,
+        status=DeliveryStatus(view.status.value),
+        created_at=view.created_at,
+        delivered_at=view.delivered_at,
+        job_id=view.job_id,
     )
 
 
@@ -47,4 +53,3 @@ class NotificationQueries:
             destination=destination, limit=size + 1, before_id=before_id
         )
         return build_connection(views, size, "outbox", lambda view: view.id, _node)
-

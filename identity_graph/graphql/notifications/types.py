@@ -12,11 +12,24 @@ from identity_graph.graphql.context import Info
 from identity_graph.notifications.models import Channel as DomainChannel
 from identity_graph.notifications.models import DeliveryStatus as DomainDeliveryStatus
 
-Channel = strawberry.enum(DomainChannel, description="How a message travels: `sms` or `email`.")
-DeliveryStatus = strawberry.enum(
-    DomainDeliveryStatus,
-    description="`queued` until the gateway took it, then `delivered`; `failed` when retries ran out.",
-)
+
+@strawberry.enum(description="How a message travels.")
+class Channel(Enum):
+    SMS = strawberry.enum_value(DomainChannel.SMS.value, description="Text message to a phone.")
+    EMAIL = strawberry.enum_value(DomainChannel.EMAIL.value, description="E-mail.")
+
+
+@strawberry.enum(description="Where a message is on its way out.")
+class DeliveryStatus(Enum):
+    QUEUED = strawberry.enum_value(
+        DomainDeliveryStatus.QUEUED.value, description="Written; the gateway has not taken it yet."
+    )
+    DELIVERED = strawberry.enum_value(
+        DomainDeliveryStatus.DELIVERED.value, description="The gateway accepted it."
+    )
+    FAILED = strawberry.enum_value(
+        DomainDeliveryStatus.FAILED.value, description="Retries ran out; it will not be sent."
+    )
 
 
 @strawberry.type(description="The delivery job behind a message (transactional outbox).")
@@ -28,8 +41,12 @@ class DeliveryJob:
 
     @classmethod
     def from_model(cls, job: Job) -> DeliveryJob:
-        return cls(state=job.state.value, attempts=job.attempts, last_error=job.last_error,
-                   next_attempt_at=job.run_at)
+        return cls(
+            state=job.state.value,
+            attempts=job.attempts,
+            last_error=job.last_error,
+            next_attempt_at=job.run_at,
+        )
 
 
 @strawberry.type(description="One SMS or e-mail the service sent, as recorded in the outbox.")
