@@ -26,7 +26,7 @@ from identity_graph.core.secrets import SecretHasher
 from identity_graph.core.validators import VALIDATOR_MESSAGES
 from identity_graph.files.service import MESSAGES as FILE_MESSAGES
 from identity_graph.files.service import DocumentStore
-from identity_graph.files.storage import LocalFolderStorage
+from identity_graph.files.storage import EncryptedStorage, LocalFolderStorage
 from identity_graph.keys import load_master_keys
 from identity_graph.notifications.base import Gateway
 from identity_graph.notifications.gateways import HttpGateway, OutboxGateway
@@ -101,7 +101,13 @@ class Container:
             self.clock, self.jobs, self.gateway, self.cipher, self.blind_index
         )
         self.documents = DocumentStore(
-            LocalFolderStorage(settings.upload_dir), max_bytes=settings.upload_max_bytes
+            EncryptedStorage(
+                LocalFolderStorage(settings.upload_dir),
+                lambda data: self.cipher.seal(data, "document"),
+                lambda blob: self.cipher.open(blob, "document"),
+            ),
+            max_bytes=settings.upload_max_bytes,
+            key_for=lambda data: self.hasher.digest_bytes("document", data),
         )
         self.captcha = CaptchaService(
             self.clock,

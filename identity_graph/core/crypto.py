@@ -75,6 +75,21 @@ class FieldCipher:
         except Exception as exc:  # any malformed or foreign ciphertext
             raise DomainError("CIPHERTEXT_INVALID") from exc
 
+    def seal(self, data: bytes, context: str = "") -> bytes:
+        """Encrypt binary data (document scans): ``v1`` + key id + nonce + ciphertext."""
+        nonce = os.urandom(12)
+        sealed = self._keys[self._current].encrypt(nonce, data, context.encode())
+        return _VERSION.encode() + self._current.encode() + nonce + sealed
+
+    def open(self, blob: bytes, context: str = "") -> bytes:
+        try:
+            if blob[:2] != _VERSION.encode():
+                raise ValueError("unknown version")
+            key = self._keys[blob[2:10].decode()]
+            return key.decrypt(blob[10:22], blob[22:], context.encode())
+        except Exception as exc:  # any malformed or foreign blob
+            raise DomainError("CIPHERTEXT_INVALID") from exc
+
     def needs_rotation(self, token: str) -> bool:
         """True when ``token`` was sealed with a key other than the current one."""
         parts = token.split(".", 2)

@@ -36,5 +36,9 @@ class SecretHasher:
         message = f"{purpose}\x1f{value}".encode()
         return hmac.new(self._key, message, hashlib.sha256).hexdigest()
 
+    def digest_bytes(self, purpose: str, data: bytes) -> str:
+        """Keyed hash of binary content (document storage keys)."""
+        return hmac.new(self._key, purpose.encode() + b"\x1f" + data, hashlib.sha256).hexdigest()
+
     def matches(self, purpose: str, value: str, stored: str) -> bool:
         return constant_time_equals(self.digest(purpose, value), stored)

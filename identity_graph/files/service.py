@@ -3,8 +3,8 @@
 Every upload is checked in this order, cheap checks first and decoding last: empty, too large,
 a program in disguise, a type this slot does not take (or none we know), damaged. The type comes
 from the bytes (``sniff``), never from the name. Accepted files are stored under the SHA-256 of
-their content, so the same scan uploaded twice is kept once and the key doubles as an integrity
-check.
+their content (a keyed HMAC in production, so the key is no public fingerprint of the scan),
+so the same scan uploaded twice is kept once; the SHA-256 is kept to check integrity on read.
 
 Error codes are raised as ``ValidationFailed`` naming the upload field; ``MESSAGES`` is this
 domain's catalog for ``core.i18n``.
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -69,7 +70,7 @@ KIND_MAX_BYTES: dict[DocumentKind, int] = {
 
 @dataclass(frozen=True)
 class StoredDocument:
-    """An accepted upload; ``key`` is the storage key and equals ``sha256``."""
+    """An accepted upload; ``key`` is the storage key derived from the content."""
 
     key: str
     kind: DocumentKind
@@ -82,9 +83,16 @@ class StoredDocument:
 class DocumentStore:
     """Validates uploads per ``DocumentKind`` and keeps them in a content-addressed ``Storage``."""
 
-    def __init__(self, storage: Storage, *, max_bytes: int = 5 * MEGABYTE) -> None:
+    def __init__(
+        self,
+        storage: Storage,
+        *,
+        max_bytes: int = 5 * MEGABYTE,
+        key_for: Callable[[bytes], str] | None = None,
+    ) -> None:
         self._storage = storage
         self._max_bytes = max_bytes
+        self._key_for = key_for or _sha256
 
     async def save(
         self, kind: DocumentKind, filename: str, data: bytes, field: str = "file"
@@ -96,9 +104,10 @@ class DocumentStore:
         if await anyio.to_thread.run_sync(is_corrupt, data, accepted):
             raise ValidationFailed.single(field, "FILE_CORRUPT")
         digest = await anyio.to_thread.run_sync(_sha256, data)
-        await self._storage.put(digest, data)
+        key = await anyio.to_thread.run_sync(self._key_for, data)
+        await self._storage.put(key, data)
         name = sanitize_filename(filename) or f"document.{accepted.extension}"
-        return StoredDocument(digest, kind, accepted.mime, len(data), digest, name)
+        return StoredDocument(key, kind, accepted.mime, len(data), digest, name)
 
     async def read(self, key: str) -> bytes:
         """The stored bytes for ``key``; raises DomainError FILE_NOT_FOUND otherwise."""

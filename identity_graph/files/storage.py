@@ -17,6 +17,7 @@ import contextlib
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -95,3 +96,30 @@ def _write_atomically(path: Path, data: bytes) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
+
+
+class EncryptedStorage:
+    """Encrypts every object before it reaches the inner storage (SPEC §11: scans at rest).
+
+    ``seal``/``unseal`` come from the kernel's ``FieldCipher``, so document keys rotate with
+    the field-encryption keys.
+    """
+
+    def __init__(
+        self, inner: Storage, seal: Callable[[bytes], bytes], unseal: Callable[[bytes], bytes]
+    ) -> None:
+        self._inner = inner
+        self._seal = seal
+        self._unseal = unseal
+
+    async def put(self, key: str, data: bytes) -> None:
+        await self._inner.put(key, self._seal(data))
+
+    async def get(self, key: str) -> bytes:
+        return self._unseal(await self._inner.get(key))
+
+    async def exists(self, key: str) -> bool:
+        return await self._inner.exists(key)
+
+    async def delete(self, key: str) -> None:
+        await self._inner.delete(key)
