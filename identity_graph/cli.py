@@ -11,6 +11,7 @@ import getpass
 import json
 import logging.config
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Coroutine, Sequence
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from identity_graph import db
+from identity_graph.keys import load_master_keys
 from identity_graph.settings import Settings
 
 LOG_CONFIG: dict[str, Any] = {
@@ -49,22 +51,29 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     _configure_logging(settings)
+    load_master_keys(settings)  # create the development key once, before workers start
     asyncio.run(db.migrate(settings.resolved_database_url))
     workers = args.workers or settings.workers
+    metrics_dir = None
     if workers > 1 and not settings.prometheus_multiproc_dir:
         # prometheus_client aggregates worker processes through files in this folder;
         # the variable must be set before uvicorn forks the workers.
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="idg-metrics-")
-    uvicorn.run(
-        "identity_graph.app:from_environment",
-        factory=True,
-        host=args.host or settings.host,
-        port=args.port or settings.port,
-        workers=workers,
-        log_config=LOG_CONFIG,
-        access_log=False,
-        proxy_headers=settings.trust_forwarded_for,
-    )
+        metrics_dir = tempfile.mkdtemp(prefix="idg-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    try:
+        uvicorn.run(
+            "identity_graph.app:from_environment",
+            factory=True,
+            host=args.host or settings.host,
+            port=args.port or settings.port,
+            workers=workers,
+            log_config=LOG_CONFIG,
+            access_log=False,
+            proxy_headers=settings.trust_forwarded_for,
+        )
+    finally:
+        if metrics_dir:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0
 
 

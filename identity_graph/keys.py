@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import secrets
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,12 +49,26 @@ def load_master_keys(settings: Settings) -> MasterKeys:
 
 
 def _development_key(data_dir: Path) -> str:
+    """Create the key once, atomically and private from the first byte (O_EXCL, 0600), so
+    racing worker processes all end up with the same key."""
     path = data_dir / "secret.key"
-    if path.exists():
-        return path.read_text().strip()
     data_dir.mkdir(parents=True, exist_ok=True)
     key = secrets.token_urlsafe(48)
-    path.write_text(key)
-    path.chmod(0o600)
+    try:
+        descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return _read_existing(path)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(key)
     log.warning("generated a development secret key", extra={"path": str(path)})
     return key
+
+
+def _read_existing(path: Path) -> str:
+    # Another process may have created the file and not yet written it: wait briefly.
+    for _ in range(50):
+        value = path.read_text().strip()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise MissingSecretKey(f"{path} is empty")

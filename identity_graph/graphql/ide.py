@@ -8,6 +8,7 @@ GRAPHIQL_HTML = """<!doctype html>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>identity_graph · GraphiQL</title>
+  <link rel="icon" href="data:,">
   <link rel="stylesheet" href="/static/graphiql/graphiql.min.css">
   <style>html, body, #graphiql { height: 100%; margin: 0; }</style>
 </head>

@@ -81,7 +81,11 @@ class GraphQLApp(GraphQL[Context, None]):
             body = {
                 "errors": [{"message": message, "extensions": {"code": code, "detail": exc.reason}}]
             }
-            response = JSONResponse(body, status_code=status)
+            # RFC 9110 §15.5.6: a 405 names the methods that would work.
+            headers = {"Allow": "POST" if code == "MUTATION_OVER_GET" else "GET, POST"}
+            response = JSONResponse(
+                body, status_code=status, headers=headers if status == 405 else None
+            )
         await response(scope, receive, send)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:

@@ -54,7 +54,15 @@ async def test_mutation_over_get_is_refused(client):
         "/graphql", params={"query": SMS_MUTATION}, headers={"accept": "application/json"}
     )
     assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
     assert only_error(response.json())["extensions"]["code"] == "MUTATION_OVER_GET"
+
+
+async def test_other_methods_are_refused_with_allow(client):
+    response = await client.put("/graphql", json={"query": "{ __typename }"})
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, POST"
+    assert only_error(response.json())["extensions"]["code"] == "METHOD_NOT_ALLOWED"
 
 
 async def test_query_over_get_works(client):

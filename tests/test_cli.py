@@ -1,0 +1,87 @@
+"""The ``identity-graph`` command as an operator runs it, in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def run(tmp_path: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "IDG_DATA_DIR": str(tmp_path / "data"), "IDG_SECRET_KEY": "k" * 40}
+    env.pop("IDG_DATABASE_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "identity_graph.cli", *args],
+        env=env, capture_output=True, text=True, timeout=120, check=check,
+    )
+
+
+def test_migrate_and_create_admin(tmp_path: Path) -> None:
+    assert "migrations applied" in run(tmp_path, "migrate").stdout
+    created = run(tmp_path, "create-admin", "ops-admin", "--password", "a long password here")
+    token = created.stdout.strip().splitlines()[-1]
+    assert token.startswith("idg_pat_")
+    assert "roles=['admin', 'reviewer']" in created.stdout
+    again = run(tmp_path, "create-admin", "ops-admin", "--password", "a long password here",
+                check=False)
+    assert again.returncode == 2
+    assert "not available" in again.stderr
+    short = run(tmp_path, "create-admin", "ops2", "--password", "short", check=False)
+    assert short.returncode == 2
+
+
+def test_outbox_lists_nothing_then_json(tmp_path: Path) -> None:
+    assert "the outbox is empty" in run(tmp_path, "outbox").stdout
+    assert run(tmp_path, "outbox", "--json").stdout == ""
+
+
+def test_export_schema_matches_the_committed_file(tmp_path: Path) -> None:
+    output = tmp_path / "schema.graphql"
+    run(tmp_path, "export-schema", "-o", str(output))
+    committed = Path(__file__).resolve().parent.parent / "schema.graphql"
+    assert output.read_text(encoding="utf-8") == committed.read_text(encoding="utf-8")
+
+
+def test_production_refuses_to_start_without_a_key(tmp_path: Path) -> None:
+    env = {**os.environ, "IDG_DATA_DIR": str(tmp_path), "IDG_ENV": "production"}
+    env.pop("IDG_SECRET_KEY", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "identity_graph.cli", "outbox"],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert result.returncode != 0
+    assert "IDG_SECRET_KEY must be set" in result.stderr
+
+
+@pytest.mark.parametrize("flag", ["--json"])
+def test_outbox_shows_sent_codes(tmp_path: Path, flag: str) -> None:
+    """A code written by the service is readable by the operator command."""
+    script = (
+        "import asyncio\n"
+        "from tortoise.transactions import in_transaction\n"
+        "from identity_graph import db\n"
+        "from identity_graph.container import Container\n"
+        "from identity_graph.notifications.models import Channel\n"
+        "from identity_graph.settings import Settings\n"
+        "async def main():\n"
+        "    s = Settings()\n"
+        "    await db.migrate(s.resolved_database_url)\n"
+        "    await db.open_database(s.resolved_database_url)\n"
+        "    c = Container(s)\n"
+        "    async with in_transaction():\n"
+        "        await c.notifier.send(Channel.SMS, 'sms_code', '13812345678',\n"
+        "            {'code': '654321', 'minutes': 5, 'purpose': 'register'}, 'zh-CN')\n"
+        "    await db.close_database()\n"
+        "asyncio.run(main())\n"
+    )
+    env = {**os.environ, "IDG_DATA_DIR": str(tmp_path / "data"), "IDG_SECRET_KEY": "k" * 40}
+    subprocess.run([sys.executable, "-c", script], env=env, check=True, timeout=120)
+    lines = run(tmp_path, "outbox", "--phone", "138 1234 5678", flag).stdout.splitlines()
+    entry = json.loads(lines[0])
+    assert entry["to"] == "13812345678"
+    assert "654321" in entry["text"]
+    assert entry["status"] == "queued"
