@@ -16,7 +16,11 @@ def run(tmp_path: Path, *args: str, check: bool = True) -> subprocess.CompletedP
     env.pop("IDG_DATABASE_URL", None)
     return subprocess.run(
         [sys.executable, "-m", "identity_graph.cli", *args],
-        env=env, capture_output=True, text=True, timeout=120, check=check,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=check,
     )
 
 
@@ -26,8 +30,9 @@ def test_migrate_and_create_admin(tmp_path: Path) -> None:
     token = created.stdout.strip().splitlines()[-1]
     assert token.startswith("idg_pat_")
     assert "roles=['admin', 'reviewer']" in created.stdout
-    again = run(tmp_path, "create-admin", "ops-admin", "--password", "a long password here",
-                check=False)
+    again = run(
+        tmp_path, "create-admin", "ops-admin", "--password", "a long password here", check=False
+    )
     assert again.returncode == 2
     assert "not available" in again.stderr
     short = run(tmp_path, "create-admin", "ops2", "--password", "short", check=False)
@@ -51,7 +56,11 @@ def test_production_refuses_to_start_without_a_key(tmp_path: Path) -> None:
     env.pop("IDG_SECRET_KEY", None)
     result = subprocess.run(
         [sys.executable, "-m", "identity_graph.cli", "outbox"],
-        env=env, capture_output=True, text=True, timeout=120, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode != 0
     assert "IDG_SECRET_KEY must be set" in result.stderr

@@ -203,3 +203,52 @@ async def test_concurrent_redemptions_have_one_winner(gql, hooks, container):
     )
     assert sum(result is None for result in results) == 1
     assert all(isinstance(result, ValidationFailed) for result in results if result is not None)
+
+
+async def test_workers_sharing_redis_agree_on_send_limits(db, settings, clock, redis_url):
+    """Two containers (two worker processes) with one Redis: the second sees the first's send."""
+    import secrets
+
+    import redis.asyncio as redis_asyncio
+    from pydantic import SecretStr
+
+    from identity_graph.challenges.models import SmsPurpose
+    from identity_graph.container import Container, TestHooks
+    from identity_graph.core.errors import RateLimited
+
+    try:
+        probe = redis_asyncio.Redis.from_url(redis_url)
+        await probe.ping()
+        await probe.aclose()
+    except Exception:
+        pytest.skip("Redis is not reachable")
+    # A fresh key per run: rate-limit keys are keyed hashes, so runs never see each other.
+    shared = settings.model_copy(
+        update={"redis_url": redis_url, "secret_key": SecretStr(secrets.token_urlsafe(32))}
+    )
+    hooks = TestHooks()
+    first, second = (Container(shared, clock=clock, test_hooks=hooks) for _ in range(2))
+    try:
+        issued = await first.captcha.issue("198.51.100.1")
+        await first.sms.request(
+            SmsPurpose.LOGIN,
+            PHONE,
+            str(issued.id),
+            hooks.captcha_answers[issued.id],
+            client_ip="198.51.100.1",
+            locale="zh-CN",
+        )
+        again = await second.captcha.issue("198.51.100.2")
+        with pytest.raises(RateLimited) as limited:
+            await second.sms.request(
+                SmsPurpose.LOGIN,
+                PHONE,
+                str(again.id),
+                hooks.captcha_answers[again.id],
+                client_ip="198.51.100.2",
+                locale="zh-CN",
+            )
+        assert limited.value.scope == "sms_resend_phone"
+    finally:
+        await first.aclose()
+        await second.aclose()

@@ -32,7 +32,10 @@ class ScriptedGateway:
 async def send(container, phone: str = "13812345678") -> NotificationMessage:
     async with in_transaction():
         return await container.notifier.send(
-            Channel.SMS, "sms_code", phone, {"code": "123456", "minutes": 5, "purpose": "login"},
+            Channel.SMS,
+            "sms_code",
+            phone,
+            {"code": "123456", "minutes": 5, "purpose": "login"},
             "en",
         )
 
@@ -41,8 +44,11 @@ async def test_rolled_back_change_sends_nothing(container):
     with pytest.raises(RuntimeError):
         async with in_transaction():
             await container.notifier.send(
-                Channel.SMS, "sms_code", "13812345678",
-                {"code": "1", "minutes": 5, "purpose": "login"}, "zh-CN",
+                Channel.SMS,
+                "sms_code",
+                "13812345678",
+                {"code": "1", "minutes": 5, "purpose": "login"},
+                "zh-CN",
             )
             raise RuntimeError("registration failed")
     assert await NotificationMessage.all().count() == 0
