@@ -46,7 +46,7 @@ def route_label(path: str) -> str:
 class JsonFormatter(logging.Formatter):
     """One JSON object per line; extra fields passed with ``extra=`` are included."""
 
-    _skip = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+    _skip = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "color_message"}
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
