@@ -53,6 +53,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     _configure_logging(settings)
     load_master_keys(settings)  # create the development key once, before workers start
     asyncio.run(db.migrate(settings.resolved_database_url))
+    asyncio.run(_with_container(settings, _ensure_signing_keys))
     workers = args.workers or settings.workers
     metrics_dir = None
     if workers > 1 and not settings.prometheus_multiproc_dir:
@@ -128,6 +129,28 @@ def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> int:
             f"roles={[role.value for role in roles]}"
         )
         print(f"personal access token (shown once; send as 'Authorization: Bearer …'):\n{token}")
+        return 0
+
+    return asyncio.run(_with_container(settings, action))
+
+
+async def _ensure_signing_keys(container: Any) -> int:
+    await container.signing_keys.ensure()
+    return 0
+
+
+def cmd_rotate_keys(settings: Settings, args: argparse.Namespace) -> int:
+    from identity_graph.sessions.signing_keys import Algorithm
+
+    algorithms = list(Algorithm) if args.alg == "all" else [Algorithm(args.alg)]
+
+    async def action(container: Any) -> int:
+        for alg in algorithms:
+            kid = await container.signing_keys.rotate(alg)
+            print(
+                f"{alg.value}: now signing with {kid}; the previous key stays published for "
+                f"{settings.signing_key_publish_seconds} s"
+            )
         return 0
 
     return asyncio.run(_with_container(settings, action))
@@ -210,6 +233,9 @@ def build_parser() -> argparse.ArgumentParser:
     outbox.add_argument("--limit", type=int, default=20)
     outbox.add_argument("--json", action="store_true")
     outbox.set_defaults(func=cmd_outbox)
+    rotate = sub.add_parser("rotate-keys", help="start signing tokens with new keys")
+    rotate.add_argument("--alg", choices=["ES256", "RS256", "all"], default="all")
+    rotate.set_defaults(func=cmd_rotate_keys)
     make = sub.add_parser("makemigrations", help="developer: write a migration for model changes")
     make.add_argument("--name")
     make.set_defaults(func=cmd_makemigrations)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from identity_graph.accounts.passwords import PasswordHasher
 from identity_graph.accounts.service import MESSAGES as ACCOUNT_MESSAGES
@@ -32,6 +33,7 @@ from identity_graph.notifications.base import Gateway
 from identity_graph.notifications.gateways import HttpGateway, OutboxGateway
 from identity_graph.notifications.service import DELIVER_JOB, OutboxNotifier
 from identity_graph.sessions.service import SessionService
+from identity_graph.sessions.signing_keys import SigningKeys
 from identity_graph.settings import Settings
 
 
@@ -140,6 +142,10 @@ class Container:
         )
         self.accounts = AccountService(self.clock, self.passwords, self.audit)
         self.sessions = SessionService(self.clock, self.hasher, self.audit)
+        self.signing_keys = SigningKeys(
+            self.clock, self.cipher,
+            publish_window=timedelta(seconds=settings.signing_key_publish_seconds),
+        )
 
     def job_worker(self) -> JobWorker:
         return JobWorker(

@@ -20,6 +20,7 @@ MODEL_MODULES = [
     "identity_graph.challenges.models",
     "identity_graph.accounts.models",
     "identity_graph.sessions.models",
+    "identity_graph.sessions.signing_keys",
 ]
 MIGRATIONS_MODULE = "identity_graph.migrations"
 

@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     argon2_memory_kib: int = 19_456
     argon2_parallelism: int = 1
 
+    # A retired token-signing key stays in the JWKS this long (past any token it signed).
+    signing_key_publish_seconds: int = 86_400
+
     # Files.
     upload_max_bytes: int = 5_242_880
 

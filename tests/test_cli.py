@@ -94,3 +94,12 @@ def test_outbox_shows_sent_codes(tmp_path: Path, flag: str) -> None:
     assert entry["to"] == "13812345678"
     assert "654321" in entry["text"]
     assert entry["status"] == "queued"
+
+
+def test_rotate_keys(tmp_path: Path) -> None:
+    first = run(tmp_path, "rotate-keys").stdout
+    assert "ES256: now signing with es256-" in first
+    assert "RS256: now signing with rs256-" in first
+    second = run(tmp_path, "rotate-keys", "--alg", "ES256").stdout
+    assert second.count("now signing") == 1
+    assert first.split("now signing with ")[1].split(";")[0] not in second
