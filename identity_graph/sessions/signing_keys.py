@@ -22,7 +22,7 @@ from enum import StrEnum
 from typing import Any
 
 import orjson
-from joserfc.jwk import ECKey, KeySet, RSAKey
+from joserfc.jwk import ECKey, KeyParameters, KeySet, RSAKey
 from tortoise import fields
 from tortoise.models import Model
 
@@ -51,7 +51,7 @@ class SigningKey(Model):
 
 
 def _generate(alg: Algorithm, kid: str) -> ECKey | RSAKey:
-    parameters = {"kid": kid, "use": "sig", "alg": alg.value}
+    parameters: KeyParameters = {"kid": kid, "use": "sig", "alg": alg.value}
     if alg is Algorithm.ES256:
         return ECKey.generate_key("P-256", parameters=parameters)
     return RSAKey.generate_key(2048, parameters=parameters)
