@@ -34,6 +34,8 @@ from identity_graph.notifications.gateways import HttpGateway, OutboxGateway
 from identity_graph.notifications.service import DELIVER_JOB, OutboxNotifier
 from identity_graph.sessions.service import SessionService
 from identity_graph.sessions.signing_keys import SigningKeys
+from identity_graph.sessions.tokens import MESSAGES as TOKEN_MESSAGES
+from identity_graph.sessions.tokens import TokenPolicy, TokenService
 from identity_graph.settings import Settings
 
 
@@ -86,6 +88,7 @@ class Container:
                 SMS_MESSAGES,
                 ACCOUNT_MESSAGES,
                 FILE_MESSAGES,
+                TOKEN_MESSAGES,
             ]
         )
         backend, self._redis = _rate_backend(settings)
@@ -141,11 +144,23 @@ class Container:
             parallelism=settings.argon2_parallelism,
         )
         self.accounts = AccountService(self.clock, self.passwords, self.audit)
-        self.sessions = SessionService(self.clock, self.hasher, self.audit)
         self.signing_keys = SigningKeys(
-            self.clock, self.cipher,
+            self.clock,
+            self.cipher,
             publish_window=timedelta(seconds=settings.signing_key_publish_seconds),
         )
+        self.tokens = TokenService(
+            self.clock,
+            self.hasher,
+            self.signing_keys,
+            TokenPolicy(
+                issuer=settings.public_url.rstrip("/"),
+                access_ttl=timedelta(seconds=settings.access_token_ttl_seconds),
+                refresh_ttl=timedelta(seconds=settings.refresh_token_ttl_seconds),
+                session_ttl=timedelta(seconds=settings.session_ttl_seconds),
+            ),
+        )
+        self.sessions = SessionService(self.clock, self.hasher, self.audit, self.tokens)
 
     def job_worker(self) -> JobWorker:
         return JobWorker(

@@ -21,6 +21,7 @@ MODEL_MODULES = [
     "identity_graph.accounts.models",
     "identity_graph.sessions.models",
     "identity_graph.sessions.signing_keys",
+    "identity_graph.sessions.tokens",
 ]
 MIGRATIONS_MODULE = "identity_graph.migrations"
 

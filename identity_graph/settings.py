@@ -19,6 +19,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="IDG_", env_file=".env", extra="ignore")
 
     env: Literal["development", "production", "test"] = "development"
+    public_url: str = "http://127.0.0.1:8000"
     data_dir: Path = Path("./data")
     database_url: str = ""
     database_pool_size: int = 10
@@ -78,6 +79,11 @@ class Settings(BaseSettings):
     argon2_time_cost: int = 2
     argon2_memory_kib: int = 19_456
     argon2_parallelism: int = 1
+
+    # Sessions and tokens.
+    access_token_ttl_seconds: int = 900
+    refresh_token_ttl_seconds: int = 1_209_600
+    session_ttl_seconds: int = 2_592_000
 
     # A retired token-signing key stays in the JWKS this long (past any token it signed).
     signing_key_publish_seconds: int = 86_400

@@ -1,8 +1,9 @@
 """Resolves bearer credentials to a ``Viewer``; issues personal access tokens for operators.
 
-Personal access tokens (``idg_pat_…``) let operators and scripts call the admin API; like
-every secret they are shown once and stored as a keyed hash. Short-lived signed access
-tokens for interactive logins join this service with SPEC §3.
+Two kinds of bearer credential are accepted: short-lived signed access tokens from a login
+session (``tokens.py``), and personal access tokens (``idg_pat_…``) that let operators and
+scripts call the admin API; like every secret those are shown once and stored as a keyed
+hash.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from identity_graph.core.audit import AuditContext, AuditLog
 from identity_graph.core.clock import Clock
 from identity_graph.core.secrets import SecretHasher, new_token
 from identity_graph.sessions.models import PersonalAccessToken
+from identity_graph.sessions.tokens import TokenService
 from identity_graph.sessions.viewer import Viewer
 
 PAT_PREFIX = "idg_pat_"
@@ -21,10 +23,13 @@ _PURPOSE = "personal-access-token"
 
 
 class SessionService:
-    def __init__(self, clock: Clock, hasher: SecretHasher, audit: AuditLog) -> None:
+    def __init__(
+        self, clock: Clock, hasher: SecretHasher, audit: AuditLog, tokens: TokenService
+    ) -> None:
         self._clock = clock
         self._hasher = hasher
         self._audit = audit
+        self._tokens = tokens
 
     async def issue_personal_token(
         self, account: Account, name: str, lifetime: timedelta, context: AuditContext
@@ -50,7 +55,7 @@ class SessionService:
     async def authenticate_bearer(self, token: str) -> Viewer | None:
         """The viewer behind ``Authorization: Bearer <token>``, or None if it is not valid."""
         if not token.startswith(PAT_PREFIX):
-            return None
+            return await self._from_access_token(token)
         row = await PersonalAccessToken.get_or_none(
             token_hmac=self._hasher.digest(_PURPOSE, token), revoked_at=None
         ).prefetch_related("account")
@@ -65,4 +70,19 @@ class SessionService:
             login_name=account.login_name,
             roles=frozenset(account.roles or []),
             credential="personal_access_token",
+        )
+
+    async def _from_access_token(self, token: str) -> Viewer | None:
+        claims = await self._tokens.verify_access_token(token)
+        if claims is None:
+            return None
+        account = await Account.get_or_none(id=claims["sub"])
+        if account is None or account.status != AccountStatus.ACTIVE:
+            return None
+        return Viewer(
+            account_id=account.id,
+            kind=account.kind,
+            login_name=account.login_name,
+            roles=frozenset(account.roles or []),
+            credential="access_token",
         )

@@ -1,0 +1,209 @@
+"""Login sessions, access tokens and refresh tokens (SPEC §3, §7). Owns tables
+``login_sessions`` and ``refresh_tokens``.
+
+A login creates a session; the session holds the authentication facts (account, how and
+when, and later the enterprise an agent acts for) and a family of refresh tokens.
+
+* Access tokens are short-lived JWTs (ES256, ``kid`` header) naming the session (``sid``);
+  a revoked session's access tokens stop working at once because the session is checked.
+* Refresh tokens are opaque, stored as keyed hashes, single use. Redeeming one is an
+  atomic claim; presenting an already-used token is treated as theft (RFC 6819 §5.2.2.3,
+  OAuth 2.0 Security BCP §4.14) and revokes the whole session, so of twenty concurrent
+  redemptions exactly one yields a new token and the family ends.
+
+```mermaid
+stateDiagram-v2
+    [*] --> active: login (issue)
+    active --> active: refresh (old token used, new one issued)
+    active --> revoked: logout / password change / refresh-token reuse
+    active --> expired: absolute lifetime over
+```
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from joserfc import jwt
+from joserfc.errors import JoseError
+from tortoise import fields
+from tortoise.models import Model
+from tortoise.transactions import in_transaction
+
+from identity_graph.accounts.models import Account
+from identity_graph.core.clock import Clock
+from identity_graph.core.errors import DomainError
+from identity_graph.core.secrets import SecretHasher, new_token
+from identity_graph.sessions.signing_keys import Algorithm, SigningKeys
+
+_REFRESH = "refresh-token"
+
+MESSAGES = {
+    "REFRESH_TOKEN_INVALID": (
+        "登录已失效，请重新登录",
+        "The refresh token is not valid; log in again",
+    ),
+    "REFRESH_TOKEN_REUSED": (
+        "检测到刷新令牌被重复使用，已退出该登录会话，请重新登录",
+        "A used refresh token was presented; the session was ended. Log in again",
+    ),
+}
+
+
+class LoginSession(Model):
+    id = fields.UUIDField(primary_key=True)
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "models.Account", related_name="login_sessions", on_delete=fields.CASCADE
+    )
+    acting_enterprise_id = fields.UUIDField(null=True)
+    amr: Any = fields.JSONField(default=list)
+    auth_time = fields.DatetimeField()
+    client_ip = fields.CharField(max_length=64, null=True)
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+    revoked_at = fields.DatetimeField(null=True)
+    revoke_reason = fields.CharField(max_length=32, null=True)
+
+    class Meta:
+        table = "login_sessions"
+
+
+class RefreshToken(Model):
+    id = fields.BigIntField(primary_key=True)
+    session: fields.ForeignKeyRelation[LoginSession] = fields.ForeignKeyField(
+        "models.LoginSession", related_name="refresh_tokens", on_delete=fields.CASCADE
+    )
+    token_hmac = fields.CharField(max_length=64, unique=True)
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "refresh_tokens"
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    session_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class TokenPolicy:
+    issuer: str
+    access_ttl: timedelta = timedelta(minutes=15)
+    refresh_ttl: timedelta = timedelta(days=14)
+    session_ttl: timedelta = timedelta(days=30)
+
+
+class TokenService:
+    def __init__(
+        self, clock: Clock, hasher: SecretHasher, keys: SigningKeys, policy: TokenPolicy
+    ) -> None:
+        self._clock = clock
+        self._hasher = hasher
+        self._keys = keys
+        self._policy = policy
+
+    async def start_session(
+        self, account: Account, *, amr: list[str], client_ip: str | None
+    ) -> TokenPair:
+        """A new login session and its first token pair."""
+        now = self._clock.now()
+        async with in_transaction():
+            session = await LoginSession.create(
+                id=uuid.uuid4(),
+                account=account,
+                amr=amr,
+                auth_time=now,
+                client_ip=client_ip,
+                created_at=now,
+                expires_at=now + self._policy.session_ttl,
+            )
+            refresh = await self._new_refresh_token(session)
+        return await self._pair(session, account, refresh)
+
+    async def refresh(self, refresh_token: str) -> TokenPair:
+        """Rotate: use ``refresh_token`` once and issue a new pair in the same session."""
+        now = self._clock.now()
+        row = await RefreshToken.get_or_none(
+            token_hmac=self._hasher.digest(_REFRESH, refresh_token)
+        ).prefetch_related("session", "session__account")
+        if row is None or row.expires_at <= now:
+            raise DomainError("REFRESH_TOKEN_INVALID", "refreshToken")
+        session: LoginSession = row.session
+        if session.revoked_at is not None or session.expires_at <= now:
+            raise DomainError("REFRESH_TOKEN_INVALID", "refreshToken")
+        claimed = await RefreshToken.filter(id=row.id, used_at=None).update(used_at=now)
+        if not claimed:
+            await self.revoke_session(session.id, "refresh_reuse")
+            raise DomainError("REFRESH_TOKEN_REUSED", "refreshToken")
+        refresh = await self._new_refresh_token(session)
+        return await self._pair(session, session.account, refresh)
+
+    async def revoke_session(self, session_id: uuid.UUID, reason: str) -> bool:
+        updated = await LoginSession.filter(id=session_id, revoked_at=None).update(
+            revoked_at=self._clock.now(), revoke_reason=reason
+        )
+        return bool(updated)
+
+    async def revoke_other_sessions(
+        self, account_id: uuid.UUID, keep: uuid.UUID | None, reason: str
+    ) -> int:
+        query = LoginSession.filter(account_id=account_id, revoked_at=None)
+        if keep is not None:
+            query = query.exclude(id=keep)
+        return await query.update(revoked_at=self._clock.now(), revoke_reason=reason)
+
+    async def verify_access_token(self, token: str) -> dict[str, Any] | None:
+        """The claims of a valid access token whose session is still active, else None."""
+        try:
+            decoded = jwt.decode(
+                token, await self._keys.verification_keys(), algorithms=[Algorithm.ES256.value]
+            )
+        except (JoseError, ValueError):
+            return None
+        claims = decoded.claims
+        now = self._clock.now().timestamp()
+        if claims.get("iss") != self._policy.issuer or float(claims.get("exp", 0)) <= now:
+            return None
+        if decoded.header.get("typ") != "at+jwt":
+            return None
+        active = await LoginSession.filter(
+            id=claims.get("sid"), revoked_at=None, expires_at__gt=self._clock.now()
+        ).exists()
+        return claims if active else None
+
+    async def _new_refresh_token(self, session: LoginSession) -> str:
+        token = new_token(32)
+        now = self._clock.now()
+        await RefreshToken.create(
+            session=session,
+            token_hmac=self._hasher.digest(_REFRESH, token),
+            created_at=now,
+            expires_at=min(now + self._policy.refresh_ttl, session.expires_at),
+        )
+        return token
+
+    async def _pair(self, session: LoginSession, account: Account, refresh: str) -> TokenPair:
+        now = self._clock.now()
+        key = await self._keys.signing_key(Algorithm.ES256)
+        claims = {
+            "iss": self._policy.issuer,
+            "sub": str(account.id),
+            "sid": str(session.id),
+            "iat": int(now.timestamp()),
+            "exp": int((now + self._policy.access_ttl).timestamp()),
+            "auth_time": int(session.auth_time.timestamp()),
+            "amr": list(session.amr or []),
+            "account_type": account.kind.value,
+            "jti": uuid.uuid4().hex,
+        }
+        header = {"alg": Algorithm.ES256.value, "kid": key.kid, "typ": "at+jwt"}
+        access = jwt.encode(header, claims, key)
+        return TokenPair(access, refresh, int(self._policy.access_ttl.total_seconds()), session.id)
