@@ -61,28 +61,23 @@ class SessionService:
         ).prefetch_related("account")
         if row is None or row.expires_at <= self._clock.now():
             return None
-        account: Account = row.account
-        if account.status != AccountStatus.ACTIVE:
-            return None
-        return Viewer(
-            account_id=account.id,
-            kind=account.kind,
-            login_name=account.login_name,
-            roles=frozenset(account.roles or []),
-            credential="personal_access_token",
-        )
+        return _viewer(row.account, "personal_access_token")
 
     async def _from_access_token(self, token: str) -> Viewer | None:
         claims = await self._tokens.verify_access_token(token)
         if claims is None:
             return None
-        account = await Account.get_or_none(id=claims["sub"])
-        if account is None or account.status != AccountStatus.ACTIVE:
-            return None
-        return Viewer(
-            account_id=account.id,
-            kind=account.kind,
-            login_name=account.login_name,
-            roles=frozenset(account.roles or []),
-            credential="access_token",
-        )
+        return _viewer(await Account.get_or_none(id=claims["sub"]), "access_token")
+
+
+def _viewer(account: Account | None, credential: str) -> Viewer | None:
+    """Only active accounts act; a locked or disabled account's credentials stop working."""
+    if account is None or account.status != AccountStatus.ACTIVE:
+        return None
+    return Viewer(
+        account_id=account.id,
+        kind=account.kind,
+        login_name=account.login_name,
+        roles=frozenset(account.roles or []),
+        credential=credential,
+    )
