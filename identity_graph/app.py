@@ -66,6 +66,7 @@ def create_app(
             RequestMiddleware,
             max_body=settings.max_body_bytes,
             max_upload_body=settings.max_upload_body_bytes,
+            translate=services.translate,
         )
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)

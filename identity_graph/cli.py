@@ -119,7 +119,10 @@ def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> int:
                 args.login_name, password, roles, context
             )
         except DomainError as exc:
-            print(f"error: {container.translate(_code(exc), 'en')}", file=sys.stderr)
+            first = exc.primary()
+            print(
+                f"error: {container.translate(first.code, 'en', **first.params)}", file=sys.stderr
+            )
             return 2
         token = await container.sessions.issue_personal_token(
             account, "create-admin", timedelta(days=args.token_days), context
@@ -154,11 +157,6 @@ def cmd_rotate_keys(settings: Settings, args: argparse.Namespace) -> int:
         return 0
 
     return asyncio.run(_with_container(settings, action))
-
-
-def _code(exc: Any) -> str:
-    errors = getattr(exc, "errors", None)
-    return errors[0].code if errors else exc.code
 
 
 def cmd_outbox(settings: Settings, args: argparse.Namespace) -> int:

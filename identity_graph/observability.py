@@ -21,7 +21,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tortoise import Tortoise
 
-from identity_graph.core.i18n import negotiate
+from identity_graph.core.i18n import Translator, negotiate
 from identity_graph.core.jobs import JobQueue
 from identity_graph.core.metrics import HTTP_LATENCY, HTTP_REQUESTS, JOB_QUEUE_DEPTH
 
@@ -68,8 +68,11 @@ class BodyTooLarge(Exception):
 class RequestMiddleware:
     """Limits body size, logs and measures each request, and sets security headers."""
 
-    def __init__(self, app: ASGIApp, *, max_body: int, max_upload_body: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_body: int, max_upload_body: int, translate: Translator
+    ) -> None:
         self.app = app
+        self.translate = translate
         self.max_body = max_body
         self.max_upload_body = max_upload_body
 
@@ -107,9 +110,17 @@ class RequestMiddleware:
             await self.app(scope, _limited(receive, limit), send_wrapper)
         except BodyTooLarge:
             if not status["sent"]:
-                await _too_large(scope, receive, send_wrapper, headers)
+                await self._too_large(scope, receive, send_wrapper, headers)
         finally:
             self._observe(scope, status["code"], started, request_id)
+
+    async def _too_large(
+        self, scope: Scope, receive: Receive, send: Send, headers: dict[bytes, bytes]
+    ) -> None:
+        locale = negotiate(headers.get(b"accept-language", b"").decode("latin-1"))
+        message = self.translate("PAYLOAD_TOO_LARGE", locale)
+        body = {"errors": [{"message": message, "extensions": {"code": "PAYLOAD_TOO_LARGE"}}]}
+        await JSONResponse(body, status_code=413)(scope, receive, send)
 
     def _observe(self, scope: Scope, status: int, started: float, request_id: str) -> None:
         elapsed = time.perf_counter() - started
@@ -141,15 +152,6 @@ def _limited(receive: Receive, limit: int) -> Receive:
         return message
 
     return wrapped
-
-
-async def _too_large(
-    scope: Scope, receive: Receive, send: Send, headers: dict[bytes, bytes]
-) -> None:
-    locale = negotiate(headers.get(b"accept-language", b"").decode("latin-1"))
-    message = "请求体过大" if locale == "zh-CN" else "Request body too large"
-    body = {"errors": [{"message": message, "extensions": {"code": "PAYLOAD_TOO_LARGE"}}]}
-    await JSONResponse(body, status_code=413)(scope, receive, send)
 
 
 async def healthz(request: Request) -> Response:

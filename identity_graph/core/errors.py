@@ -31,6 +31,10 @@ class DomainError(Exception):
         self.field = field
         self.params = params
 
+    def primary(self) -> FieldError:
+        """The code, field and parameters to show when only one error can be shown."""
+        return FieldError(self.field or "", self.code, self.params)
+
 
 class ValidationFailed(DomainError):
     """One or more input fields are invalid; nothing was written."""
@@ -38,6 +42,9 @@ class ValidationFailed(DomainError):
     def __init__(self, errors: Sequence[FieldError]) -> None:
         super().__init__("VALIDATION_FAILED")
         self.errors = list(errors)
+
+    def primary(self) -> FieldError:
+        return self.errors[0] if self.errors else super().primary()
 
     @classmethod
     def single(cls, field: str, code: str, **params: Any) -> ValidationFailed:

@@ -93,10 +93,8 @@ async def payload(info: Info, call: Awaitable[T], success: Callable[[T], S]) -> 
 
 def as_graphql_error(info: Info, exc: DomainError) -> GraphQLError:
     """A domain error raised by a query argument, as a top-level error naming the field."""
-    field: str | None
-    if isinstance(exc, ValidationFailed) and exc.errors:
-        first = exc.errors[0]
-        code, field, params = first.code, first.field, dict(first.params)
-    else:
-        code, field, params = exc.code, exc.field, dict(exc.params)
-    return GraphQLError(info.context.t(code, **params), extensions={"code": code, "field": field})
+    first = exc.primary()
+    return GraphQLError(
+        info.context.t(first.code, **first.params),
+        extensions={"code": first.code, "field": first.field or None},
+    )

@@ -24,7 +24,7 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
 from identity_graph.container import Container
-from identity_graph.core.errors import DomainError, ValidationFailed
+from identity_graph.core.errors import DomainError
 from identity_graph.core.i18n import negotiate
 from identity_graph.core.net import client_address
 from identity_graph.graphql.context import Context
@@ -128,13 +128,11 @@ class GraphQLApp(GraphQL[Context, None]):
         extensions = dict(formatted.get("extensions") or {})
         original = error.original_error
         if isinstance(original, DomainError):
-            first = original.errors[0] if isinstance(original, ValidationFailed) else None
-            code = first.code if first else original.code
-            extensions.setdefault("code", code)
-            params = dict(first.params) if first else original.params
-            formatted["message"] = self.container.translate(code, locale, **params)
-            if first or original.field:
-                extensions.setdefault("field", first.field if first else original.field)
+            first = original.primary()
+            extensions.setdefault("code", first.code)
+            formatted["message"] = self.container.translate(first.code, locale, **first.params)
+            if first.field:
+                extensions.setdefault("field", first.field)
         elif original is None or isinstance(original, (GraphQLError, StrawberryGraphQLError)):
             if "code" not in extensions:  # library errors: give them a code and our wording
                 code = extensions["code"] = code_for_message(error.message)

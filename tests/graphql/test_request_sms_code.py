@@ -228,26 +228,18 @@ async def test_workers_sharing_redis_agree_on_send_limits(db, settings, clock, r
     )
     hooks = TestHooks()
     first, second = (Container(shared, clock=clock, test_hooks=hooks) for _ in range(2))
-    try:
-        issued = await first.captcha.issue("198.51.100.1")
-        await first.sms.request(
-            SmsPurpose.LOGIN,
-            PHONE,
-            str(issued.id),
-            hooks.captcha_answers[issued.id],
-            client_ip="198.51.100.1",
-            locale="zh-CN",
+
+    async def send(worker: Container, client_ip: str) -> None:
+        issued = await worker.captcha.issue(client_ip)
+        answer = hooks.captcha_answers[issued.id]
+        await worker.sms.request(
+            SmsPurpose.LOGIN, PHONE, str(issued.id), answer, client_ip=client_ip, locale="zh-CN"
         )
-        again = await second.captcha.issue("198.51.100.2")
+
+    try:
+        await send(first, "198.51.100.1")
         with pytest.raises(RateLimited) as limited:
-            await second.sms.request(
-                SmsPurpose.LOGIN,
-                PHONE,
-                str(again.id),
-                hooks.captcha_answers[again.id],
-                client_ip="198.51.100.2",
-                locale="zh-CN",
-            )
+            await send(second, "198.51.100.2")
         assert limited.value.scope == "sms_resend_phone"
     finally:
         await first.aclose()
