@@ -10,9 +10,17 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from identity_graph.accounts import forms, login_names, pledge, profile, registration
+from identity_graph.accounts.industry import MESSAGES as INDUSTRY_MESSAGES
+from identity_graph.accounts.industry import IndustryCatalog
+from identity_graph.accounts.password_policy import POLICY_MESSAGES
 from identity_graph.accounts.passwords import PasswordHasher
+from identity_graph.accounts.profile import ProfileService
+from identity_graph.accounts.records import InfoUpdateLog
+from identity_graph.accounts.registration import RegistrationService
 from identity_graph.accounts.service import MESSAGES as ACCOUNT_MESSAGES
 from identity_graph.accounts.service import AccountService
+from identity_graph.accounts.vault import PersonalData
 from identity_graph.challenges.captcha import MESSAGES as CAPTCHA_MESSAGES
 from identity_graph.challenges.captcha import CaptchaService
 from identity_graph.challenges.sms import MESSAGES as SMS_MESSAGES
@@ -28,10 +36,14 @@ from identity_graph.core.validators import VALIDATOR_MESSAGES
 from identity_graph.files.service import MESSAGES as FILE_MESSAGES
 from identity_graph.files.service import DocumentStore
 from identity_graph.files.storage import EncryptedStorage, LocalFolderStorage
+from identity_graph.ids import person as person_ids
+from identity_graph.ids import units as unit_ids
 from identity_graph.keys import load_master_keys
 from identity_graph.notifications.base import Gateway
 from identity_graph.notifications.gateways import HttpGateway, OutboxGateway
 from identity_graph.notifications.service import DELIVER_JOB, OutboxNotifier
+from identity_graph.sessions import login
+from identity_graph.sessions.login import LoginPolicy, LoginService
 from identity_graph.sessions.service import SessionService
 from identity_graph.sessions.signing_keys import SigningKeys
 from identity_graph.sessions.tokens import MESSAGES as TOKEN_MESSAGES
@@ -89,6 +101,16 @@ class Container:
                 ACCOUNT_MESSAGES,
                 FILE_MESSAGES,
                 TOKEN_MESSAGES,
+                POLICY_MESSAGES,
+                INDUSTRY_MESSAGES,
+                person_ids.MESSAGES,
+                unit_ids.MESSAGES,
+                forms.MESSAGES,
+                login_names.MESSAGES,
+                pledge.MESSAGES,
+                profile.MESSAGES,
+                registration.MESSAGES,
+                login.MESSAGES,
             ]
         )
         backend, self._redis = _rate_backend(settings)
@@ -143,7 +165,19 @@ class Container:
             memory_kib=settings.argon2_memory_kib,
             parallelism=settings.argon2_parallelism,
         )
-        self.accounts = AccountService(self.clock, self.passwords, self.audit)
+        self.vault = PersonalData(self.cipher, self.blind_index)
+        self.industry = IndustryCatalog.load(settings.industry_file)
+        self.accounts = AccountService(self.clock, self.passwords, self.vault, self.audit)
+        self.registration = RegistrationService(
+            self.clock,
+            self.passwords,
+            self.vault,
+            self.sms,
+            self.notifier,
+            self.audit,
+            lambda code, field: self.industry.validate(code, field).code,
+        )
+        self.info_updates = InfoUpdateLog(self.clock)
         self.signing_keys = SigningKeys(
             self.clock,
             self.cipher,
@@ -161,6 +195,31 @@ class Container:
             ),
         )
         self.sessions = SessionService(self.clock, self.hasher, self.audit, self.tokens)
+        self.login = LoginService(
+            self.clock,
+            self.accounts,
+            self.captcha,
+            self.limiter,
+            self.tokens,
+            self.audit,
+            LoginPolicy(
+                max_failures=settings.login_max_failures,
+                max_failures_per_address=settings.login_max_failures_per_address,
+                window_seconds=settings.login_lockout_window_seconds,
+            ),
+        )
+        self.profiles = ProfileService(
+            self.clock,
+            self.passwords,
+            self.vault,
+            self.sms,
+            self.notifier,
+            self.limiter,
+            self.audit,
+            self.info_updates,
+            self.tokens,
+            lambda code, field: self.industry.validate(code, field).code,
+        )
 
     def job_worker(self) -> JobWorker:
         return JobWorker(

@@ -80,6 +80,16 @@ class Settings(BaseSettings):
     argon2_memory_kib: int = 19_456
     argon2_parallelism: int = 1
 
+    # Login lockout (SPEC §3): failures per account, and per client address across accounts
+    # (higher, because an office hall or a carrier NAT puts many people behind one address).
+    login_max_failures: int = 5
+    login_max_failures_per_address: int = 20
+    login_lockout_window_seconds: int = 900
+
+    # Operator-maintained full GB/T 4754-2017 small-class list (CSV: code,zh,en); without
+    # it, any 4-digit code whose division exists is accepted (SPEC §12).
+    industry_file: Path | None = None
+
     # Sessions and tokens.
     access_token_ttl_seconds: int = 900
     refresh_token_ttl_seconds: int = 1_209_600

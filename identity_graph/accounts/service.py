@@ -1,4 +1,5 @@
-"""Account writes. Staff creation for now; registration and login arrive with SPEC §2–3."""
+"""Account reads and writes that are not registration or profile changes: staff creation,
+finding the account a login names, and checking its password (SPEC §2, §3)."""
 
 from __future__ import annotations
 
@@ -6,18 +7,17 @@ import uuid
 
 from tortoise.transactions import in_transaction
 
-from identity_graph.accounts.models import (
-    Account,
-    AccountKind,
-    AccountStatus,
-    PasswordCredential,
-    Role,
-)
+from identity_graph.accounts.enums import AccountKind, AccountStatus, Role
+from identity_graph.accounts.login_names import login_key
+from identity_graph.accounts.models import Account, Enterprise, NaturalPerson, PasswordCredential
 from identity_graph.accounts.passwords import PasswordHasher
+from identity_graph.accounts.vault import PersonalData
 from identity_graph.core.audit import AuditContext, AuditLog
 from identity_graph.core.clock import Clock
 from identity_graph.core.errors import DomainError, ValidationFailed
-from identity_graph.core.validators import clean_text
+from identity_graph.core.secrets import new_token
+from identity_graph.core.validators import clean_text, normalize_mobile
+from identity_graph.ids.units import looks_like_uscc, parse_uscc
 
 MESSAGES = {
     "LOGIN_NAME_TAKEN": ("该登录名不可用", "This login name is not available"),
@@ -27,10 +27,14 @@ MESSAGES = {
 
 
 class AccountService:
-    def __init__(self, clock: Clock, passwords: PasswordHasher, audit: AuditLog) -> None:
+    def __init__(
+        self, clock: Clock, passwords: PasswordHasher, vault: PersonalData, audit: AuditLog
+    ) -> None:
         self._clock = clock
         self._passwords = passwords
+        self._vault = vault
         self._audit = audit
+        self._decoy: str | None = None
 
     async def create_staff(
         self, login_name: str, password: str, roles: list[Role], context: AuditContext
@@ -42,12 +46,13 @@ class AccountService:
         hashed = await self._passwords.hash(password)
         now = self._clock.now()
         async with in_transaction():
-            if await Account.filter(login_name=name).exists():
+            if await Account.filter(login_key=login_key(name)).exists():
                 raise DomainError("LOGIN_NAME_TAKEN", "loginName")
             account = await Account.create(
                 id=uuid.uuid4(),
                 kind=AccountKind.STAFF,
                 login_name=name,
+                login_key=login_key(name),
                 status=AccountStatus.ACTIVE,
                 roles=[role.value for role in roles],
                 created_at=now,
@@ -67,3 +72,59 @@ class AccountService:
         """Batch load for DataLoaders: one query for any number of ids."""
         rows = await Account.filter(id__in=ids)
         return {row.id: row for row in rows}
+
+    async def find_for_login(self, kind: AccountKind, identifier: str) -> Account | None:
+        """The account a login form names: a resident by login name or mobile number, an
+        enterprise by account name or credit code, staff by login name (SPEC §2.2, §3)."""
+        text = identifier.strip()[:64]
+        if kind == AccountKind.NATURAL_PERSON and (text[:1].isdigit() or text[:1] == "+"):
+            try:
+                phone = normalize_mobile(text)
+            except ValidationFailed:
+                return None
+            index = self._vault.index_phone(phone)
+            return await Account.get_or_none(kind=kind, phone_index=index)
+        if kind == AccountKind.ENTERPRISE and looks_like_uscc(text):
+            unit = await Enterprise.get_or_none(uscc=parse_uscc(text).number).prefetch_related(
+                "account"
+            )
+            if unit is not None:
+                return unit.account
+        return await Account.get_or_none(kind=kind, login_key=login_key(text))
+
+    async def verify_password(self, account: Account | None, password: str) -> bool:
+        """Check ``password``; upgrade a hash made with older parameters (SPEC §3).
+
+        Without an account a decoy hash is checked, so an unknown name costs the same time
+        as a wrong password and the answer's timing says nothing about who exists.
+        """
+        credential = (
+            await PasswordCredential.get_or_none(account_id=account.id) if account else None
+        )
+        stored = credential.hash if credential else await self._decoy_hash()
+        matched = await self._passwords.verify(stored, password)
+        if not matched or credential is None or account is None:
+            return False
+        now = self._clock.now()
+        if self._passwords.needs_rehash(stored):
+            rehashed = await self._passwords.hash(password)
+            await PasswordCredential.filter(id=credential.id, hash=stored).update(hash=rehashed)
+        await Account.filter(id=account.id).update(last_login_at=now)
+        return True
+
+    async def _decoy_hash(self) -> str:
+        if self._decoy is None:
+            self._decoy = await self._passwords.hash(new_token(16))
+        return self._decoy
+
+    async def get_natural_persons(self, ids: list[uuid.UUID]) -> dict[uuid.UUID, NaturalPerson]:
+        return {row.id: row for row in await NaturalPerson.filter(id__in=ids)}
+
+    async def get_enterprises(self, ids: list[uuid.UUID]) -> dict[uuid.UUID, Enterprise]:
+        return {row.id: row for row in await Enterprise.filter(id__in=ids)}
+
+    async def enterprise_by_uscc(self, uscc: str) -> Enterprise | None:
+        """A unit by credit code; ``None`` for anything that is not a well-formed code."""
+        if not looks_like_uscc(uscc):
+            return None
+        return await Enterprise.get_or_none(uscc=parse_uscc(uscc).number)

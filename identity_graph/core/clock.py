@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Protocol
 
 
@@ -10,6 +10,15 @@ class Clock(Protocol):
     def now(self) -> datetime:
         """The current time, timezone-aware UTC."""
         ...
+
+
+# China Standard Time has had no daylight saving since 1991: a fixed offset is exact.
+CHINA_TIME = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+
+def local_date(clock: Clock) -> date:
+    """Today's date in China: birth dates, document validity and working days use it."""
+    return clock.now().astimezone(CHINA_TIME).date()
 
 
 class SystemClock:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 
@@ -79,3 +80,27 @@ class FlowExpired(DomainError):
 
     def __init__(self) -> None:
         super().__init__("FLOW_EXPIRED")
+
+
+class CaptchaRequired(DomainError):
+    """Solve a captcha and send it with the next attempt (after a failure, SPEC §3)."""
+
+    def __init__(self) -> None:
+        super().__init__("CAPTCHA_REQUIRED")
+
+
+class AuthenticationRefused(DomainError):
+    """A login was refused. ``unlock_at`` is set while a lockout lasts and
+    ``remaining_attempts`` counts the failures left before one starts."""
+
+    def __init__(
+        self,
+        code: str,
+        *,
+        unlock_at: datetime | None = None,
+        remaining_attempts: int | None = None,
+        **params: Any,
+    ) -> None:
+        super().__init__(code, **params)
+        self.unlock_at = unlock_at
+        self.remaining_attempts = remaining_attempts

@@ -7,12 +7,40 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
+from datetime import date
+from typing import ParamSpec, TypeVar
 
 import phonenumbers
 
-from identity_graph.core.errors import ValidationFailed
+from identity_graph.core.errors import FieldError, ValidationFailed
 
 _MOBILE = re.compile(r"1[3-9]\d{9}")
+# RFC 5321 limits; the local part and the domain are checked for shape, not deliverability.
+_EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+class Checks:
+    """Runs several field checks and reports every failure at once, not only the first."""
+
+    def __init__(self) -> None:
+        self.errors: list[FieldError] = []
+
+    def run(self, check: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T | None:
+        try:
+            return check(*args, **kwargs)
+        except ValidationFailed as exc:
+            self.errors.extend(exc.errors)
+            return None
+
+    def fail(self, field: str, code: str, **params: object) -> None:
+        self.errors.append(FieldError(field, code, params))
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise ValidationFailed(self.errors)
 
 
 def clean_text(value: str, field: str, *, max_length: int, required: bool = True) -> str:
@@ -53,6 +81,31 @@ def normalize_mobile(value: str, field: str = "phone") -> str:
     return national
 
 
+def optional_text(value: str | None, field: str, *, max_length: int) -> str | None:
+    """``clean_text`` for optional fields: absent or blank becomes None."""
+    if value is None:
+        return None
+    return clean_text(value, field, max_length=max_length, required=False) or None
+
+
+def normalize_email(value: str, field: str = "email") -> str:
+    """An e-mail address, NFKC-normalised, with its domain in lower case."""
+    text = clean_text(value, field, max_length=254)
+    if not _EMAIL.fullmatch(text) or ".." in text:
+        raise ValidationFailed.single(field, "EMAIL_INVALID")
+    local, _, domain = text.rpartition("@")
+    return f"{local}@{domain.lower()}"
+
+
+def check_past_date(value: date, field: str, *, today: date) -> date:
+    """A date that has already happened (birth, founding, issue dates)."""
+    if value > today:
+        raise ValidationFailed.single(field, "DATE_IN_FUTURE")
+    return value
+
+
 VALIDATOR_MESSAGES = {
     "PHONE_INVALID": ("手机号码格式不正确", "Not a valid mainland mobile number"),
+    "EMAIL_INVALID": ("电子邮箱格式不正确", "Not a valid e-mail address"),
+    "DATE_IN_FUTURE": ("日期不能晚于今天", "The date cannot be in the future"),
 }

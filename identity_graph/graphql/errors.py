@@ -8,12 +8,20 @@ with ``extensions.code`` (see ``graphql/view.py``).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import TypeVar
 
 import strawberry
 from graphql import GraphQLError
 
-from identity_graph.core.errors import DomainError, NotAuthorized, RateLimited, ValidationFailed
+from identity_graph.core.errors import (
+    AuthenticationRefused,
+    CaptchaRequired,
+    DomainError,
+    NotAuthorized,
+    RateLimited,
+    ValidationFailed,
+)
 from identity_graph.graphql.context import Info
 
 
@@ -51,12 +59,32 @@ class OperationRefused(UserError):
     pass
 
 
+@strawberry.type(
+    description="Solve a captcha (query `captcha`) and send its id and answer with the next try."
+)
+class CaptchaRequiredError(UserError):
+    pass
+
+
+@strawberry.type(
+    description="The login was refused. While a lockout lasts `unlockAt` says when to retry; "
+    "otherwise `remainingAttempts` counts the failures left before one starts."
+)
+class LoginRefusedError(UserError):
+    unlock_at: datetime | None = strawberry.field(description="Retry after this moment.")
+    remaining_attempts: int | None = strawberry.field(
+        description="Failures left before the account is locked for a while."
+    )
+
+
 ErrorType = ValidationErrors | RateLimitedError | NotAuthorizedError | OperationRefused
+# Only the login mutations raise these; their result unions list them.
+LoginErrorType = CaptchaRequiredError | LoginRefusedError
 S = TypeVar("S")
 T = TypeVar("T")
 
 
-def to_error_type(info: Info, exc: DomainError) -> ErrorType:
+def to_error_type(info: Info, exc: DomainError) -> ErrorType | LoginErrorType:
     """Render a domain error in the caller's language."""
     t = info.context.t
     if isinstance(exc, ValidationFailed):
@@ -74,6 +102,15 @@ def to_error_type(info: Info, exc: DomainError) -> ErrorType:
         )
     if isinstance(exc, NotAuthorized):
         return NotAuthorizedError(code=exc.code, message=t(exc.code, **exc.params))
+    if isinstance(exc, CaptchaRequired):
+        return CaptchaRequiredError(code=exc.code, message=t(exc.code))
+    if isinstance(exc, AuthenticationRefused):
+        return LoginRefusedError(
+            code=exc.code,
+            message=t(exc.code, **exc.params),
+            unlock_at=exc.unlock_at,
+            remaining_attempts=exc.remaining_attempts,
+        )
     if exc.field:
         error = FieldError(code=exc.code, message=t(exc.code, **exc.params), field=exc.field)
         return ValidationErrors(
@@ -84,6 +121,20 @@ def to_error_type(info: Info, exc: DomainError) -> ErrorType:
 
 async def payload(info: Info, call: Awaitable[T], success: Callable[[T], S]) -> S | ErrorType:
     """Await one service call; map its result to the success type or a typed error."""
+    try:
+        result = await call
+    except DomainError as exc:
+        error = to_error_type(info, exc)
+        if isinstance(error, CaptchaRequiredError | LoginRefusedError):
+            raise TypeError(f"{exc.code} needs login_payload") from exc
+        return error
+    return success(result)
+
+
+async def login_payload(
+    info: Info, call: Awaitable[T], success: Callable[[T], S]
+) -> S | ErrorType | LoginErrorType:
+    """``payload`` for mutations whose union also lists the login errors."""
     try:
         result = await call
     except DomainError as exc:

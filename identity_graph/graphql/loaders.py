@@ -3,25 +3,37 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
 
-from identity_graph.accounts.models import Account
+from identity_graph.accounts.models import Account, Enterprise, NaturalPerson
 from identity_graph.container import Container
 from identity_graph.core.jobs import Job
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+def _by_key(
+    fetch: Callable[[list[K]], Awaitable[dict[K, V]]],
+) -> DataLoader[K, V | None]:
+    async def load(keys: Sequence[K]) -> list[V | None]:
+        found = await fetch(list(keys))
+        return [found.get(key) for key in keys]
+
+    return DataLoader(load)
 
 
 class Loaders:
     def __init__(self, services: Container) -> None:
-        self._services = services
-        self.account_by_id: DataLoader[uuid.UUID, Account | None] = DataLoader(self._accounts)
-        self.job_by_id: DataLoader[int, Job | None] = DataLoader(self._jobs)
-
-    async def _accounts(self, ids: Sequence[uuid.UUID]) -> list[Account | None]:
-        found = await self._services.accounts.get_many(list(ids))
-        return [found.get(key) for key in ids]
-
-    async def _jobs(self, ids: Sequence[int]) -> list[Job | None]:
-        found = await self._services.jobs.get_many(list(ids))
-        return [found.get(key) for key in ids]
+        accounts = services.accounts
+        self.account_by_id: DataLoader[uuid.UUID, Account | None] = _by_key(accounts.get_many)
+        self.natural_person_by_id: DataLoader[uuid.UUID, NaturalPerson | None] = _by_key(
+            accounts.get_natural_persons
+        )
+        self.enterprise_by_id: DataLoader[uuid.UUID, Enterprise | None] = _by_key(
+            accounts.get_enterprises
+        )
+        self.job_by_id: DataLoader[int, Job | None] = _by_key(services.jobs.get_many)

@@ -12,24 +12,27 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from identity_graph.core.errors import DomainError
-from identity_graph.graphql.accounts.types import Account
+from identity_graph.graphql.accounts.mutations import AccountMutations
+from identity_graph.graphql.accounts.queries import AccountQueries
+from identity_graph.graphql.accounts.types import Account, Enterprise, NaturalPerson
 from identity_graph.graphql.challenges.mutations import ChallengeMutations
 from identity_graph.graphql.challenges.queries import ChallengeQueries
 from identity_graph.graphql.instrumentation import OperationMetrics
 from identity_graph.graphql.limits import limit_extensions
 from identity_graph.graphql.notifications.queries import NotificationQueries
+from identity_graph.graphql.sessions.mutations import SessionMutations
 from identity_graph.settings import Settings
 
 log = logging.getLogger("identity_graph.graphql")
 
 
 @strawberry.type(description="Everything you can read.")
-class Query(ChallengeQueries, NotificationQueries):
+class Query(AccountQueries, ChallengeQueries, NotificationQueries):
     pass
 
 
 @strawberry.type(description="Everything you can change. Each mutation is one transaction.")
-class Mutation(ChallengeMutations):
+class Mutation(SessionMutations, AccountMutations, ChallengeMutations):
     pass
 
 
@@ -53,7 +56,7 @@ def build_schema(settings: Settings) -> IdentitySchema:
     return IdentitySchema(
         query=Query,
         mutation=Mutation,
-        types=[Account],
+        types=[Account, NaturalPerson, Enterprise],
         extensions=extensions,
         config=StrawberryConfig(batching_config={"max_operations": settings.graphql_max_batch}),
         federation_version="2.11",

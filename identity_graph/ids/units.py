@@ -107,6 +107,11 @@ def parse_uscc(value: str, field: str = "uscc") -> ParsedUscc:
     return ParsedUscc(number, uscc.calc_check_digit(number[:17]) == number[17])
 
 
+def looks_like_uscc(value: str) -> bool:
+    """Whether ``value`` has a credit code's shape (check character not considered)."""
+    return bool(_USCC.fullmatch(normalize_identifier(value)))
+
+
 def validate_uscc(value: str, field: str = "uscc") -> ParsedUscc:
     """Like ``parse_uscc``, and a wrong check character is refused too."""
     parsed = parse_uscc(value, field)

@@ -14,6 +14,29 @@ TEMPLATES: Mapping[str, tuple[str, str]] = {
         "您的{purpose}验证码为 {code}，{minutes} 分钟内有效。请勿将验证码告诉他人。",
         "Your {purpose} code is {code}, valid for {minutes} minutes. Never share it.",
     ),
+    "registration_conflict": (
+        "您的注册未完成：{reasons}。如您已有账号，请直接登录或找回密码。",
+        "Your registration was not completed: {reasons}. If you already have an account,"
+        " log in or reset your password.",
+    ),
+    "registration_attempt_notice": (
+        "有人尝试使用您账号（{login_name}）的{subject}注册新账号，未获成功。"
+        "如非本人操作，请留意账号安全。",
+        "Someone tried to register a new account with the {subject} of your account"
+        " ({login_name}) and was refused. If it was not you, keep an eye on your account.",
+    ),
+    "password_changed": (
+        "您的账号（{login_name}）密码已于 {time} 修改，其他设备上的登录已退出。"
+        "如非本人操作，请立即找回密码。",
+        "The password of your account ({login_name}) was changed at {time}; other devices"
+        " were logged out. If it was not you, reset your password now.",
+    ),
+    "phone_changed": (
+        "您的账号（{login_name}）预留手机号已于 {time} 更换为 {new_phone}。"
+        "如非本人操作，请立即申诉。",
+        "The phone number of your account ({login_name}) was changed to {new_phone} at"
+        " {time}. If it was not you, file an appeal now.",
+    ),
 }
 
 PURPOSE_NAMES: Mapping[str, tuple[str, str]] = {

@@ -8,6 +8,7 @@ hash.
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 from identity_graph.accounts.models import Account, AccountStatus
@@ -52,6 +53,21 @@ class SessionService:
         )
         return token
 
+    async def logout(self, viewer: Viewer, context: AuditContext) -> bool:
+        """End the viewer's login session; its access and refresh tokens stop working."""
+        if viewer.session_id is None:
+            return False
+        ended = await self._tokens.revoke_session(viewer.session_id, "logout")
+        if ended:
+            await self._audit.record(
+                "logout",
+                context,
+                subject_type="account",
+                subject_id=str(viewer.account_id),
+                details={"session": str(viewer.session_id)},
+            )
+        return ended
+
     async def authenticate_bearer(self, token: str) -> Viewer | None:
         """The viewer behind ``Authorization: Bearer <token>``, or None if it is not valid."""
         if not token.startswith(PAT_PREFIX):
@@ -67,10 +83,16 @@ class SessionService:
         claims = await self._tokens.verify_access_token(token)
         if claims is None:
             return None
-        return _viewer(await Account.get_or_none(id=claims["sub"]), "access_token")
+        return _viewer(
+            await Account.get_or_none(id=claims["sub"]),
+            "access_token",
+            uuid.UUID(claims["sid"]),
+        )
 
 
-def _viewer(account: Account | None, credential: str) -> Viewer | None:
+def _viewer(
+    account: Account | None, credential: str, session_id: uuid.UUID | None = None
+) -> Viewer | None:
     """Only active accounts act; a locked or disabled account's credentials stop working."""
     if account is None or account.status != AccountStatus.ACTIVE:
         return None
@@ -80,4 +102,5 @@ def _viewer(account: Account | None, credential: str) -> Viewer | None:
         login_name=account.login_name,
         roles=frozenset(account.roles or []),
         credential=credential,
+        session_id=session_id,
     )

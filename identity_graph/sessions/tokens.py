@@ -33,7 +33,7 @@ from tortoise import fields
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
-from identity_graph.accounts.models import Account
+from identity_graph.accounts.models import Account, AccountStatus
 from identity_graph.core.clock import Clock
 from identity_graph.core.errors import DomainError
 from identity_graph.core.secrets import SecretHasher, new_token
@@ -137,7 +137,8 @@ class TokenService:
         if row is None or row.expires_at <= now:
             raise DomainError("REFRESH_TOKEN_INVALID", "refreshToken")
         session: LoginSession = row.session
-        if session.revoked_at is not None or session.expires_at <= now:
+        usable = session.account.status == AccountStatus.ACTIVE
+        if session.revoked_at is not None or session.expires_at <= now or not usable:
             raise DomainError("REFRESH_TOKEN_INVALID", "refreshToken")
         claimed = await RefreshToken.filter(id=row.id, used_at=None).update(used_at=now)
         if not claimed:

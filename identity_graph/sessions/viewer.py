@@ -17,6 +17,7 @@ class Viewer:
     roles: frozenset[str] = field(default_factory=frozenset)
     acting_enterprise_id: uuid.UUID | None = None
     credential: str = "session"
+    session_id: uuid.UUID | None = None
 
     def has_role(self, role: Role) -> bool:
         return role.value in self.roles

@@ -1,0 +1,176 @@
+"""Password login with captcha escalation and lockout (SPEC §3, §11).
+
+```mermaid
+stateDiagram-v2
+    [*] --> open: no recent failure for the account or the client address
+    open --> captcha_required: a failure (from now on a captcha must come with each try)
+    captcha_required --> captcha_required: another failure (remaining attempts shown)
+    captcha_required --> locked_out: the Nth failure within the window
+    locked_out --> captcha_required: the window slides past the oldest failure (unlock time shown)
+    open --> [*]: success (account counter cleared, session started)
+    captcha_required --> [*]: success
+```
+
+Failures are counted twice, in sliding windows: per account (5 in 15 minutes by default)
+and per client address across accounts (a higher limit, since a government office hall
+shares one address). Unknown login names are counted under the name, so a nonexistent
+account answers exactly like an existing one: same codes, same remaining attempts, and the
+same Argon2 work (a decoy hash). The account's own state (pending activation, locked,
+disabled) is told only to a caller who knows the password.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import NoReturn
+
+from identity_graph.accounts.enums import AccountKind, AccountStatus
+from identity_graph.accounts.login_names import login_key
+from identity_graph.accounts.models import Account
+from identity_graph.accounts.service import AccountService
+from identity_graph.challenges.captcha import CaptchaService
+from identity_graph.core.audit import AuditContext, AuditLog
+from identity_graph.core.clock import CHINA_TIME, Clock
+from identity_graph.core.errors import AuthenticationRefused, CaptchaRequired
+from identity_graph.core.ratelimit import Decision, RateLimiter, Rule
+from identity_graph.sessions.tokens import TokenPair, TokenService
+
+MESSAGES = {
+    "INVALID_CREDENTIALS": (
+        "账号或密码错误，还可尝试 {remaining} 次",
+        "Wrong account or password; {remaining} attempts left",
+    ),
+    "ACCOUNT_TEMPORARILY_LOCKED": (
+        "登录失败次数过多，请于 {unlock_time} 后再试",
+        "Too many failed logins; try again after {unlock_time}",
+    ),
+    "ADDRESS_TEMPORARILY_BLOCKED": (
+        "当前网络登录失败次数过多，请于 {unlock_time} 后再试",
+        "Too many failed logins from your network; try again after {unlock_time}",
+    ),
+    "ACCOUNT_PENDING_ACTIVATION": (
+        "账号尚未激活，请先完成账号激活",
+        "This account is not activated yet; activate it first",
+    ),
+    "ACCOUNT_LOCKED": (
+        "账号已被锁定，请通过申诉或联系管理员解锁",
+        "This account is locked; file an appeal or contact the operator",
+    ),
+    "ACCOUNT_DISABLED": ("账号已被停用", "This account has been disabled"),
+}
+_STATUS_CODES = {
+    AccountStatus.PENDING_ACTIVATION: "ACCOUNT_PENDING_ACTIVATION",
+    AccountStatus.LOCKED: "ACCOUNT_LOCKED",
+    AccountStatus.DISABLED: "ACCOUNT_DISABLED",
+}
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    max_failures: int = 5
+    max_failures_per_address: int = 20
+    window_seconds: int = 900
+
+
+@dataclass(frozen=True)
+class PasswordLogin:
+    kind: AccountKind
+    identifier: str
+    password: str
+    captcha_id: str | None = None
+    captcha_answer: str | None = None
+
+
+@dataclass(frozen=True)
+class LoggedIn:
+    account: Account
+    tokens: TokenPair
+
+
+class LoginService:
+    def __init__(
+        self,
+        clock: Clock,
+        accounts: AccountService,
+        captcha: CaptchaService,
+        limiter: RateLimiter,
+        tokens: TokenService,
+        audit: AuditLog,
+        policy: LoginPolicy,
+    ) -> None:
+        self._clock = clock
+        self._accounts = accounts
+        self._captcha = captcha
+        self._limiter = limiter
+        self._tokens = tokens
+        self._audit = audit
+        self._per_account = Rule("login_fail_account", policy.max_failures, policy.window_seconds)
+        self._per_address = Rule(
+            "login_fail_address", policy.max_failures_per_address, policy.window_seconds
+        )
+
+    async def login(self, attempt: PasswordLogin, context: AuditContext) -> LoggedIn:
+        address = context.client_ip or "unknown"
+        account = await self._accounts.find_for_login(attempt.kind, attempt.identifier)
+        subject = str(account.id) if account else f"{attempt.kind}:{login_key(attempt.identifier)}"
+        await self._check_gates(attempt, subject, address)
+        if not await self._accounts.verify_password(account, attempt.password):
+            await self._failed(account, subject, address, context)
+        assert account is not None
+        if account.status in _STATUS_CODES:
+            await self._record(account, context, "refused", account.status.value)
+            raise AuthenticationRefused(_STATUS_CODES[account.status])
+        await self._limiter.reset(self._per_account, subject)
+        tokens = await self._tokens.start_session(account, amr=["pwd"], client_ip=address)
+        await self._record(account, context, "success", None)
+        return LoggedIn(account, tokens)
+
+    async def _check_gates(self, attempt: PasswordLogin, subject: str, address: str) -> None:
+        """Lockouts first, then the captcha once anything has failed (or one is offered)."""
+        mine = await self._limiter.peek(self._per_account, subject)
+        if not mine.allowed:
+            raise self._locked("ACCOUNT_TEMPORARILY_LOCKED", mine)
+        network = await self._limiter.peek(self._per_address, address)
+        if not network.allowed:
+            raise self._locked("ADDRESS_TEMPORARILY_BLOCKED", network)
+        failed_before = (
+            mine.remaining < self._per_account.limit or network.remaining < self._per_address.limit
+        )
+        if failed_before and not (attempt.captcha_id and attempt.captcha_answer):
+            raise CaptchaRequired()
+        if attempt.captcha_id or attempt.captcha_answer:
+            await self._captcha.verify(attempt.captcha_id, attempt.captcha_answer, "captchaAnswer")
+
+    async def _failed(
+        self, account: Account | None, subject: str, address: str, context: AuditContext
+    ) -> NoReturn:
+        mine = await self._limiter.hit(self._per_account, subject)
+        await self._limiter.hit(self._per_address, address)
+        await self._record(account, context, "failure", "wrong_credentials")
+        if mine.remaining == 0:
+            locked = await self._limiter.peek(self._per_account, subject)
+            if account is not None:
+                await self._record(account, context, "lockout", None)
+            raise self._locked("ACCOUNT_TEMPORARILY_LOCKED", locked)
+        raise AuthenticationRefused(
+            "INVALID_CREDENTIALS", remaining_attempts=mine.remaining, remaining=mine.remaining
+        )
+
+    def _locked(self, code: str, decision: Decision) -> AuthenticationRefused:
+        unlock_at = self._clock.now() + timedelta(seconds=decision.retry_after)
+        local = unlock_at.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M:%S (UTC+8)")
+        return AuthenticationRefused(code, unlock_at=unlock_at, unlock_time=local)
+
+    async def _record(
+        self, account: Account | None, context: AuditContext, outcome: str, reason: str | None
+    ) -> None:
+        action = "login.lockout" if outcome == "lockout" else "login.password"
+        await self._audit.record(
+            action,
+            AuditContext(actor_id=account.id if account else None, client_ip=context.client_ip),
+            subject_type="account" if account else None,
+            subject_id=str(account.id) if account else None,
+            outcome=outcome,
+            details={"reason": reason} if reason else None,
+        )
