@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     graphql_max_tokens: int = 2000
     graphql_max_batch: int = 10
     graphql_introspection: bool = True
+    graphql_document_cache: int = 512
     graphql_ide: bool = True
     max_body_bytes: int = 1_048_576
     max_upload_body_bytes: int = 12_582_912

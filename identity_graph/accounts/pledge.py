@@ -47,10 +47,12 @@ MESSAGES = {
 }
 
 
-def accept(accepted: bool, version: str, field: str = "pledgeVersion") -> Pledge:
+def accept(accepted: bool, version: str, prefix: str = "") -> Pledge:
     """The pledge the caller accepted, if it is the current one."""
     if not accepted:
-        raise ValidationFailed.single("pledgeAccepted", "PLEDGE_REQUIRED")
+        raise ValidationFailed.single(f"{prefix}pledgeAccepted", "PLEDGE_REQUIRED")
     if version.strip() != CURRENT.version:
-        raise ValidationFailed.single(field, "PLEDGE_OUTDATED", current=CURRENT.version)
+        raise ValidationFailed.single(
+            f"{prefix}pledgeVersion", "PLEDGE_OUTDATED", current=CURRENT.version
+        )
     return CURRENT

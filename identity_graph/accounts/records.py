@@ -35,6 +35,10 @@ MASKS: Mapping[str, Mask] = {
     "realName": mask_name,
     "idNumber": mask_id_number,
     "address": mask_address,
+    "mailingAddress": mask_address,
+    "unitPhone": mask_phone,
+    "ethnicity": _hidden,  # sensitive personal information (GB/T 35273 Annex B)
+    "occupation": mask_name,
     "legalRepresentative.name": mask_name,
     "legalRepresentative.idNumber": mask_id_number,
     "legalRepresentativeMobile": mask_phone,

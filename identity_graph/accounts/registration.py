@@ -226,18 +226,24 @@ class RegistrationService:
     def _common(
         self, checks: Checks, credentials: Credentials, kind: AccountKind
     ) -> _Common | None:
-        login_name = checks.run(check_login_name, credentials.login_name, kind)
-        phone = checks.run(normalize_mobile, credentials.phone, "phone")
+        # Field names are input paths: these fields sit in ``credentials`` (GraphQL input).
+        at = "credentials."
+        login_name = checks.run(check_login_name, credentials.login_name, kind, f"{at}loginName")
+        phone = checks.run(normalize_mobile, credentials.phone, f"{at}phone")
         email = None
         if credentials.email and credentials.email.strip():
-            email = checks.run(normalize_email, credentials.email, "email")
+            email = checks.run(normalize_email, credentials.email, f"{at}email")
         strength = checks.run(
-            check_password, credentials.password, login_name=login_name, phone=phone
+            check_password,
+            credentials.password,
+            login_name=login_name,
+            phone=phone,
+            field=f"{at}password",
         )
         accepted = checks.run(
-            pledge.accept, credentials.pledge_accepted, credentials.pledge_version
+            pledge.accept, credentials.pledge_accepted, credentials.pledge_version, at
         )
-        checks.run(clean_text, credentials.sms_code, "smsCode", max_length=16)
+        checks.run(clean_text, credentials.sms_code, f"{at}smsCode", max_length=16)
         if login_name is None or phone is None or strength is None or accepted is None:
             return None
         return _Common(login_name, phone, email, accepted, strength)
@@ -281,7 +287,9 @@ class RegistrationService:
 
     async def _prove_phone(self, credentials: Credentials, phone: str) -> None:
         # Outside any transaction: a wrong try must count even though nothing is written.
-        await self._sms.verify(SmsPurpose.REGISTER, phone, credentials.sms_code)
+        await self._sms.verify(
+            SmsPurpose.REGISTER, phone, credentials.sms_code, "credentials.smsCode"
+        )
 
     async def _refuse_conflicts(
         self, kind: AccountKind, common: _Common, locale: Locale, **identifiers: str | None

@@ -30,6 +30,8 @@ class Context:
     def __post_init__(self) -> None:
         # A new set per request: DataLoader caches must not outlive the request.
         self.loaders = Loaders(self.services)
+        if self.viewer is not None and self.viewer.account is not None:
+            self.loaders.account_by_id.prime(self.viewer.account_id, self.viewer.account)
 
     @property
     def audit(self) -> AuditContext:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -29,20 +30,23 @@ _MESSAGE_CODES = (
 
 
 def limit_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
-    """Factories, so each request gets fresh extension instances."""
-    depth, aliases, tokens = (
-        settings.graphql_max_depth,
-        settings.graphql_max_aliases,
-        settings.graphql_max_tokens,
-    )
-    extensions: list[Callable[[], SchemaExtension]] = [
-        lambda: QueryDepthLimiter(max_depth=depth),
-        lambda: MaxAliasesLimiter(max_alias_count=aliases),
-        lambda: MaxTokensLimiter(max_token_count=tokens),
+    """Factories, so each request gets fresh extension instances.
+
+    The depth and alias limiters build their validation-rule classes in ``__init__``; they
+    are built once here and shared, because the validation cache is keyed by the rule
+    classes, and new classes per request would make every lookup miss.
+    """
+    rules = [
+        *QueryDepthLimiter(max_depth=settings.graphql_max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases).validation_rules,
     ]
     if not settings.graphql_introspection:
-        extensions.append(DisableIntrospection)
-    return extensions
+        rules.extend(DisableIntrospection().validation_rules)
+    tokens = settings.graphql_max_tokens
+    return [
+        lambda: AddValidationRules(rules),
+        lambda: MaxTokensLimiter(max_token_count=tokens),
+    ]
 
 
 def code_for_message(message: str) -> str:

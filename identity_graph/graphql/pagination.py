@@ -44,7 +44,11 @@ def decode_int_cursor(kind: str, cursor: str | None, field: str = "after") -> in
         prefix, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
         if prefix != kind:
             raise ValueError(prefix)
-        return int(value)
+        key = int(value)
+        # Keys are database row ids: a signed 64-bit range, so nothing overflows a driver.
+        if not 0 < key < 2**63:
+            raise ValueError(value)
+        return key
     except ValueError:
         raise ValidationFailed.single(field, "CURSOR_INVALID") from None
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import SchemaExtension
+from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
@@ -49,7 +49,12 @@ class IdentitySchema(strawberry.federation.Schema):
 
 
 def build_schema(settings: Settings) -> IdentitySchema:
+    size = settings.graphql_document_cache
     extensions: list[Callable[[], SchemaExtension]] = [
+        # Clients send the same few documents again and again: parse and validate each
+        # once per process (strawberry keeps these LRU caches at module level).
+        lambda: ParserCache(maxsize=size),
+        lambda: ValidationCache(maxsize=size),
         *limit_extensions(settings),
         OperationMetrics,
     ]

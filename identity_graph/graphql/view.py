@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from cross_web import HTTPException
 from graphql import GraphQLError
 from starlette.requests import Request
@@ -66,6 +67,12 @@ class GraphQLApp(GraphQL[Context, None]):
             multipart_uploads_enabled=True,
         )
         self.container = container
+
+    def decode_json(self, data: str | bytes) -> object:
+        return orjson.loads(data)
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -80,14 +80,10 @@ class SessionService:
         return _viewer(row.account, "personal_access_token")
 
     async def _from_access_token(self, token: str) -> Viewer | None:
-        claims = await self._tokens.verify_access_token(token)
-        if claims is None:
+        grant = await self._tokens.verify_access_token(token)
+        if grant is None:
             return None
-        return _viewer(
-            await Account.get_or_none(id=claims["sub"]),
-            "access_token",
-            uuid.UUID(claims["sid"]),
-        )
+        return _viewer(grant.account, "access_token", grant.session_id)
 
 
 def _viewer(
@@ -103,4 +99,5 @@ def _viewer(
         roles=frozenset(account.roles or []),
         credential=credential,
         session_id=session_id,
+        account=account,
     )

@@ -73,6 +73,7 @@ class SigningKeys:
         self._cached_at: datetime | None = None
         self._signing: dict[str, ECKey | RSAKey] = {}
         self._public: list[dict[str, Any]] = []
+        self._key_set = KeySet([])
 
     async def ensure(self) -> None:
         """Create an active key for every algorithm that has none (first start)."""
@@ -118,8 +119,9 @@ class SigningKeys:
         return {"keys": list(self._public)}
 
     async def verification_keys(self) -> KeySet:
+        """Published public keys, parsed once per refresh: every request verifies with them."""
         await self._refresh()
-        return KeySet.import_key_set({"keys": list(self._public)})
+        return self._key_set
 
     async def _refresh(self) -> None:
         now = self._clock.now()
@@ -128,6 +130,9 @@ class SigningKeys:
         rows = await SigningKey.all().order_by("created_at")
         published = [row for row in rows if row.unpublish_at is None or row.unpublish_at > now]
         self._public = [dict(row.public_jwk) for row in published]
+        self._key_set = (
+            KeySet.import_key_set({"keys": list(self._public)}) if self._public else KeySet([])
+        )
         self._signing = {}
         for row in published:
             if row.retired_at is None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
-from identity_graph.accounts.models import AccountKind, Role
+from identity_graph.accounts.models import Account, AccountKind, Role
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,8 @@ class Viewer:
     acting_enterprise_id: uuid.UUID | None = None
     credential: str = "session"
     session_id: uuid.UUID | None = None
+    # The row the credential was checked against, so resolvers need not load it again.
+    account: Account | None = field(default=None, compare=False, repr=False)
 
     def has_role(self, role: Role) -> bool:
         return role.value in self.roles

@@ -1,0 +1,49 @@
+-- wrk script: POST one GraphQL document, rotating bearer tokens, counting wrong answers.
+-- Environment: BODY_FILE (JSON body), TOKENS_FILE (one token per line, optional),
+-- EXPECT (a string every good answer contains).
+local body = io.open(os.getenv("BODY_FILE")):read("*a")
+local expect = os.getenv("EXPECT") or ""
+local tokens = {}
+local tokens_file = os.getenv("TOKENS_FILE")
+if tokens_file and tokens_file ~= "" then
+  for line in io.lines(tokens_file) do tokens[#tokens + 1] = line end
+end
+local threads = {}
+local counter = 0
+local failures = 0
+
+function setup(thread)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  wrk.method = "POST"
+  wrk.body = body
+  wrk.headers["Content-Type"] = "application/json"
+end
+
+function request()
+  if #tokens > 0 then
+    counter = counter + 1
+    wrk.headers["Authorization"] = "Bearer " .. tokens[(counter % #tokens) + 1]
+  end
+  return wrk.format()
+end
+
+function response(status, headers, answer)
+  if status ~= 200 or not string.find(answer, expect, 1, true) then
+    failures = failures + 1
+    if failures == 1 then io.stderr:write(answer:sub(1, 300) .. "\n") end
+  end
+end
+
+function done(summary, latency, requests)
+  local total = 0
+  for _, thread in ipairs(threads) do total = total + (thread:get("failures") or 0) end
+  io.write(string.format("WRONG_ANSWERS %d\n", total))
+  for _, p in ipairs({50, 90, 99}) do
+    io.write(string.format("P%d_MS %.3f\n", p, latency:percentile(p) / 1000))
+  end
+  io.write(string.format("REQUESTS %d\nSECONDS %.3f\n", summary.requests,
+    summary.duration / 1e6))
+end

@@ -1,0 +1,257 @@
+"""Shared benchmark plumbing: a real ``identity-graph serve`` with several workers on
+PostgreSQL (and Redis when reachable), accounts seeded straight into the database, and
+``wrk`` (Debian package ``wrk``) as the load generator, which costs far less CPU than a
+Python client on the same machine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/idg_bench"
+PASSWORD = "Bench#Password1"
+
+
+def cores() -> int:
+    return len(os.sched_getaffinity(0))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def resident_id(serial: int) -> str:
+    """A valid synthetic resident ID (Beijing Haidian, born 1990) for each serial."""
+    from stdnum.iso7064 import mod_11_2
+
+    body = f"110108{19900101 + serial % 28:08d}{serial % 1000:03d}"
+    return body + mod_11_2.calc_check_digit(body)
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    env: dict[str, str]
+
+
+def server_env(database_url: str, data_dir: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        IDG_DATABASE_URL=database_url,
+        IDG_DATA_DIR=str(data_dir),
+        IDG_SECRET_KEY=secrets.token_hex(32),
+        IDG_LOG_LEVEL="warning",
+        IDG_GRAPHQL_IDE="false",
+        IDG_JOBS_WORKER_ENABLED="false",
+    )
+    redis = os.environ.get("IDG_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+    if redis != "none":
+        env["IDG_REDIS_URL"] = redis
+    return env
+
+
+async def _reset_database(url: str) -> None:
+    import asyncpg
+
+    base, _, name = url.rpartition("/")
+    admin = await asyncpg.connect(base.replace("postgres://", "postgresql://", 1) + "/postgres")
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+
+
+async def _seed(env: dict[str, str], count: int) -> list[str]:
+    """``count`` residents with one password, written through the ORM in bulk."""
+    from identity_graph import db
+    from identity_graph.accounts.enums import AccountKind
+    from identity_graph.accounts.models import Account, NaturalPerson, PasswordCredential
+    from identity_graph.container import Container
+    from identity_graph.ids.types import IdType, RegionType
+    from identity_graph.settings import Settings
+
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url=env["IDG_DATABASE_URL"],
+        data_dir=Path(env["IDG_DATA_DIR"]),
+        secret_key=env["IDG_SECRET_KEY"],
+    )
+    await db.migrate(settings.resolved_database_url)
+    await db.open_database(settings.resolved_database_url)
+    container = Container(settings)
+    vault = container.vault
+    hashed = await container.passwords.hash(PASSWORD)
+    now = container.clock.now()
+    names = [f"bench{serial:06d}" for serial in range(count)]
+    accounts = [
+        Account(
+            id=uuid.uuid4(),
+            kind=AccountKind.NATURAL_PERSON,
+            login_name=name,
+            login_key=name,
+            phone_cipher=vault.seal(f"139{serial:08d}", "phone"),
+            phone_index=vault.index_phone(f"139{serial:08d}"),
+            created_at=now,
+            updated_at=now,
+        )
+        for serial, name in enumerate(names)
+    ]
+    await Account.bulk_create(accounts, batch_size=1000)
+    await PasswordCredential.bulk_create(
+        [PasswordCredential(account_id=a.id, hash=hashed, changed_at=now) for a in accounts],
+        batch_size=1000,
+    )
+    await NaturalPerson.bulk_create(
+        [
+            NaturalPerson(
+                id=a.id,
+                account_id=a.id,
+                real_name_cipher=vault.seal("测试用户", "real_name"),
+                region_type=RegionType.MAINLAND,
+                id_type=IdType.RESIDENT_ID_CARD,
+                id_number_cipher=vault.seal(resident_id(serial), "id_number"),
+                id_number_index=vault.index_id_number(f"{resident_id(serial)}-{serial}"),
+                updated_at=now,
+            )
+            for serial, a in enumerate(accounts)
+        ],
+        batch_size=1000,
+    )
+    await container.aclose()
+    await db.close_database()
+    return names
+
+
+def _flush_redis(env: dict[str, str]) -> None:
+    if "IDG_REDIS_URL" not in env:
+        return
+    import redis
+
+    try:
+        redis.Redis.from_url(env["IDG_REDIS_URL"]).flushdb()
+    except redis.RedisError:
+        env.pop("IDG_REDIS_URL")
+
+
+@contextmanager
+def running_server(workers: int, accounts: int) -> Iterator[tuple[Server, list[str]]]:
+    """Fresh database, ``accounts`` seeded residents, and the server until the block ends."""
+    database_url = os.environ.get("IDG_BENCH_DATABASE_URL", DEFAULT_PG)
+    data_dir = Path(tempfile.mkdtemp(prefix="idg-bench-"))
+    env = server_env(database_url, data_dir)
+    _flush_redis(env)
+    asyncio.run(_reset_database(database_url))
+    names = asyncio.run(_seed(env, accounts))
+    port = free_port()
+    binary = Path(sys.executable).with_name("identity-graph")
+    process = subprocess.Popen(
+        [str(binary), "serve", "--port", str(port), "--workers", str(workers)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=open(data_dir / "server.log", "wb"),  # noqa: SIM115 - closed with the process
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(url, process)
+        yield Server(url, env), names
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("the server exited during start-up")
+        try:
+            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("the server did not become ready")
+
+
+def graphql(url: str, query: str, variables: dict[str, object], token: str | None = None) -> dict:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    response = httpx.post(
+        f"{url}/graphql", json={"query": query, "variables": variables}, headers=headers, timeout=30
+    )
+    response.raise_for_status()
+    return dict(response.json())
+
+
+@dataclass(frozen=True)
+class WrkResult:
+    requests: int
+    seconds: float
+    wrong: int
+    p50_ms: float
+    p90_ms: float
+    p99_ms: float
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds
+
+
+def run_wrk(
+    url: str,
+    body: dict[str, object],
+    *,
+    expect: str,
+    connections: int,
+    seconds: int,
+    tokens: list[str] | None = None,
+    threads: int = 1,
+) -> WrkResult:
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is needed: apt-get install wrk")
+    work = Path(tempfile.mkdtemp(prefix="idg-wrk-"))
+    (work / "body.json").write_text(json.dumps(body), encoding="utf-8")
+    env = dict(os.environ, BODY_FILE=str(work / "body.json"), EXPECT=expect)
+    if tokens:
+        (work / "tokens.txt").write_text("\n".join(tokens) + "\n", encoding="utf-8")
+        env["TOKENS_FILE"] = str(work / "tokens.txt")
+    command = [
+        "wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
+        "-s", str(HERE / "graphql.lua"), f"{url}/graphql",
+    ]
+    output = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
+    shutil.rmtree(work, ignore_errors=True)
+    values = dict(re.findall(r"^([A-Z0-9_]+) ([0-9.]+)$", output, re.MULTILINE))
+    return WrkResult(
+        requests=int(values["REQUESTS"]),
+        seconds=float(values["SECONDS"]),
+        wrong=int(values["WRONG_ANSWERS"]),
+        p50_ms=float(values["P50_MS"]),
+        p90_ms=float(values["P90_MS"]),
+        p99_ms=float(values["P99_MS"]),
+    )

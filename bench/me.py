@@ -1,0 +1,67 @@
+"""GraphQL ``me`` requests per second per core, with p50/p99 at 32 concurrent clients.
+
+SPEC §13: at least 1,000 requests/s per core with p99 under 25 ms.
+
+    .venv/bin/python -m bench.me [--seconds 20] [--workers N] [--connections 32]
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from bench.harness import PASSWORD, cores, graphql, run_wrk, running_server
+
+LOGIN = (
+    "mutation($input: LoginInput!) { login(input: $input) { "
+    "... on SessionTokens { accessToken } } }"
+)
+ME = "{ me { id kind loginName status level phone } }"
+ME_WITH_PERSON = "{ me { id kind loginName level naturalPerson { realName idNumber } } }"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=cores())
+    parser.add_argument("--connections", type=int, default=32)
+    args = parser.parse_args()
+    n = cores()
+    with running_server(args.workers, accounts=args.connections) as (server, names):
+        tokens = []
+        for name in names[: args.connections]:
+            answer = graphql(
+                server.url,
+                LOGIN,
+                {"input": {"kind": "NATURAL_PERSON", "identifier": name, "password": PASSWORD}},
+            )
+            tokens.append(answer["data"]["login"]["accessToken"])
+        rows = []
+        for label, query in (("me (account)", ME), ("me + naturalPerson", ME_WITH_PERSON)):
+            body = {"query": query, "variables": {}}
+            run_wrk(server.url, body, expect='"id"', connections=8, seconds=3, tokens=tokens)
+            rows.append(
+                (
+                    label,
+                    run_wrk(
+                        server.url,
+                        body,
+                        expect='"id"',
+                        connections=args.connections,
+                        seconds=args.seconds,
+                        tokens=tokens,
+                    ),
+                )
+            )
+    print(f"machine: {n} cores; server: {args.workers} workers, PostgreSQL; wrk on the same machine")
+    for label, result in rows:
+        print(
+            f"{label:20s} {result.rate:8.1f} req/s ({result.rate / n:7.1f}/s per core)  "
+            f"p50 {result.p50_ms:6.2f} ms  p90 {result.p90_ms:6.2f} ms  "
+            f"p99 {result.p99_ms:6.2f} ms  wrong answers {result.wrong}  "
+            f"({args.connections} connections)"
+        )
+    print(f"reproduce: .venv/bin/python -m bench.me --seconds {args.seconds}")
+
+
+if __name__ == "__main__":
+    main()
