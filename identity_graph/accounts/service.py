@@ -3,7 +3,10 @@ finding the account a login names, and checking its password (SPEC §2, §3)."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 import uuid
+from dataclasses import dataclass
 
 from tortoise.transactions import in_transaction
 
@@ -24,6 +27,17 @@ MESSAGES = {
     "PASSWORD_TOO_SHORT": ("密码至少 {min} 位", "The password needs at least {min} characters"),
     "ACCOUNT_NOT_FOUND": ("账号不存在", "No such account"),
 }
+
+
+# Enterprise account names are letter-first; a letter-first 18-character name that also
+# has a credit code's shape is looked up as a name when no unit holds it as a code.
+_ENTERPRISE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+
+
+@dataclass(frozen=True)
+class LoginTarget:
+    account: Account | None
+    key: str
 
 
 class AccountService:
@@ -73,24 +87,34 @@ class AccountService:
         rows = await Account.filter(id__in=ids)
         return {row.id: row for row in rows}
 
-    async def find_for_login(self, kind: AccountKind, identifier: str) -> Account | None:
+    async def find_for_login(self, kind: AccountKind, identifier: str) -> LoginTarget:
         """The account a login form names: a resident by login name or mobile number, an
-        enterprise by account name or credit code, staff by login name (SPEC §2.2, §3)."""
-        text = identifier.strip()[:64]
+        enterprise by account name or credit code, staff by login name (SPEC §2.2, §3).
+
+        ``key`` is the normalised identifier, the same whether or not an account exists,
+        so that failure counting cannot tell the two apart.
+        """
+        text = unicodedata.normalize("NFKC", identifier).strip()
+        if len(text) > 64:
+            return LoginTarget(None, f"{kind}:overlong:{login_key(text)[:128]}")
         if kind == AccountKind.NATURAL_PERSON and (text[:1].isdigit() or text[:1] == "+"):
             try:
                 phone = normalize_mobile(text)
             except ValidationFailed:
-                return None
+                return LoginTarget(None, f"{kind}:name:{login_key(text)}")
             index = self._vault.index_phone(phone)
-            return await Account.get_or_none(kind=kind, phone_index=index)
+            account = await Account.get_or_none(kind=kind, phone_index=index)
+            return LoginTarget(account, f"{kind}:phone:{index}")
         if kind == AccountKind.ENTERPRISE and looks_like_uscc(text):
-            unit = await Enterprise.get_or_none(uscc=parse_uscc(text).number).prefetch_related(
-                "account"
-            )
-            if unit is not None:
-                return unit.account
-        return await Account.get_or_none(kind=kind, login_key=login_key(text))
+            code = parse_uscc(text).number
+            unit = await Enterprise.get_or_none(uscc=code).prefetch_related("account")
+            if unit is not None or not _ENTERPRISE_NAME.fullmatch(text):
+                return LoginTarget(unit.account if unit else None, f"{kind}:uscc:{code}")
+        account = await Account.get_or_none(kind=kind, login_key=login_key(text))
+        return LoginTarget(account, f"{kind}:name:{login_key(text)}")
+
+    async def record_login(self, account: Account) -> None:
+        await Account.filter(id=account.id).update(last_login_at=self._clock.now())
 
     async def verify_password(self, account: Account | None, password: str) -> bool:
         """Check ``password``; upgrade a hash made with older parameters (SPEC §3).
@@ -105,11 +129,9 @@ class AccountService:
         matched = await self._passwords.verify(stored, password)
         if not matched or credential is None or account is None:
             return False
-        now = self._clock.now()
         if self._passwords.needs_rehash(stored):
             rehashed = await self._passwords.hash(password)
             await PasswordCredential.filter(id=credential.id, hash=stored).update(hash=rehashed)
-        await Account.filter(id=account.id).update(last_login_at=now)
         return True
 
     async def _decoy_hash(self) -> str:

@@ -13,10 +13,13 @@ stateDiagram-v2
 
 Failures are counted twice, in sliding windows: per account (5 in 15 minutes by default)
 and per client address across accounts (a higher limit, since a government office hall
-shares one address). Unknown login names are counted under the name, so a nonexistent
-account answers exactly like an existing one: same codes, same remaining attempts, and the
-same Argon2 work (a decoy hash). The account's own state (pending activation, locked,
-disabled) is told only to a caller who knows the password.
+shares one address). An identifier no account holds is counted in its normalised form
+(login key, mobile number index, credit code), so every spelling of it locks alike and a
+nonexistent account answers exactly like an existing one: same codes, same remaining
+attempts, and the same Argon2 work (a decoy hash). One attempt per account runs at a time,
+so concurrent guesses cannot all pass the gate before the first failure is counted. The account's own
+state (pending activation, locked, disabled) is told only to a caller who knows the
+password.
 """
 
 from __future__ import annotations
@@ -26,13 +29,12 @@ from datetime import timedelta
 from typing import NoReturn
 
 from identity_graph.accounts.enums import AccountKind, AccountStatus
-from identity_graph.accounts.login_names import login_key
 from identity_graph.accounts.models import Account
 from identity_graph.accounts.service import AccountService
 from identity_graph.challenges.captcha import CaptchaService
 from identity_graph.core.audit import AuditContext, AuditLog
 from identity_graph.core.clock import CHINA_TIME, Clock
-from identity_graph.core.errors import AuthenticationRefused, CaptchaRequired
+from identity_graph.core.errors import AuthenticationRefused, CaptchaRequired, RateLimited
 from identity_graph.core.ratelimit import Decision, RateLimiter, Rule
 from identity_graph.sessions.tokens import TokenPair, TokenService
 
@@ -109,11 +111,37 @@ class LoginService:
         self._per_address = Rule(
             "login_fail_address", policy.max_failures_per_address, policy.window_seconds
         )
+        # Held while one attempt runs; expires by itself should a worker die mid-attempt.
+        self._in_flight = Rule("login_in_progress", 1, 30)
 
     async def login(self, attempt: PasswordLogin, context: AuditContext) -> LoggedIn:
         address = context.client_ip or "unknown"
-        account = await self._accounts.find_for_login(attempt.kind, attempt.identifier)
-        subject = str(account.id) if account else f"{attempt.kind}:{login_key(attempt.identifier)}"
+        target = await self._accounts.find_for_login(attempt.kind, attempt.identifier)
+        # Failures count per account, whichever form named it; an identifier nobody holds
+        # counts under its normalised form, so every spelling of it locks alike.
+        subject = str(target.account.id) if target.account else target.key
+        # One attempt per identifier at a time: the gate below and the failure count after
+        # the password check must not interleave, or concurrent guesses would all pass the
+        # gate before the first failure is counted.
+        if not (await self._limiter.hit(self._in_flight, subject)).allowed:
+            raise RateLimited(1, self._in_flight.name)
+        try:
+            account = await self._authenticate(attempt, target.account, subject, address, context)
+        finally:
+            await self._limiter.reset(self._in_flight, subject)
+        tokens = await self._tokens.start_session(account, amr=["pwd"], client_ip=address)
+        await self._accounts.record_login(account)
+        await self._record(account, context, "success", None)
+        return LoggedIn(account, tokens)
+
+    async def _authenticate(
+        self,
+        attempt: PasswordLogin,
+        account: Account | None,
+        subject: str,
+        address: str,
+        context: AuditContext,
+    ) -> Account:
         await self._check_gates(attempt, subject, address)
         if not await self._accounts.verify_password(account, attempt.password):
             await self._failed(account, subject, address, context)
@@ -122,9 +150,7 @@ class LoginService:
             await self._record(account, context, "refused", account.status.value)
             raise AuthenticationRefused(_STATUS_CODES[account.status])
         await self._limiter.reset(self._per_account, subject)
-        tokens = await self._tokens.start_session(account, amr=["pwd"], client_ip=address)
-        await self._record(account, context, "success", None)
-        return LoggedIn(account, tokens)
+        return account
 
     async def _check_gates(self, attempt: PasswordLogin, subject: str, address: str) -> None:
         """Lockouts first, then the captcha once anything has failed (or one is offered)."""
