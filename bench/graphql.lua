@@ -1,7 +1,9 @@
 -- wrk script: POST one GraphQL document, rotating bearer tokens, counting wrong answers.
--- Environment: BODY_FILE (JSON body), TOKENS_FILE (one token per line, optional),
+-- Environment: BODY_FILE (JSON bodies, one per line), TOKENS_FILE (one token per line, optional),
 -- EXPECT (a string every good answer contains).
-local body = io.open(os.getenv("BODY_FILE")):read("*a")
+-- BODY_FILE holds one JSON body per line; requests rotate through them.
+local bodies = {}
+for line in io.lines(os.getenv("BODY_FILE")) do bodies[#bodies + 1] = line end
 local expect = os.getenv("EXPECT") or ""
 local tokens = {}
 local tokens_file = os.getenv("TOKENS_FILE")
@@ -18,16 +20,15 @@ end
 
 function init(args)
   wrk.method = "POST"
-  wrk.body = body
   wrk.headers["Content-Type"] = "application/json"
 end
 
 function request()
+  counter = counter + 1
   if #tokens > 0 then
-    counter = counter + 1
     wrk.headers["Authorization"] = "Bearer " .. tokens[(counter % #tokens) + 1]
   end
-  return wrk.format()
+  return wrk.format(nil, nil, nil, bodies[(counter % #bodies) + 1])
 end
 
 function response(status, headers, answer)

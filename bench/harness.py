@@ -224,7 +224,7 @@ class WrkResult:
 
 def run_wrk(
     url: str,
-    body: dict[str, object],
+    body: dict[str, object] | list[dict[str, object]],
     *,
     expect: str,
     connections: int,
@@ -235,14 +235,23 @@ def run_wrk(
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install wrk")
     work = Path(tempfile.mkdtemp(prefix="idg-wrk-"))
-    (work / "body.json").write_text(json.dumps(body), encoding="utf-8")
+    bodies = body if isinstance(body, list) else [body]
+    lines = "\n".join(json.dumps(item, ensure_ascii=False) for item in bodies)
+    (work / "body.json").write_text(lines + "\n", encoding="utf-8")
     env = dict(os.environ, BODY_FILE=str(work / "body.json"), EXPECT=expect)
     if tokens:
         (work / "tokens.txt").write_text("\n".join(tokens) + "\n", encoding="utf-8")
         env["TOKENS_FILE"] = str(work / "tokens.txt")
     command = [
-        "wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
-        "-s", str(HERE / "graphql.lua"), f"{url}/graphql",
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(HERE / "graphql.lua"),
+        f"{url}/graphql",
     ]
     output = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
     shutil.rmtree(work, ignore_errors=True)

@@ -52,7 +52,9 @@ def main() -> None:
                     ),
                 )
             )
-    print(f"machine: {n} cores; server: {args.workers} workers, PostgreSQL; wrk on the same machine")
+    print(
+        f"machine: {n} cores; server: {args.workers} workers, PostgreSQL; wrk on the same machine"
+    )
     for label, result in rows:
         print(
             f"{label:20s} {result.rate:8.1f} req/s ({result.rate / n:7.1f}/s per core)  "

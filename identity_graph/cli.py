@@ -55,6 +55,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     asyncio.run(db.migrate(settings.resolved_database_url))
     asyncio.run(_with_container(settings, _ensure_signing_keys))
     workers = args.workers or settings.workers
+    # Worker processes read their settings from the environment; they size their password
+    # hashing pool by the worker count, so pass on a --workers given on the command line.
+    os.environ["IDG_WORKERS"] = str(workers)
     metrics_dir = None
     if workers > 1 and not settings.prometheus_multiproc_dir:
         # prometheus_client aggregates worker processes through files in this folder;

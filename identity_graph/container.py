@@ -6,6 +6,7 @@ This is the only module that knows concrete classes. Transports reach services t
 
 from __future__ import annotations
 
+import os
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -79,6 +80,10 @@ def _rate_backend(settings: Settings) -> tuple[RateLimitBackend, object | None]:
         client = Redis.from_url(settings.redis_url)
         return RedisBackend(client), client
     return MemoryBackend(), None
+
+
+def _cores_per_worker(settings: Settings) -> int:
+    return max(1, len(os.sched_getaffinity(0)) // max(1, settings.workers))
 
 
 class Container:
@@ -164,6 +169,7 @@ class Container:
             time_cost=settings.argon2_time_cost,
             memory_kib=settings.argon2_memory_kib,
             parallelism=settings.argon2_parallelism,
+            concurrency=settings.argon2_concurrency or _cores_per_worker(settings),
         )
         self.vault = PersonalData(self.cipher, self.blind_index)
         self.industry = IndustryCatalog.load(settings.industry_file)

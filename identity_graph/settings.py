@@ -80,6 +80,8 @@ class Settings(BaseSettings):
     argon2_time_cost: int = 2
     argon2_memory_kib: int = 19_456
     argon2_parallelism: int = 1
+    # Hashes computed at once per worker process; 0 means cores / workers (at least 1).
+    argon2_concurrency: int = 0
 
     # Login lockout (SPEC §3): failures per account, and per client address across accounts
     # (higher, because an office hall or a carrier NAT puts many people behind one address).

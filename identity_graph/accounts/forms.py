@@ -9,6 +9,7 @@ are the GraphQL input names; nested inputs pass a ``prefix`` such as
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlsplit
@@ -20,9 +21,10 @@ from identity_graph.ids.person import validate_id_number as _validate_id_number
 from identity_graph.ids.types import Gender, IdType, RegionType
 from identity_graph.ids.units import parse_uscc
 
-# Letters of any script, the middle dot of transliterated minority names (买买提·艾力),
-# and the spaces, hyphens, apostrophes and dots of foreign names.
-_REAL_NAME = re.compile(r"[^\W\d_](?:[^\W\d_]|[·•.\-' ])*")
+# Letters of any script with their combining marks (Thai, Devanagari, Arabic vowel signs),
+# the middle dot of transliterated minority names (买买提·艾力), and the spaces, hyphens,
+# apostrophes and dots of foreign names.
+_NAME_PUNCTUATION = frozenset("·•.-' ")
 _UNIT_PHONE = re.compile(r"\+?[0-9][0-9\- ]{4,30}")
 
 MESSAGES = {
@@ -77,9 +79,15 @@ class CleanDocument:
     long_term: bool
 
 
+def _is_real_name(name: str) -> bool:
+    if not unicodedata.category(name[0]).startswith("L"):
+        return False
+    return all(unicodedata.category(char)[0] in "LM" or char in _NAME_PUNCTUATION for char in name)
+
+
 def clean_real_name(checks: Checks, value: str, field: str) -> str | None:
     name = checks.run(clean_text, value, field, max_length=50)
-    if name is not None and not _REAL_NAME.fullmatch(name):
+    if name is not None and not _is_real_name(name):
         checks.fail(field, "REAL_NAME_FORMAT")
         return None
     return name
@@ -150,21 +158,24 @@ def clean_unit_codes(
     to manual review instead of the automatic registry check.
     """
     code = checks.run(optional_text, uscc, f"{prefix}uscc", max_length=40)
+    # Upper-case first: some letters grow (ß -> SS), and the limit is the column's.
     identifier = checks.run(
-        optional_text, unit_identifier, f"{prefix}unitIdentifier", max_length=64
+        optional_text,
+        unit_identifier.upper() if unit_identifier else None,
+        f"{prefix}unitIdentifier",
+        max_length=64,
     )
     parsed = checks.run(parse_uscc, code, f"{prefix}uscc") if code else None
     if parsed is not None and not parsed.checksum_ok and not accept_unchecked_uscc:
         checks.fail(f"{prefix}uscc", "USCC_CHECKSUM_UNCONFIRMED")
     needs_uscc = region == UnitRegion.DOMESTIC and legal_person_type != LegalPersonType.OTHER
-    if needs_uscc and not code:
+    # "Required" only when nothing was typed; a malformed value has its own error already.
+    if needs_uscc and not (uscc and uscc.strip()):
         checks.fail(f"{prefix}uscc", "USCC_REQUIRED")
-    if region != UnitRegion.DOMESTIC and not identifier:
+    if region != UnitRegion.DOMESTIC and not (unit_identifier and unit_identifier.strip()):
         checks.fail(f"{prefix}unitIdentifier", "UNIT_IDENTIFIER_REQUIRED")
     return UnitCodes(
-        parsed.number if parsed else None,
-        parsed.checksum_ok if parsed else True,
-        identifier.upper() if identifier else None,
+        parsed.number if parsed else None, parsed.checksum_ok if parsed else True, identifier
     )
 
 

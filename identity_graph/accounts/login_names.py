@@ -59,7 +59,8 @@ def login_key(name: str) -> str:
 
 def check_login_name(value: str, kind: AccountKind, field: str = "loginName") -> str:
     """The login name as it will be shown, or a refusal naming the rule it breaks."""
-    name = clean_text(value, field, max_length=64)
+    # No generic length cap here: the rule's own limit gives the better message.
+    name = clean_text(value, field, max_length=max(len(value), 1))
     low, high = _LENGTHS[kind]
     if not low <= len(name) <= high:
         raise ValidationFailed.single(field, "LOGIN_NAME_LENGTH", min=low, max=high)

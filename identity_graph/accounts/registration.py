@@ -83,7 +83,11 @@ _REASONS = {
     "uscc": ("统一社会信用代码已注册过账号", "the credit code is already registered"),
     "unit_identifier": ("单位唯一标识已注册过账号", "the unit identifier is already registered"),
 }
-_SUBJECTS = {"id_number": ("证件号码", "ID number"), "uscc": ("统一社会信用代码", "credit code")}
+_SUBJECTS = {
+    "id_number": ("证件号码", "ID number"),
+    "uscc": ("统一社会信用代码", "credit code"),
+    "unit_identifier": ("单位唯一标识", "unit identifier"),
+}
 
 
 @dataclass(frozen=True)

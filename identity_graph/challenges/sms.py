@@ -17,6 +17,7 @@ so a failed request cannot roll the captcha back to usable.
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -159,7 +160,8 @@ class SmsCodeService:
             raise ValidationFailed.single(field, "SMS_CODE_EXHAUSTED")
         if challenge.is_expired(self._clock):
             raise ValidationFailed.single(field, "SMS_CODE_EXPIRED")
-        await self._try(challenge, code.strip(), field)
+        # Full-width digits (typed in a Chinese input mode) are the same code.
+        await self._try(challenge, unicodedata.normalize("NFKC", code).strip(), field)
 
     async def _try(self, challenge: SmsChallenge, code: str, field: str) -> None:
         counted = await SmsChallenge.filter(

@@ -17,9 +17,9 @@ shares one address). An identifier no account holds is counted in its normalised
 (login key, mobile number index, credit code), so every spelling of it locks alike and a
 nonexistent account answers exactly like an existing one: same codes, same remaining
 attempts, and the same Argon2 work (a decoy hash). One attempt per account runs at a time,
-so concurrent guesses cannot all pass the gate before the first failure is counted. The account's own
-state (pending activation, locked, disabled) is told only to a caller who knows the
-password.
+so concurrent guesses cannot all pass the gate before the first failure is counted. The
+account's own state (pending activation, locked, disabled) is told only to a caller who
+knows the password.
 """
 
 from __future__ import annotations

@@ -29,6 +29,7 @@ from tests.graphql.accounts_helpers import (
 )
 
 PHONE = "13812345678"
+OTHER_ID = "11010519491231002X"  # female, 1949-12-31
 CJK = re.compile(r"[\u3400-\u9fff]")
 
 # GraphQL input paths of RegisterNaturalPersonInput.
@@ -39,6 +40,12 @@ EMAIL = "credentials.email"
 SMS_CODE = "credentials.smsCode"
 PLEDGE_ACCEPTED = "credentials.pledgeAccepted"
 PLEDGE_VERSION = "credentials.pledgeVersion"
+
+
+@pytest.fixture
+def settings(settings):
+    """The shared test settings with cheap Argon2: hashing cost is not under test here."""
+    return settings.model_copy(update={"argon2_time_cost": 1, "argon2_memory_kib": 64})
 
 
 def resident_id(body17: str) -> str:
@@ -466,9 +473,7 @@ async def test_code_valid_until_its_last_second(gql, hooks, container, clock):
 async def test_sms_code_cannot_be_used_twice(gql, hooks, container):
     code = await sms_code(gql, hooks, container, PHONE)
     await register_ok(gql, code)
-    error = await sms_refusal(
-        gql, code, login_name="lisi2024", idNumber="11010519491231002X", realName="李四"
-    )
+    error = await sms_refusal(gql, code, login_name="lisi2024", idNumber=OTHER_ID, realName="李四")
     assert error["code"] == "SMS_CODE_USED"
     assert await Account.all().count() == 1
     assert error["field"] == SMS_CODE
@@ -502,6 +507,20 @@ async def test_code_for_another_phone_is_not_accepted(gql, hooks, container):
     await assert_nothing_written()
 
 
+async def test_padded_sms_code_is_the_same_code(gql, hooks, container):
+    code = await sms_code(gql, hooks, container, PHONE)
+    await register_ok(gql, code=f" {code}\t")
+
+
+async def test_full_width_sms_code_is_the_same_code(gql, hooks, container):
+    # Phone and ID numbers accept full-width digits (an IME in full-width mode types them);
+    # the form even NFKC-cleans smsCode, but the raw value is what gets compared, so the
+    # right code typed in full width is refused as wrong and costs one of the five tries.
+    code = await sms_code(gql, hooks, container, PHONE)
+    result = await submit(gql, person_input(code=full_width(code)))
+    assert result["__typename"] == "Registered", result
+
+
 async def test_only_the_newest_code_counts(gql, hooks, container, clock):
     first = await sms_code(gql, hooks, container, PHONE)
     clock.advance(seconds=61)
@@ -524,9 +543,8 @@ async def test_conflicts_get_one_answer_whichever_value_collides(gql, hooks, con
         fresh = await sms_code(gql, hooks, container, phone)
         return await submit(gql, person_input(phone=phone, code=fresh, **overrides))
 
-    other_id = "11010519491231002X"
-    same_name = await attempt("13712345678", login_name="ZhangSan", idNumber=other_id)
-    same_phone = await attempt(PHONE, login_name="lisi2024", idNumber=other_id)
+    same_name = await attempt("13712345678", login_name="ZhangSan", idNumber=OTHER_ID)
+    same_phone = await attempt(PHONE, login_name="lisi2024", idNumber=OTHER_ID)
     same_id = await attempt("13612345678", login_name="wangwu88")
     assert same_name == same_phone == same_id, (same_name, same_phone, same_id)
     assert same_name["__typename"] == "OperationRefused"
@@ -543,14 +561,10 @@ async def test_conflict_is_not_revealed_before_the_phone_is_proved(gql, hooks, c
     await register_ok(gql, code)
     other = await sms_code(gql, hooks, container, "13712345678")
     result = await submit(
-        gql, person_input(phone="13712345678", code=other_code(other), idNumber=other_id())
+        gql, person_input(phone="13712345678", code=other_code(other), idNumber=OTHER_ID)
     )
     assert result["__typename"] == "ValidationErrors"
     assert codes(result) == ["SMS_CODE_WRONG"]
-
-
-def other_id() -> str:
-    return "11010519491231002X"
 
 
 async def test_conflict_consumes_the_code(gql, hooks, container):
@@ -559,7 +573,7 @@ async def test_conflict_consumes_the_code(gql, hooks, container):
     other = await sms_code(gql, hooks, container, "13712345678")
     first = await submit(gql, person_input(phone="13712345678", code=other))
     assert first["code"] == "REGISTRATION_CONFLICT"
-    retry = await submit(gql, person_input("lisi2024", "13712345678", other, idNumber=other_id()))
+    retry = await submit(gql, person_input("lisi2024", "13712345678", other, idNumber=OTHER_ID))
     assert codes(retry) == ["SMS_CODE_USED"]
     assert await Account.all().count() == 1
 

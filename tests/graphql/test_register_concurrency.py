@@ -29,6 +29,12 @@ N = 5
 PHONES = [f"1371234560{i}" for i in range(N)]
 
 
+@pytest.fixture
+def settings(settings):
+    """The shared test settings with cheap Argon2: hashing cost is not under test here."""
+    return settings.model_copy(update={"argon2_time_cost": 1, "argon2_memory_kib": 64})
+
+
 def resident_id(body17: str) -> str:
     return body17 + mod_11_2.calc_check_digit(body17)
 
@@ -37,19 +43,30 @@ def resident_id(body17: str) -> str:
 ID_NUMBERS = [resident_id(f"1101081990031{i}123") for i in range(N)]
 
 
-def hold_after_conflict_check(monkeypatch: pytest.MonkeyPatch, container: Any) -> None:
-    """Make every registration wait, after its conflict check, until all N have checked."""
+def hold_after_conflict_check(monkeypatch: pytest.MonkeyPatch, container: Any) -> list[Any]:
+    """Make every registration wait, after its conflict check, until all N have checked.
+
+    Returns what each check found; all empty means the database alone refused the losers.
+    """
     service = container.registration
     original = service._conflicts
     barrier = asyncio.Barrier(N)
+    found: list[Any] = []
 
     async def checked_then_wait(*args: Any, **kwargs: Any) -> Any:
         taken = await original(*args, **kwargs)
+        found.append(taken)
         async with asyncio.timeout(10):
             await barrier.wait()
         return taken
 
     monkeypatch.setattr(service, "_conflicts", checked_then_wait)
+    return found
+
+
+def assert_race_was_real(held: bool, found: list[Any]) -> None:
+    if held:
+        assert len(found) == N and not any(found), found
 
 
 async def codes_for(gql: Any, hooks: Any, container: Any) -> list[str]:
@@ -83,13 +100,13 @@ async def assert_codes_spent() -> None:
 @pytest.mark.parametrize("held", [False, True], ids=["as-it-comes", "held-after-check"])
 async def test_same_login_name(gql, hooks, container, monkeypatch, held):
     codes = await codes_for(gql, hooks, container)
-    if held:
-        hold_after_conflict_check(monkeypatch, container)
+    found = hold_after_conflict_check(monkeypatch, container) if held else []
     forms = [
         person_input("zhangsan", PHONES[i], codes[i], idNumber=ID_NUMBERS[i]) for i in range(N)
     ]
     results = await send_all(gql, REGISTER_PERSON, forms, "registerNaturalPerson")
     winner = one_winner(results)
+    assert_race_was_real(held, found)
     assert results[winner]["account"]["phone"] == f"137****560{winner}"
     assert await Account.all().count() == 1
     assert await NaturalPerson.all().count() == 1
@@ -103,12 +120,12 @@ async def test_same_login_name(gql, hooks, container, monkeypatch, held):
 @pytest.mark.parametrize("held", [False, True], ids=["as-it-comes", "held-after-check"])
 async def test_same_login_name_in_other_case(gql, hooks, container, monkeypatch, held):
     codes = await codes_for(gql, hooks, container)
-    if held:
-        hold_after_conflict_check(monkeypatch, container)
+    found = hold_after_conflict_check(monkeypatch, container) if held else []
     names = ["zhangsan", "ZhangSan", "ZHANGSAN", "zhangSAN", "ＺｈａｎｇＳａｎ"]
     forms = [person_input(names[i], PHONES[i], codes[i], idNumber=ID_NUMBERS[i]) for i in range(N)]
     results = await send_all(gql, REGISTER_PERSON, forms, "registerNaturalPerson")
     one_winner(results)
+    assert_race_was_real(held, found)
     assert await Account.all().count() == 1
     assert await NaturalPerson.all().count() == 1
 
@@ -116,8 +133,7 @@ async def test_same_login_name_in_other_case(gql, hooks, container, monkeypatch,
 @pytest.mark.parametrize("held", [False, True], ids=["as-it-comes", "held-after-check"])
 async def test_same_id_number(gql, hooks, container, monkeypatch, held):
     codes = await codes_for(gql, hooks, container)
-    if held:
-        hold_after_conflict_check(monkeypatch, container)
+    found = hold_after_conflict_check(monkeypatch, container) if held else []
     # The same number typed five ways: normalisation happens before uniqueness.
     typed = [
         ID_NUMBERS[0],
@@ -131,6 +147,7 @@ async def test_same_id_number(gql, hooks, container, monkeypatch, held):
     ]
     results = await send_all(gql, REGISTER_PERSON, forms, "registerNaturalPerson")
     winner = one_winner(results)
+    assert_race_was_real(held, found)
     # Rows of the losers' transactions were rolled back, account included.
     assert await Account.all().count() == 1
     assert await NaturalPerson.all().count() == 1
@@ -143,11 +160,11 @@ async def test_same_id_number(gql, hooks, container, monkeypatch, held):
 @pytest.mark.parametrize("held", [False, True], ids=["as-it-comes", "held-after-check"])
 async def test_same_credit_code(gql, hooks, container, monkeypatch, held):
     codes = await codes_for(gql, hooks, container)
-    if held:
-        hold_after_conflict_check(monkeypatch, container)
+    found = hold_after_conflict_check(monkeypatch, container) if held else []
     forms = [enterprise_input(f"AcmeTrading0{i}", PHONES[i], codes[i]) for i in range(N)]
     results = await send_all(gql, REGISTER_ENTERPRISE, forms, "registerEnterprise")
     winner = one_winner(results)
+    assert_race_was_real(held, found)
     assert await Account.all().count() == 1
     assert await Enterprise.all().count() == 1
     unit = await Enterprise.get().prefetch_related("account")

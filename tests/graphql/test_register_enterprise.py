@@ -32,6 +32,12 @@ LOGIN_NAME = "credentials.loginName"
 REP_ID = "440304198510152347"
 
 
+@pytest.fixture
+def settings(settings):
+    """The shared test settings with cheap Argon2: hashing cost is not under test here."""
+    return settings.model_copy(update={"argon2_time_cost": 1, "argon2_memory_kib": 64})
+
+
 def full_width(text: str) -> str:
     return "".join(chr(ord(char) + 0xFEE0) if "!" <= char <= "~" else char for char in text)
 
@@ -171,7 +177,7 @@ async def test_wrong_password_does_not_log_in(gql, hooks, container):
         ),
         pytest.param(
             {"rep": {"idType": "FOREIGN_PASSPORT", "idNumber": "e1234567"}},
-            {},
+            {"legal_rep_id_type": "foreign_passport"},
             id="rep-foreign-passport",
         ),
     ],
@@ -264,6 +270,12 @@ FIELD_CASES = [
         ("unit.uscc", "USCC_FORMAT"),
     ),
     case("uscc-17", {"unit": {"uscc": USCC[:17]}}, ("unit.uscc", "USCC_LENGTH")),
+    # A typed but unusable code is that error only: the field was not left empty.
+    case(
+        "uscc-nul",
+        {"unit": {"uscc": USCC[:9] + "\x00" + USCC[9:]}},
+        ("unit.uscc", "CONTROL_CHARACTERS"),
+    ),
     case("uscc-19", {"unit": {"uscc": USCC + "3"}}, ("unit.uscc", "USCC_LENGTH")),
     case(
         "uscc-check",
