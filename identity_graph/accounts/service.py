@@ -18,6 +18,7 @@ from identity_graph.accounts.vault import PersonalData
 from identity_graph.core.audit import AuditContext, AuditLog
 from identity_graph.core.clock import Clock
 from identity_graph.core.errors import DomainError, ValidationFailed
+from identity_graph.core.rows import fetch_by_ids
 from identity_graph.core.secrets import new_token
 from identity_graph.core.validators import clean_text, normalize_mobile
 from identity_graph.ids.units import looks_like_uscc, parse_uscc
@@ -84,8 +85,7 @@ class AccountService:
 
     async def get_many(self, ids: list[uuid.UUID]) -> dict[uuid.UUID, Account]:
         """Batch load for DataLoaders: one query for any number of ids."""
-        rows = await Account.filter(id__in=ids)
-        return {row.id: row for row in rows}
+        return {row.id: row for row in await fetch_by_ids(Account, ids)}
 
     async def find_for_login(self, kind: AccountKind, identifier: str) -> LoginTarget:
         """The account a login form names: a resident by login name or mobile number, an
@@ -140,10 +140,10 @@ class AccountService:
         return self._decoy
 
     async def get_natural_persons(self, ids: list[uuid.UUID]) -> dict[uuid.UUID, NaturalPerson]:
-        return {row.id: row for row in await NaturalPerson.filter(id__in=ids)}
+        return {row.id: row for row in await fetch_by_ids(NaturalPerson, ids)}
 
     async def get_enterprises(self, ids: list[uuid.UUID]) -> dict[uuid.UUID, Enterprise]:
-        return {row.id: row for row in await Enterprise.filter(id__in=ids)}
+        return {row.id: row for row in await fetch_by_ids(Enterprise, ids)}
 
     async def enterprise_by_uscc(self, uscc: str) -> Enterprise | None:
         """A unit by credit code; ``None`` for anything that is not a well-formed code."""

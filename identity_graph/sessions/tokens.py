@@ -36,6 +36,7 @@ from tortoise.transactions import in_transaction
 from identity_graph.accounts.models import Account, AccountStatus
 from identity_graph.core.clock import Clock
 from identity_graph.core.errors import DomainError
+from identity_graph.core.rows import bind, is_postgres
 from identity_graph.core.secrets import SecretHasher, new_token
 from identity_graph.sessions.signing_keys import Algorithm, SigningKeys
 
@@ -216,10 +217,9 @@ class TokenService:
         as much as the rest of a small GraphQL request (measured in bench/README.md).
         """
         connection = connections.get("default")
-        postgres = connection.capabilities.dialect == "postgres"
+        postgres = is_postgres(connection)
         rows = await connection.execute_query_dict(
-            _SESSION_ACCOUNT_SQL.format("$1" if postgres else "?"),
-            [session_id if postgres else str(session_id)],
+            _SESSION_ACCOUNT_SQL.format("$1" if postgres else "?"), [bind(session_id, postgres)]
         )
         if not rows or rows[0]["session_revoked_at"] is not None:
             return None
