@@ -50,6 +50,10 @@ MESSAGES = {
         "This phone number already belongs to another account of this type",
     ),
     "NOTHING_TO_CHANGE": ("没有需要修改的内容", "Nothing to change"),
+    "WRONG_ACCOUNT_KIND": (
+        "当前账号类型不能修改这类信息",
+        "This kind of account cannot change these details",
+    ),
 }
 
 

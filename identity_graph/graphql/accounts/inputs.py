@@ -30,6 +30,17 @@ def _domain(kind: type[E], value: Enum | None) -> E | None:
     return None if value is None else kind[value.name]
 
 
+def _document(source: RegisterNaturalPersonInput | LegalRepresentativeInput) -> DocumentInput:
+    """The identity document fields both registration inputs carry under the same names."""
+    return DocumentInput(
+        ids.IdType[source.id_type.name],
+        source.id_number,
+        source.id_valid_from,
+        source.id_valid_until,
+        source.id_long_term,
+    )
+
+
 @strawberry.input(description="Login name, password and the phone proved by an SMS code.")
 class CredentialsInput:
     login_name: str = strawberry.field(
@@ -92,13 +103,7 @@ class RegisterNaturalPersonInput:
             credentials=self.credentials.to_domain(),
             real_name=self.real_name,
             region_type=ids.RegionType[self.region_type.name],
-            document=DocumentInput(
-                ids.IdType[self.id_type.name],
-                self.id_number,
-                self.id_valid_from,
-                self.id_valid_until,
-                self.id_long_term,
-            ),
+            document=_document(self),
             gender=_domain(ids.Gender, self.gender),
             birth_date=self.birth_date,
             ethnicity=self.ethnicity,
@@ -172,13 +177,7 @@ class LegalRepresentativeInput:
     def to_domain(self) -> forms.LegalRepresentativeInput:
         return forms.LegalRepresentativeInput(
             name=self.name,
-            document=DocumentInput(
-                ids.IdType[self.id_type.name],
-                self.id_number,
-                self.id_valid_from,
-                self.id_valid_until,
-                self.id_long_term,
-            ),
+            document=_document(self),
             mobile=self.mobile,
             email=self.email,
         )
