@@ -18,6 +18,7 @@ from identity_graph.container import Container
 from identity_graph.db import close_database, open_database
 from identity_graph.graphql.schema import build_schema
 from identity_graph.graphql.view import GraphQLApp
+from identity_graph.oauth.routes import oauth_routes
 from identity_graph.observability import (
     RequestMiddleware,
     healthz,
@@ -75,6 +76,7 @@ def create_app(
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/metrics", metrics_endpoint(services.jobs, settings.prometheus_multiproc_dir)),
+        *oauth_routes(services),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     middleware = [

@@ -107,6 +107,43 @@ async def _with_container(
         await db.close_database()
 
 
+def cmd_create_client(settings: Settings, args: argparse.Namespace) -> int:
+    from identity_graph.clients.service import ClientRegistration
+    from identity_graph.core.audit import AuditContext
+    from identity_graph.core.errors import DomainError, ValidationFailed
+
+    registration = ClientRegistration(
+        name=args.name,
+        grant_types=args.grant_type or ["authorization_code", "refresh_token"],
+        token_endpoint_auth_method=args.auth_method,
+        scopes=args.scope or ["openid", "profile"],
+        redirect_uris=args.redirect_uri,
+        post_logout_redirect_uris=args.post_logout_redirect_uri,
+        backchannel_logout_uri=args.backchannel_logout_uri,
+        first_party=args.first_party,
+    )
+
+    async def action(container: Any) -> int:
+        try:
+            registered = await container.clients.register(
+                registration, AuditContext(client_ip="cli")
+            )
+        except DomainError as exc:
+            errors = exc.errors if isinstance(exc, ValidationFailed) else [exc.primary()]
+            for error in errors:
+                message = container.translate(error.code, "en", **error.params)
+                print(f"error: {error.field}: {message}", file=sys.stderr)
+            return 2
+        client = registered.client
+        print(f"client_id: {client.client_id}")
+        if registered.secret:
+            print(f"client_secret (shown once): {registered.secret}")
+        print(f"grant types: {' '.join(client.grant_types)}; scopes: {' '.join(client.scopes)}")
+        return 0
+
+    return asyncio.run(_with_container(settings, action))
+
+
 def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> int:
     from identity_graph.accounts.models import Role
     from identity_graph.core.audit import AuditContext
@@ -229,6 +266,24 @@ def build_parser() -> argparse.ArgumentParser:
     admin.add_argument("--role", action="append", choices=["admin", "reviewer"], default=[])
     admin.add_argument("--token-days", type=int, default=90)
     admin.set_defaults(func=cmd_create_admin)
+    client = sub.add_parser("create-client", help="register a partner system (OAuth client)")
+    client.add_argument("name")
+    client.add_argument(
+        "--grant-type",
+        action="append",
+        choices=["authorization_code", "refresh_token", "client_credentials"],
+    )
+    client.add_argument(
+        "--auth-method",
+        choices=["client_secret_basic", "client_secret_post", "none"],
+        default="client_secret_basic",
+    )
+    client.add_argument("--scope", action="append")
+    client.add_argument("--redirect-uri", action="append", default=[])
+    client.add_argument("--post-logout-redirect-uri", action="append", default=[])
+    client.add_argument("--backchannel-logout-uri")
+    client.add_argument("--first-party", action="store_true")
+    client.set_defaults(func=cmd_create_client)
     outbox = sub.add_parser("outbox", help="list SMS and e-mail recorded in the outbox")
     outbox.add_argument("--phone")
     outbox.add_argument("--limit", type=int, default=20)

@@ -26,6 +26,8 @@ from identity_graph.challenges.captcha import MESSAGES as CAPTCHA_MESSAGES
 from identity_graph.challenges.captcha import CaptchaService
 from identity_graph.challenges.sms import MESSAGES as SMS_MESSAGES
 from identity_graph.challenges.sms import SmsCodeService, SmsPolicy
+from identity_graph.clients.service import MESSAGES as CLIENT_MESSAGES
+from identity_graph.clients.service import ClientService
 from identity_graph.core.audit import AuditLog
 from identity_graph.core.clock import Clock, SystemClock
 from identity_graph.core.crypto import BlindIndex, FieldCipher
@@ -116,6 +118,7 @@ class Container:
                 profile.MESSAGES,
                 registration.MESSAGES,
                 login.MESSAGES,
+                CLIENT_MESSAGES,
             ]
         )
         backend, self._redis = _rate_backend(settings)
@@ -184,6 +187,7 @@ class Container:
             lambda code, field: self.industry.validate(code, field).code,
         )
         self.info_updates = InfoUpdateLog(self.clock)
+        self.clients = ClientService(self.clock, self.hasher, self.audit)
         self.signing_keys = SigningKeys(
             self.clock,
             self.cipher,

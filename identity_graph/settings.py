@@ -97,6 +97,7 @@ class Settings(BaseSettings):
     access_token_ttl_seconds: int = 900
     refresh_token_ttl_seconds: int = 1_209_600
     session_ttl_seconds: int = 2_592_000
+    client_credentials_token_ttl_seconds: int = 3_600
 
     # A retired token-signing key stays in the JWKS this long (past any token it signed).
     signing_key_publish_seconds: int = 86_400

@@ -103,3 +103,30 @@ def test_rotate_keys(tmp_path: Path) -> None:
     second = run(tmp_path, "rotate-keys", "--alg", "ES256").stdout
     assert second.count("now signing") == 1
     assert first.split("now signing with ")[1].split(";")[0] not in second
+
+
+def test_create_client_prints_the_secret_once_and_refuses_bad_uris(tmp_path: Path) -> None:
+    created = run(
+        tmp_path,
+        "create-client",
+        "社保业务系统",
+        "--grant-type",
+        "client_credentials",
+        "--scope",
+        "profile",
+    )
+    assert "client_id: idg-" in created.stdout
+    secret_line = next(
+        line for line in created.stdout.splitlines() if line.startswith("client_secret")
+    )
+    assert len(secret_line.split(": ", 1)[1]) >= 40
+    refused = run(
+        tmp_path,
+        "create-client",
+        "partner",
+        "--redirect-uri",
+        "http://partner.example.cn/callback",
+        check=False,
+    )
+    assert refused.returncode == 2
+    assert "redirectUris.0" in refused.stderr

@@ -116,6 +116,9 @@ class SigningKeys:
     async def jwks(self) -> dict[str, Any]:
         """The public JSON Web Key Set: active and recently retired keys."""
         await self._refresh()
+        if not self._public:  # asked before the first key was made
+            await self.ensure()
+            await self._refresh()
         return {"keys": list(self._public)}
 
     async def verification_keys(self) -> KeySet:

@@ -1,0 +1,30 @@
+"""Owns table ``oauth_clients``: the partner systems (接入系统) registered by operators
+(SPEC §7). Secrets are stored only as keyed hashes; redirect URIs are matched exactly."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class OAuthClient(Model):
+    id = fields.BigIntField(primary_key=True)
+    client_id = fields.CharField(max_length=64, unique=True)
+    name = fields.CharField(max_length=100)
+    secret_hmac = fields.CharField(max_length=64, null=True)
+    token_endpoint_auth_method = fields.CharField(max_length=32)
+    grant_types: Any = fields.JSONField(default=list)
+    response_types: Any = fields.JSONField(default=list)
+    scopes: Any = fields.JSONField(default=list)
+    redirect_uris: Any = fields.JSONField(default=list)
+    post_logout_redirect_uris: Any = fields.JSONField(default=list)
+    backchannel_logout_uri = fields.CharField(max_length=500, null=True)
+    first_party = fields.BooleanField(default=False)
+    created_at = fields.DatetimeField()
+    updated_at = fields.DatetimeField()
+    disabled_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "oauth_clients"

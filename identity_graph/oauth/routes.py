@@ -1,0 +1,73 @@
+"""OAuth 2.0 routes: the token endpoint, authorization-server metadata (RFC 8414) and the
+JWKS. Thin: read the request, prepare what authlib needs, run authlib in the bridge."""
+
+from __future__ import annotations
+
+from authlib.oauth2.rfc6749.util import extract_basic_authorization
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from identity_graph.container import Container
+from identity_graph.oauth import bridge
+from identity_graph.oauth.grants import GRANTS
+from identity_graph.oauth.server import IdentityAuthorizationServer
+from identity_graph.oauth.starlette import StarletteOAuth2Request, oauth2_request
+from identity_graph.oauth.tokens import AccessTokenIssuer, AccessTokenPolicy
+
+TOKEN_PATH = "/oauth/token"
+JWKS_PATH = "/oauth/jwks"
+
+
+def _client_id(request: StarletteOAuth2Request) -> str | None:
+    basic_id, _ = extract_basic_authorization(request.headers)
+    return basic_id or request.payload.data.get("client_id")
+
+
+def oauth_routes(services: Container) -> list[Route]:
+    settings = services.settings
+    issuer = settings.public_url.rstrip("/")
+    server = IdentityAuthorizationServer(
+        services.clients,
+        AccessTokenIssuer(
+            services.clock,
+            AccessTokenPolicy(issuer, settings.client_credentials_token_ttl_seconds),
+        ),
+    )
+
+    async def token(request: Request) -> Response:
+        oauth_request = await oauth2_request(request, issuer)
+        prepared = bridge.Prepared(signing_key=await services.signing_keys.signing_key())
+        client_id = _client_id(oauth_request)
+        if client_id:
+            prepared.clients[client_id] = await services.clients.get(client_id)
+        response: Response = await bridge.run(prepared, server.create_token_response, oauth_request)
+        return response
+
+    async def metadata(request: Request) -> Response:
+        return JSONResponse(
+            {
+                "issuer": issuer,
+                "token_endpoint": issuer + TOKEN_PATH,
+                "jwks_uri": issuer + JWKS_PATH,
+                "grant_types_supported": [grant.GRANT_TYPE for grant in GRANTS],
+                "token_endpoint_auth_methods_supported": [
+                    "client_secret_basic",
+                    "client_secret_post",
+                ],
+                "scopes_supported": server.scopes_supported,
+                "response_types_supported": [],
+            },
+            headers={"Cache-Control": "public, max-age=300"},
+        )
+
+    async def jwks(request: Request) -> Response:
+        return JSONResponse(
+            await services.signing_keys.jwks(), headers={"Cache-Control": "public, max-age=300"}
+        )
+
+    return [
+        Route(TOKEN_PATH, token, methods=["POST"]),
+        Route(JWKS_PATH, jwks, methods=["GET"]),
+        Route("/.well-known/oauth-authorization-server", metadata, methods=["GET"]),
+    ]

@@ -1,0 +1,75 @@
+"""authlib request objects built from Starlette requests (authlib ships Flask and Django
+adapters; this is the same for Starlette).
+
+The body is read here, on the event loop, before authlib runs in a thread. The URI authlib
+sees is rebuilt on ``IDG_PUBLIC_URL``: behind a TLS-terminating proxy the request arrives as
+plain http, and authlib (rightly) refuses OAuth over plain http to anything but loopback.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from authlib.oauth2.rfc6749 import OAuth2Payload, OAuth2Request
+from starlette.requests import Request
+
+_FORM = "application/x-www-form-urlencoded"
+
+
+class FormPayload(OAuth2Payload):
+    """Query and form parameters; a repeated parameter keeps every value (authlib refuses
+    repeated OAuth parameters, RFC 6749 §3.1)."""
+
+    def __init__(self, items: list[tuple[str, str]]) -> None:
+        self._data: dict[str, str] = {}
+        self._datalist: defaultdict[str, list[str]] = defaultdict(list)
+        for key, value in items:
+            self._data.setdefault(key, value)
+            self._datalist[key].append(value)
+
+    @property
+    def data(self) -> dict[str, str]:
+        return self._data
+
+    @property
+    def datalist(self) -> defaultdict[str, list[str]]:
+        return self._datalist
+
+
+class StarletteOAuth2Request(OAuth2Request):
+    def __init__(
+        self,
+        method: str,
+        uri: str,
+        headers: dict[str, str],
+        query: list[tuple[str, str]],
+        form: list[tuple[str, str]],
+    ) -> None:
+        super().__init__(method=method, uri=uri, headers=headers)
+        self.payload = FormPayload(query + form)
+        self._query = dict(query)
+        self._form = dict(form)
+
+    @property
+    def args(self) -> dict[str, str]:
+        return self._query
+
+    @property
+    def form(self) -> dict[str, str]:
+        return self._form
+
+
+async def oauth2_request(request: Request, public_url: str) -> StarletteOAuth2Request:
+    query: list[tuple[str, str]] = list(request.query_params.multi_items())
+    fields: list[tuple[str, str]] = []
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if request.method == "POST" and content_type == _FORM:
+        form = await request.form()
+        fields = [(key, value) for key, value in form.multi_items() if isinstance(value, str)]
+    uri = public_url.rstrip("/") + request.url.path
+    if request.url.query:
+        uri += "?" + request.url.query
+    # Starlette's Headers: case-insensitive, as authlib's "Authorization" look-up needs.
+    headers: Any = request.headers
+    return StarletteOAuth2Request(request.method, uri, headers, query, fields)
