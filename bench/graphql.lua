@@ -1,4 +1,5 @@
--- wrk script: POST one GraphQL document, rotating bearer tokens, counting wrong answers.
+-- wrk script: POST GraphQL documents (or form bodies), rotating bearer tokens, counting
+-- wrong answers. CONTENT_TYPE and AUTHORIZATION override the defaults.
 -- Environment: BODY_FILE (JSON bodies, one per line), TOKENS_FILE (one token per line, optional),
 -- EXPECT (a string every good answer contains).
 -- BODY_FILE holds one JSON body per line; requests rotate through them.
@@ -12,7 +13,7 @@ if tokens_file and tokens_file ~= "" then
 end
 local threads = {}
 local counter = 0
-local failures = 0
+failures = 0  -- a global: done() reads it from each thread with thread:get
 
 function setup(thread)
   table.insert(threads, thread)
@@ -20,7 +21,9 @@ end
 
 function init(args)
   wrk.method = "POST"
-  wrk.headers["Content-Type"] = "application/json"
+  wrk.headers["Content-Type"] = os.getenv("CONTENT_TYPE") or "application/json"
+  local authorization = os.getenv("AUTHORIZATION")
+  if authorization and authorization ~= "" then wrk.headers["Authorization"] = authorization end
 end
 
 function request()

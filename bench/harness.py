@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 
@@ -231,14 +232,23 @@ def run_wrk(
     seconds: int,
     tokens: list[str] | None = None,
     threads: int = 1,
+    path: str = "/graphql",
+    form: bool = False,
+    authorization: str | None = None,
 ) -> WrkResult:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install wrk")
     work = Path(tempfile.mkdtemp(prefix="idg-wrk-"))
     bodies = body if isinstance(body, list) else [body]
-    lines = "\n".join(json.dumps(item, ensure_ascii=False) for item in bodies)
+    lines = "\n".join(
+        urlencode(item) if form else json.dumps(item, ensure_ascii=False) for item in bodies
+    )
     (work / "body.json").write_text(lines + "\n", encoding="utf-8")
     env = dict(os.environ, BODY_FILE=str(work / "body.json"), EXPECT=expect)
+    if form:
+        env["CONTENT_TYPE"] = "application/x-www-form-urlencoded"
+    if authorization:
+        env["AUTHORIZATION"] = authorization
     if tokens:
         (work / "tokens.txt").write_text("\n".join(tokens) + "\n", encoding="utf-8")
         env["TOKENS_FILE"] = str(work / "tokens.txt")
@@ -251,9 +261,11 @@ def run_wrk(
         "10s",
         "-s",
         str(HERE / "graphql.lua"),
-        f"{url}/graphql",
+        f"{url}{path}",
     ]
     output = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
+    if os.environ.get("IDG_BENCH_VERBOSE"):
+        print(" ".join(command), "\n", output, file=sys.stderr)
     shutil.rmtree(work, ignore_errors=True)
     values = dict(re.findall(r"^([A-Z0-9_]+) ([0-9.]+)$", output, re.MULTILINE))
     return WrkResult(
