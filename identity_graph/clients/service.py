@@ -7,12 +7,13 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from identity_graph.clients.models import OAuthClient
 from identity_graph.core.audit import AuditContext, AuditLog
 from identity_graph.core.clock import Clock
-from identity_graph.core.errors import ValidationFailed
+from identity_graph.core.errors import DomainError, ValidationFailed
 from identity_graph.core.secrets import SecretHasher, new_token
 from identity_graph.core.validators import Checks, clean_text
 
@@ -30,6 +31,16 @@ MESSAGES = {
     "CLIENT_GRANT_TYPE_UNSUPPORTED": ("不支持的授权类型", "Unsupported grant type"),
     "CLIENT_AUTH_METHOD_UNSUPPORTED": ("不支持的客户端认证方式", "Unsupported auth method"),
     "CLIENT_SCOPE_UNSUPPORTED": ("不支持的授权范围", "Unsupported scope"),
+    "CLIENT_REDIRECT_URI_REQUIRED": (
+        "授权码模式至少需要一个回调地址",
+        "The authorization code grant needs at least one redirect URI",
+    ),
+    "CLIENT_NOT_FOUND": ("接入系统不存在", "No such client"),
+    "CLIENT_IS_PUBLIC": ("公开客户端没有密钥", "A public client has no secret"),
+    "CLIENT_NEEDS_SECRET": (
+        "公开客户端不能改为需要密钥的认证方式，请重新注册",
+        "A public client cannot switch to secret authentication; register a new client",
+    ),
     "CLIENT_PUBLIC_CANNOT_USE_CLIENT_CREDENTIALS": (
         "公开客户端不能使用客户端凭证模式",
         "A public client cannot use the client_credentials grant",
@@ -55,6 +66,10 @@ class RegisteredClient:
     secret: str | None  # shown once; None for public clients
 
 
+def _pick(value: Sequence[str] | None, current: Sequence[str]) -> Sequence[str]:
+    return current if value is None else value
+
+
 def check_redirect_uri(value: str, field: str) -> str:
     """An absolute URL without fragment; https, or http on the loopback host (RFC 8252)."""
     uri = clean_text(value, field, max_length=500)
@@ -74,39 +89,15 @@ class ClientService:
     async def register(
         self, registration: ClientRegistration, context: AuditContext
     ) -> RegisteredClient:
-        checks = Checks()
-        name = checks.run(clean_text, registration.name, "name", max_length=100)
-        self._check_choices(checks, registration)
-        redirects = [
-            checks.run(check_redirect_uri, uri, f"redirectUris.{index}")
-            for index, uri in enumerate(registration.redirect_uris)
-        ]
-        logouts = [
-            checks.run(check_redirect_uri, uri, f"postLogoutRedirectUris.{index}")
-            for index, uri in enumerate(registration.post_logout_redirect_uris)
-        ]
-        backchannel = None
-        if registration.backchannel_logout_uri:
-            backchannel = checks.run(
-                check_redirect_uri, registration.backchannel_logout_uri, "backchannelLogoutUri"
-            )
-        checks.raise_if_any()
+        clean = self._clean(registration)
         public = registration.token_endpoint_auth_method == "none"
         secret = None if public else new_token(32)
         now = self._clock.now()
         client = await OAuthClient.create(
             client_id=f"idg-{secrets.token_hex(8)}",
-            name=name,
             secret_hmac=self._hasher.digest(SECRET_PURPOSE, secret) if secret else None,
-            token_endpoint_auth_method=registration.token_endpoint_auth_method,
-            grant_types=sorted(set(registration.grant_types)),
-            response_types=["code"] if "authorization_code" in registration.grant_types else [],
-            scopes=sorted(set(registration.scopes)),
-            redirect_uris=redirects,
-            post_logout_redirect_uris=logouts,
-            backchannel_logout_uri=backchannel,
-            first_party=registration.first_party,
             created_at=now,
+            **clean,
             updated_at=now,
         )
         await self._audit.record(
@@ -117,6 +108,39 @@ class ClientService:
             details={"grant_types": client.grant_types},
         )
         return RegisteredClient(client, secret)
+
+    def _clean(self, registration: ClientRegistration) -> dict[str, Any]:
+        """The validated columns of a registration, or every error at once."""
+        checks = Checks()
+        name = checks.run(clean_text, registration.name, "name", max_length=100)
+        self._check_choices(checks, registration)
+        redirects = [
+            checks.run(check_redirect_uri, uri, f"redirectUris.{index}")
+            for index, uri in enumerate(registration.redirect_uris)
+        ]
+        if "authorization_code" in registration.grant_types and not redirects:
+            checks.fail("redirectUris", "CLIENT_REDIRECT_URI_REQUIRED")
+        logouts = [
+            checks.run(check_redirect_uri, uri, f"postLogoutRedirectUris.{index}")
+            for index, uri in enumerate(registration.post_logout_redirect_uris)
+        ]
+        backchannel = None
+        if registration.backchannel_logout_uri:
+            backchannel = checks.run(
+                check_redirect_uri, registration.backchannel_logout_uri, "backchannelLogoutUri"
+            )
+        checks.raise_if_any()
+        return {
+            "name": name,
+            "token_endpoint_auth_method": registration.token_endpoint_auth_method,
+            "grant_types": sorted(set(registration.grant_types)),
+            "response_types": ["code"] if "authorization_code" in registration.grant_types else [],
+            "scopes": sorted(set(registration.scopes)),
+            "redirect_uris": redirects,
+            "post_logout_redirect_uris": logouts,
+            "backchannel_logout_uri": backchannel,
+            "first_party": registration.first_party,
+        }
 
     def _check_choices(self, checks: Checks, registration: ClientRegistration) -> None:
         if not registration.grant_types or set(registration.grant_types) - GRANT_TYPES:
@@ -137,7 +161,84 @@ class ClientService:
             return None
         return await OAuthClient.get_or_none(client_id=client_id, disabled_at=None)
 
+    async def update(
+        self, client_id: str, changes: ClientChanges, context: AuditContext
+    ) -> OAuthClient:
+        client = await OAuthClient.get_or_none(client_id=client_id)
+        if client is None:
+            raise DomainError("CLIENT_NOT_FOUND", "clientId")
+        merged = ClientRegistration(
+            name=changes.name if changes.name is not None else client.name,
+            grant_types=_pick(changes.grant_types, client.grant_types),
+            token_endpoint_auth_method=changes.token_endpoint_auth_method
+            or client.token_endpoint_auth_method,
+            scopes=_pick(changes.scopes, client.scopes),
+            redirect_uris=_pick(changes.redirect_uris, client.redirect_uris),
+            post_logout_redirect_uris=_pick(
+                changes.post_logout_redirect_uris, client.post_logout_redirect_uris
+            ),
+            backchannel_logout_uri=changes.backchannel_logout_uri
+            if changes.backchannel_logout_uri is not None
+            else client.backchannel_logout_uri,
+            first_party=client.first_party if changes.first_party is None else changes.first_party,
+        )
+        clean = self._clean(merged)
+        if merged.token_endpoint_auth_method != "none" and client.secret_hmac is None:
+            raise ValidationFailed.single("tokenEndpointAuthMethod", "CLIENT_NEEDS_SECRET")
+        now = self._clock.now()
+        disabled_at = client.disabled_at
+        if changes.disabled is not None:
+            disabled_at = (disabled_at or now) if changes.disabled else None
+        await OAuthClient.filter(id=client.id).update(
+            **clean, disabled_at=disabled_at, updated_at=now
+        )
+        await self._audit.record(
+            "client.updated",
+            context,
+            subject_type="client",
+            subject_id=client_id,
+            details={"disabled": disabled_at is not None},
+        )
+        return await OAuthClient.get(id=client.id)
+
+    async def rotate_secret(self, client_id: str, context: AuditContext) -> RegisteredClient:
+        """A new secret, shown once; the old one stops working at once."""
+        client = await OAuthClient.get_or_none(client_id=client_id)
+        if client is None:
+            raise DomainError("CLIENT_NOT_FOUND", "clientId")
+        if client.token_endpoint_auth_method == "none":
+            raise DomainError("CLIENT_IS_PUBLIC", "clientId")
+        secret = new_token(32)
+        await OAuthClient.filter(id=client.id).update(
+            secret_hmac=self._hasher.digest(SECRET_PURPOSE, secret), updated_at=self._clock.now()
+        )
+        await self._audit.record(
+            "client.secret_rotated", context, subject_type="client", subject_id=client_id
+        )
+        return RegisteredClient(await OAuthClient.get(id=client.id), secret)
+
+    async def page(self, *, limit: int, after_id: int | None) -> list[OAuthClient]:
+        query = OAuthClient.all()
+        if after_id is not None:
+            query = query.filter(id__gt=after_id)
+        return await query.order_by("id").limit(limit)
+
     def secret_matches(self, client: OAuthClient, secret: str) -> bool:
         if client.secret_hmac is None:
             return False
         return self._hasher.matches(SECRET_PURPOSE, secret, client.secret_hmac)
+
+
+@dataclass(frozen=True)
+class ClientChanges:
+    """Fields an operator may change; None leaves a field as it is."""
+
+    name: str | None = None
+    grant_types: Sequence[str] | None = None
+    token_endpoint_auth_method: str | None = None
+    scopes: Sequence[str] | None = None
+    redirect_uris: Sequence[str] | None = None
+    post_logout_redirect_uris: Sequence[str] | None = None
+    backchannel_logout_uri: str | None = None
+    first_party: bool | None = None
+    disabled: bool | None = None

@@ -17,6 +17,8 @@ from identity_graph.graphql.accounts.queries import AccountQueries
 from identity_graph.graphql.accounts.types import Account, Enterprise, NaturalPerson
 from identity_graph.graphql.challenges.mutations import ChallengeMutations
 from identity_graph.graphql.challenges.queries import ChallengeQueries
+from identity_graph.graphql.clients.mutations import ClientMutations
+from identity_graph.graphql.clients.queries import ClientQueries
 from identity_graph.graphql.instrumentation import OperationMetrics
 from identity_graph.graphql.limits import limit_extensions
 from identity_graph.graphql.notifications.queries import NotificationQueries
@@ -27,12 +29,12 @@ log = logging.getLogger("identity_graph.graphql")
 
 
 @strawberry.type(description="Everything you can read.")
-class Query(AccountQueries, ChallengeQueries, NotificationQueries):
+class Query(AccountQueries, ChallengeQueries, ClientQueries, NotificationQueries):
     pass
 
 
 @strawberry.type(description="Everything you can change. Each mutation is one transaction.")
-class Mutation(SessionMutations, AccountMutations, ChallengeMutations):
+class Mutation(SessionMutations, AccountMutations, ClientMutations, ChallengeMutations):
     pass
 
 

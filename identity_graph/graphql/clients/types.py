@@ -1,0 +1,123 @@
+"""Partner systems (OAuth clients) for operators (SPEC §7). Secrets appear only in the
+answer that created them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+
+from identity_graph.clients.models import OAuthClient as ClientModel
+from identity_graph.graphql.errors import (
+    NotAuthorizedError,
+    OperationRefused,
+    RateLimitedError,
+    ValidationErrors,
+)
+
+
+@strawberry.type(description="A partner system (接入系统) registered as an OAuth client.")
+class OAuthClient:
+    client_id: str = strawberry.field(description="Public identifier (`client_id`).")
+    name: str = strawberry.field(description="Display name, shown on the consent page.")
+    grant_types: list[str] = strawberry.field(description="Allowed grant types.")
+    token_endpoint_auth_method: str = strawberry.field(
+        description="`client_secret_basic`, `client_secret_post` or `none` (public, PKCE)."
+    )
+    scopes: list[str] = strawberry.field(description="Scopes the client may ask for.")
+    redirect_uris: list[str] = strawberry.field(description="Exact redirect URIs.")
+    post_logout_redirect_uris: list[str] = strawberry.field(
+        description="Exact URIs allowed after RP-initiated logout."
+    )
+    backchannel_logout_uri: str | None = strawberry.field(
+        description="Where logout tokens are posted."
+    )
+    first_party: bool = strawberry.field(description="First-party clients skip consent.")
+    disabled: bool = strawberry.field(description="A disabled client gets no tokens.")
+    created_at: datetime = strawberry.field(description="Registration time.")
+
+    @classmethod
+    def from_model(cls, row: ClientModel) -> OAuthClient:
+        return cls(
+            client_id=row.client_id,
+            name=row.name,
+            grant_types=list(row.grant_types),
+            token_endpoint_auth_method=row.token_endpoint_auth_method,
+            scopes=list(row.scopes),
+            redirect_uris=list(row.redirect_uris),
+            post_logout_redirect_uris=list(row.post_logout_redirect_uris),
+            backchannel_logout_uri=row.backchannel_logout_uri,
+            first_party=row.first_party,
+            disabled=row.disabled_at is not None,
+            created_at=row.created_at,
+        )
+
+
+@strawberry.type(description="The client and, once only, its secret. Store the secret now.")
+class ClientWithSecret:
+    client: OAuthClient = strawberry.field(description="The client.")
+    client_secret: str | None = strawberry.field(
+        description="The secret (null for public clients); it cannot be shown again."
+    )
+
+
+@strawberry.type(description="The client as saved.")
+class ClientUpdated:
+    client: OAuthClient = strawberry.field(description="The client.")
+
+
+@strawberry.input(description="A new partner system.")
+class RegisterClientInput:
+    name: str = strawberry.field(description="Display name.")
+    grant_types: list[str] = strawberry.field(
+        description="`authorization_code`, `refresh_token`, `client_credentials`."
+    )
+    token_endpoint_auth_method: str = strawberry.field(
+        default="client_secret_basic", description="How the client authenticates."
+    )
+    scopes: list[str] = strawberry.field(
+        default_factory=lambda: ["openid", "profile"],
+        description="`openid`, `profile`, `phone`, `email`, `identity`.",
+    )
+    redirect_uris: list[str] = strawberry.field(
+        default_factory=list, description="https, or http on 127.0.0.1/localhost."
+    )
+    post_logout_redirect_uris: list[str] = strawberry.field(
+        default_factory=list, description="Allowed after logout."
+    )
+    backchannel_logout_uri: str | None = strawberry.field(
+        default=None, description="Back-channel logout endpoint."
+    )
+    first_party: bool = strawberry.field(default=False, description="Skip consent.")
+
+
+@strawberry.input(description="Changes to a client; fields left out stay as they are.")
+class UpdateClientInput:
+    client_id: str = strawberry.field(description="Which client.")
+    name: str | None = strawberry.field(default=None, description="Display name.")
+    grant_types: list[str] | None = strawberry.field(default=None, description="Grant types.")
+    token_endpoint_auth_method: str | None = strawberry.field(
+        default=None, description="Auth method."
+    )
+    scopes: list[str] | None = strawberry.field(default=None, description="Scopes.")
+    redirect_uris: list[str] | None = strawberry.field(default=None, description="Redirects.")
+    post_logout_redirect_uris: list[str] | None = strawberry.field(
+        default=None, description="After-logout redirects."
+    )
+    backchannel_logout_uri: str | None = strawberry.field(
+        default=None, description="Back-channel logout endpoint."
+    )
+    first_party: bool | None = strawberry.field(default=None, description="Skip consent.")
+    disabled: bool | None = strawberry.field(default=None, description="Disable or enable.")
+
+
+_ERRORS = ValidationErrors | RateLimitedError | NotAuthorizedError | OperationRefused
+ClientSecretResult = Annotated[
+    ClientWithSecret | _ERRORS,
+    strawberry.union("ClientSecretResult", description="The client and its secret, or why not."),
+]
+UpdateClientResult = Annotated[
+    ClientUpdated | _ERRORS,
+    strawberry.union("UpdateClientResult", description="Saved, or why not."),
+]
