@@ -26,6 +26,7 @@ from identity_graph.challenges.captcha import MESSAGES as CAPTCHA_MESSAGES
 from identity_graph.challenges.captcha import CaptchaService
 from identity_graph.challenges.sms import MESSAGES as SMS_MESSAGES
 from identity_graph.challenges.sms import SmsCodeService, SmsPolicy
+from identity_graph.clients.revocations import TokenRevocations
 from identity_graph.clients.service import MESSAGES as CLIENT_MESSAGES
 from identity_graph.clients.service import ClientService
 from identity_graph.core.audit import AuditLog
@@ -188,6 +189,7 @@ class Container:
         )
         self.info_updates = InfoUpdateLog(self.clock)
         self.clients = ClientService(self.clock, self.hasher, self.audit)
+        self.revocations = TokenRevocations(self.clock, self.audit)
         self.signing_keys = SigningKeys(
             self.clock,
             self.cipher,

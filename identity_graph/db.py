@@ -20,6 +20,7 @@ MODEL_MODULES = [
     "identity_graph.challenges.models",
     "identity_graph.accounts.models",
     "identity_graph.clients.models",
+    "identity_graph.clients.revocations",
     "identity_graph.sessions.models",
     "identity_graph.sessions.signing_keys",
     "identity_graph.sessions.tokens",

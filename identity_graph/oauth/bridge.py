@@ -29,6 +29,7 @@ class Prepared:
 
     clients: dict[str, OAuthClient | None] = field(default_factory=dict)
     signing_key: Any = None
+    tokens: dict[str, Any] = field(default_factory=dict)
 
 
 PREPARED: ContextVar[Prepared | None] = ContextVar("idg_oauth_prepared", default=None)

@@ -10,13 +10,21 @@ from starlette.routing import Route
 
 from identity_graph.container import Container
 from identity_graph.oauth import bridge
+from identity_graph.oauth.endpoints import IntrospectionEndpoint, RevocationEndpoint
 from identity_graph.oauth.grants import GRANTS
 from identity_graph.oauth.server import IdentityAuthorizationServer
 from identity_graph.oauth.starlette import StarletteOAuth2Request, oauth2_request
-from identity_graph.oauth.tokens import AccessTokenIssuer, AccessTokenPolicy
+from identity_graph.oauth.tokens import (
+    AccessToken,
+    AccessTokenIssuer,
+    AccessTokenPolicy,
+    read_access_token,
+)
 
 TOKEN_PATH = "/oauth/token"
 JWKS_PATH = "/oauth/jwks"
+INTROSPECTION_PATH = "/oauth/introspect"
+REVOCATION_PATH = "/oauth/revoke"
 
 
 def _client_id(request: StarletteOAuth2Request) -> str | None:
@@ -35,6 +43,39 @@ def oauth_routes(services: Container) -> list[Route]:
         ),
     )
 
+    server.register_endpoint(IntrospectionEndpoint(server))
+    server.register_endpoint(RevocationEndpoint(server, services.revocations))
+
+    async def prepare(oauth_request: StarletteOAuth2Request) -> bridge.Prepared:
+        """The calling client and, for the endpoints, the token it asks about."""
+        prepared = bridge.Prepared()
+        client_id = _client_id(oauth_request)
+        if client_id:
+            prepared.clients[client_id] = await services.clients.get(client_id)
+        token_string = oauth_request.form.get("token")
+        if token_string:
+            keys = await services.signing_keys.verification_keys()
+            claims = read_access_token(token_string, keys, issuer)
+            if claims is not None:
+                revoked = await services.revocations.is_revoked(claims["jti"])
+                now = int(services.clock.now().timestamp())
+                prepared.tokens[token_string] = AccessToken(claims, revoked, now)
+        return prepared
+
+    async def endpoint(name: str, request: Request) -> Response:
+        oauth_request = await oauth2_request(request, issuer)
+        prepared = await prepare(oauth_request)
+        response: Response = await bridge.run(
+            prepared, server.create_endpoint_response, name, oauth_request
+        )
+        return response
+
+    async def introspect(request: Request) -> Response:
+        return await endpoint(IntrospectionEndpoint.ENDPOINT_NAME, request)
+
+    async def revoke(request: Request) -> Response:
+        return await endpoint(RevocationEndpoint.ENDPOINT_NAME, request)
+
     async def token(request: Request) -> Response:
         oauth_request = await oauth2_request(request, issuer)
         prepared = bridge.Prepared(signing_key=await services.signing_keys.signing_key())
@@ -49,6 +90,16 @@ def oauth_routes(services: Container) -> list[Route]:
             {
                 "issuer": issuer,
                 "token_endpoint": issuer + TOKEN_PATH,
+                "introspection_endpoint": issuer + INTROSPECTION_PATH,
+                "revocation_endpoint": issuer + REVOCATION_PATH,
+                "introspection_endpoint_auth_methods_supported": [
+                    "client_secret_basic",
+                    "client_secret_post",
+                ],
+                "revocation_endpoint_auth_methods_supported": [
+                    "client_secret_basic",
+                    "client_secret_post",
+                ],
                 "jwks_uri": issuer + JWKS_PATH,
                 "grant_types_supported": [grant.GRANT_TYPE for grant in GRANTS],
                 "token_endpoint_auth_methods_supported": [
@@ -68,6 +119,8 @@ def oauth_routes(services: Container) -> list[Route]:
 
     return [
         Route(TOKEN_PATH, token, methods=["POST"]),
+        Route(INTROSPECTION_PATH, introspect, methods=["POST"]),
+        Route(REVOCATION_PATH, revoke, methods=["POST"]),
         Route(JWKS_PATH, jwks, methods=["GET"]),
         Route("/.well-known/oauth-authorization-server", metadata, methods=["GET"]),
     ]

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
 
 from identity_graph.core.clock import Clock
 from identity_graph.oauth.bridge import PREPARED
@@ -66,3 +68,41 @@ class AccessTokenIssuer:
         if scope:
             token["scope"] = scope
         return token
+
+
+@dataclass(frozen=True)
+class AccessToken:
+    """A verified access token as authlib's endpoints see it (``TokenMixin``)."""
+
+    claims: dict[str, Any]
+    revoked: bool
+    now: int
+
+    def check_client(self, client: Any) -> bool:
+        return bool(self.claims.get("client_id") == client.get_client_id())
+
+    def get_scope(self) -> str:
+        return str(self.claims.get("scope", ""))
+
+    def get_expires_in(self) -> int:
+        return int(self.claims["exp"]) - int(self.claims["iat"])
+
+    def is_expired(self) -> bool:
+        return int(self.claims["exp"]) <= self.now
+
+    def is_revoked(self) -> bool:
+        return self.revoked
+
+
+def read_access_token(token: str, keys: KeySet, issuer: str) -> dict[str, Any] | None:
+    """The claims of an access token this server signed, or None (expiry not checked here)."""
+    try:
+        decoded = jwt.decode(token, keys, algorithms=[Algorithm.ES256.value])
+    except (JoseError, ValueError):
+        return None
+    claims = decoded.claims
+    if decoded.header.get("typ") != "at+jwt" or claims.get("iss") != issuer:
+        return None
+    if not all(isinstance(claims.get(name), int) for name in ("exp", "iat")):
+        return None
+    return claims if isinstance(claims.get("jti"), str) else None
