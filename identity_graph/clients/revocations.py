@@ -15,6 +15,7 @@ from tortoise.models import Model
 
 from identity_graph.core.audit import AuditContext, AuditLog
 from identity_graph.core.clock import Clock
+from identity_graph.core.rows import fetch_by_column
 
 
 class RevokedToken(Model):
@@ -33,7 +34,7 @@ class TokenRevocations:
         self._audit = audit
 
     async def is_revoked(self, jti: str) -> bool:
-        return await RevokedToken.filter(jti=jti).exists()
+        return await fetch_by_column(RevokedToken, "jti", jti) is not None
 
     async def revoke(
         self, jti: str, client_id: str, expires_at: datetime, context: AuditContext

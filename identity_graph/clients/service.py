@@ -14,6 +14,7 @@ from identity_graph.clients.models import OAuthClient
 from identity_graph.core.audit import AuditContext, AuditLog
 from identity_graph.core.clock import Clock
 from identity_graph.core.errors import DomainError, ValidationFailed
+from identity_graph.core.rows import fetch_by_column
 from identity_graph.core.secrets import SecretHasher, new_token
 from identity_graph.core.validators import Checks, clean_text
 
@@ -159,7 +160,9 @@ class ClientService:
         """An enabled client, or None."""
         if not client_id or len(client_id) > 64:
             return None
-        return await OAuthClient.get_or_none(client_id=client_id, disabled_at=None)
+        # Every token request asks this: one hand-written query (core/rows.py).
+        client = await fetch_by_column(OAuthClient, "client_id", client_id)
+        return client if client is not None and client.disabled_at is None else None
 
     async def update(
         self, client_id: str, changes: ClientChanges, context: AuditContext

@@ -43,3 +43,16 @@ async def fetch_by_ids(model: type[M], ids: Sequence[Any]) -> list[M]:
         params = [bind(value, postgres) for value in ids]
     rows = await connection.execute_query_dict(sql, params)
     return [model._init_from_db(**row) for row in rows]
+
+
+async def fetch_by_column(model: type[M], column: str, value: Any) -> M | None:
+    """The first row whose ``column`` equals ``value`` (a unique column, in practice)."""
+    meta = model._meta
+    connection = connections.get(meta.default_connection or "default")
+    postgres = is_postgres(connection)
+    if column not in meta.fields_db_projection.values():
+        raise ValueError(f"{meta.db_table} has no column {column}")
+    mark = "$1" if postgres else "?"
+    sql = f'SELECT * FROM "{meta.db_table}" WHERE "{column}" = {mark} LIMIT 1'  # noqa: S608
+    rows = await connection.execute_query_dict(sql, [bind(value, postgres)])
+    return model._init_from_db(**rows[0]) if rows else None
