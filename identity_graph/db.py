@@ -24,6 +24,7 @@ MODEL_MODULES = [
     "identity_graph.sessions.models",
     "identity_graph.sessions.signing_keys",
     "identity_graph.sessions.tokens",
+    "identity_graph.sessions.authorization_codes",
 ]
 MIGRATIONS_MODULE = "identity_graph.migrations"
 

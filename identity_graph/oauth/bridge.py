@@ -30,6 +30,8 @@ class Prepared:
     clients: dict[str, OAuthClient | None] = field(default_factory=dict)
     signing_key: Any = None
     tokens: dict[str, Any] = field(default_factory=dict)
+    id_token_key: Any = None
+    code: Any = None  # the authorization code claimed by this request
 
 
 PREPARED: ContextVar[Prepared | None] = ContextVar("idg_oauth_prepared", default=None)

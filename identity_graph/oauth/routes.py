@@ -20,11 +20,13 @@ from identity_graph.oauth.tokens import (
     AccessTokenPolicy,
     read_access_token,
 )
+from identity_graph.sessions.signing_keys import Algorithm
 
 TOKEN_PATH = "/oauth/token"
 JWKS_PATH = "/oauth/jwks"
 INTROSPECTION_PATH = "/oauth/introspect"
 REVOCATION_PATH = "/oauth/revoke"
+PUBLISHED = frozenset({"client_credentials"})
 
 
 def _client_id(request: StarletteOAuth2Request) -> str | None:
@@ -39,8 +41,14 @@ def oauth_routes(services: Container) -> list[Route]:
         services.clients,
         AccessTokenIssuer(
             services.clock,
-            AccessTokenPolicy(issuer, settings.client_credentials_token_ttl_seconds),
+            AccessTokenPolicy(
+                issuer,
+                client_credentials_ttl=settings.client_credentials_token_ttl_seconds,
+                user_access_ttl=settings.access_token_ttl_seconds,
+                id_token_ttl=settings.access_token_ttl_seconds,
+            ),
         ),
+        services.authorization_codes,
     )
 
     server.register_endpoint(IntrospectionEndpoint(server))
@@ -78,7 +86,10 @@ def oauth_routes(services: Container) -> list[Route]:
 
     async def token(request: Request) -> Response:
         oauth_request = await oauth2_request(request, issuer)
-        prepared = bridge.Prepared(signing_key=await services.signing_keys.signing_key())
+        prepared = bridge.Prepared(
+            signing_key=await services.signing_keys.signing_key(Algorithm.ES256),
+            id_token_key=await services.signing_keys.signing_key(Algorithm.RS256),
+        )
         client_id = _client_id(oauth_request)
         if client_id:
             prepared.clients[client_id] = await services.clients.get(client_id)
@@ -101,7 +112,11 @@ def oauth_routes(services: Container) -> list[Route]:
                     "client_secret_post",
                 ],
                 "jwks_uri": issuer + JWKS_PATH,
-                "grant_types_supported": [grant.GRANT_TYPE for grant in GRANTS],
+                # The code grant redeems codes, but nothing issues them to partners until
+                # the authorize endpoint exists; advertise only what a client can use.
+                "grant_types_supported": [
+                    grant.GRANT_TYPE for grant in GRANTS if grant.GRANT_TYPE in PUBLISHED
+                ],
                 "token_endpoint_auth_methods_supported": [
                     "client_secret_basic",
                     "client_secret_post",

@@ -16,18 +16,22 @@ from identity_graph.clients.models import OAuthClient
 from identity_graph.clients.service import ClientService
 from identity_graph.oauth.bridge import PREPARED, call_async
 from identity_graph.oauth.client import Client
-from identity_graph.oauth.grants import GRANTS
+from identity_graph.oauth.grants import EXTENSIONS, GRANTS
 from identity_graph.oauth.starlette import StarletteOAuth2Request
 from identity_graph.oauth.tokens import AccessTokenIssuer
+from identity_graph.sessions.authorization_codes import AuthorizationCodes
 
 
 class IdentityAuthorizationServer(AuthorizationServer):
-    def __init__(self, clients: ClientService, issuer: AccessTokenIssuer) -> None:
+    def __init__(
+        self, clients: ClientService, issuer: AccessTokenIssuer, codes: AuthorizationCodes
+    ) -> None:
         super().__init__(scopes_supported=["openid", "profile", "phone", "email", "identity"])
         self._clients = clients
+        self.codes = codes
         self.register_token_generator("default", issuer)
         for grant in GRANTS:
-            self.register_grant(grant)
+            self.register_grant(grant, EXTENSIONS.get(grant))
 
     def query_client(self, client_id: str) -> Client | None:
         prepared = PREPARED.get()
@@ -38,7 +42,8 @@ class IdentityAuthorizationServer(AuthorizationServer):
         return Client(row, self._clients.secret_matches) if row is not None else None
 
     def save_token(self, token: dict[str, Any], request: Any) -> None:
-        """Client-credentials tokens are self-contained JWTs: nothing to store."""
+        """Access and ID tokens are self-contained JWTs: nothing to store. (Refresh tokens
+        for partner clients will be stored here when they are issued.)"""
 
     def create_oauth2_request(self, request: StarletteOAuth2Request) -> StarletteOAuth2Request:
         return request

@@ -18,11 +18,20 @@ from identity_graph.core.clock import Clock
 from identity_graph.oauth.bridge import PREPARED
 from identity_graph.sessions.signing_keys import Algorithm
 
+# The verification level as the OIDC ``acr`` claim (SPEC §4.1), named in discovery.
+ACR_VALUES = {
+    "phone_verified": "urn:identity-graph:acr:phone-verified",
+    "real_name": "urn:identity-graph:acr:real-name",
+    "real_person": "urn:identity-graph:acr:real-person",
+}
+
 
 @dataclass(frozen=True)
 class AccessTokenPolicy:
     issuer: str
     client_credentials_ttl: int = 3600
+    user_access_ttl: int = 900
+    id_token_ttl: int = 900
 
 
 class AccessTokenIssuer:
@@ -44,30 +53,69 @@ class AccessTokenIssuer:
         prepared = PREPARED.get()
         if prepared is None or prepared.signing_key is None:
             raise RuntimeError("the signing key must be prepared before entering authlib")
-        key = prepared.signing_key
         now = int(self._clock.now().timestamp())
-        lifetime = expires_in or self._policy.client_credentials_ttl
         client_id = client.get_client_id()
-        claims = {
+        claims: dict[str, Any] = {
             "iss": self._policy.issuer,
-            "sub": client_id,
             "client_id": client_id,
             "aud": client_id,
             "iat": now,
-            "exp": now + lifetime,
             "jti": uuid.uuid4().hex,
         }
+        if user is None:
+            lifetime = expires_in or self._policy.client_credentials_ttl
+            claims["sub"] = client_id
+        else:
+            lifetime = expires_in or self._policy.user_access_ttl
+            claims.update(self._user_claims(user, prepared.code))
+        claims["exp"] = now + lifetime
         if scope:
             claims["scope"] = scope
-        header = {"alg": Algorithm.ES256.value, "kid": key.kid, "typ": "at+jwt"}
         token: dict[str, Any] = {
             "token_type": "Bearer",
-            "access_token": jwt.encode(header, claims, key),
+            "access_token": _sign(claims, prepared.signing_key, Algorithm.ES256, "at+jwt"),
             "expires_in": lifetime,
         }
         if scope:
             token["scope"] = scope
+        if user is not None and scope and "openid" in scope.split():
+            token["id_token"] = self._id_token(client_id, user, prepared, now)
         return token
+
+    def _user_claims(self, user: Any, code: Any) -> dict[str, Any]:
+        claims: dict[str, Any] = {"sub": str(user.id)}
+        if code is not None:
+            claims["auth_time"] = int(code.auth_time.timestamp())
+            claims["acr"] = code.acr
+            if code.session_id is not None:
+                claims["sid"] = str(code.session_id)
+        return claims
+
+    def _id_token(self, client_id: str, user: Any, prepared: Any, now: int) -> str:
+        """OIDC Core §2: RS256, as every relying party must be able to verify."""
+        code = prepared.code
+        claims: dict[str, Any] = {
+            "iss": self._policy.issuer,
+            "sub": str(user.id),
+            "aud": client_id,
+            "iat": now,
+            "exp": now + self._policy.id_token_ttl,
+            "account_type": user.kind.value,
+        }
+        if code is not None:
+            claims.update(
+                auth_time=int(code.auth_time.timestamp()), acr=code.acr, amr=list(code.amr)
+            )
+            if code.nonce:
+                claims["nonce"] = code.nonce
+            if code.session_id is not None:
+                claims["sid"] = str(code.session_id)
+        return _sign(claims, prepared.id_token_key, Algorithm.RS256, "JWT")
+
+
+def _sign(claims: dict[str, Any], key: Any, algorithm: Algorithm, typ: str) -> str:
+    header = {"alg": algorithm.value, "kid": key.kid, "typ": typ}
+    return jwt.encode(header, claims, key)
 
 
 @dataclass(frozen=True)
