@@ -26,6 +26,7 @@ from identity_graph.observability import (
     readyz,
 )
 from identity_graph.settings import Settings
+from identity_graph.web.login import login_routes
 
 log = logging.getLogger("identity_graph.app")
 STATIC_DIR = Path(__file__).parent / "web" / "static"
@@ -77,6 +78,7 @@ def create_app(
         Route("/readyz", readyz),
         Route("/metrics", metrics_endpoint(services.jobs, settings.prometheus_multiproc_dir)),
         *oauth_routes(services),
+        *login_routes(services),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     middleware = [

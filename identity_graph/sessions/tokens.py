@@ -210,6 +210,10 @@ class TokenService:
             return None
         return AccessGrant(claims, account, session_id)
 
+    async def session_account(self, session_id: uuid.UUID) -> Account | None:
+        """The account of a live login session (the provider's browser session uses it)."""
+        return await self._active_session_account(session_id, self._clock.now())
+
     async def _active_session_account(self, session_id: uuid.UUID, now: datetime) -> Account | None:
         """The account of a live session, in one hand-written query.
 

@@ -1,0 +1,78 @@
+"""Server-rendered pages (Jinja2, autoescaped): page texts in zh-CN and English, the
+language choice (``?lang=`` first, then ``Accept-Language``), and a language-switch link.
+
+Error messages come from the same catalogs as the API (``Container.translate``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from identity_graph.core.i18n import Locale, negotiate
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+_ENVIRONMENT = Environment(
+    loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), auto_reload=False
+)
+
+TEXTS: dict[str, tuple[str, str]] = {
+    "site": ("统一身份认证平台", "Unified Identity Service"),
+    "other_language": ("English", "中文"),
+    "login": ("登录", "Log in"),
+    "natural_person": ("自然人登录", "Residents"),
+    "enterprise": ("法人登录", "Legal persons"),
+    "person_identifier": ("用户名 / 手机号码", "Login name or mobile number"),
+    "enterprise_identifier": (
+        "账号名 / 统一社会信用代码",
+        "Account name or unified social credit code",
+    ),
+    "password": ("密码", "Password"),
+    "captcha": ("图形验证码", "Captcha"),
+    "submit": ("登录", "Log in"),
+    "signed_in": ("登录成功", "You are logged in"),
+    "continue": ("继续", "Continue"),
+    "csrf": (
+        "页面已过期，请重新提交",
+        "The page expired; please submit again",
+    ),
+}
+
+
+class Texts:
+    def __init__(self, locale: Locale) -> None:
+        self._index = 0 if locale == "zh-CN" else 1
+
+    def __getattr__(self, name: str) -> str:
+        return TEXTS[name][self._index]
+
+
+def page_locale(request: Request, form_lang: str | None = None) -> Locale:
+    chosen = form_lang or request.query_params.get("lang")
+    if chosen in ("zh-CN", "en"):
+        return chosen  # type: ignore[return-value]
+    return negotiate(request.headers.get("accept-language"))
+
+
+def url_with(request: Request, **params: str) -> str:
+    query = dict(request.query_params)
+    query.update(params)
+    return f"{request.url.path}?{urlencode(query)}"
+
+
+def render(
+    request: Request, template: str, locale: Locale, status: int = 200, **context: Any
+) -> HTMLResponse:
+    other = "en" if locale == "zh-CN" else "zh-CN"
+    html = _ENVIRONMENT.get_template(template).render(
+        t=Texts(locale),
+        locale=locale,
+        switch_language_url=url_with(request, lang=other),
+        **context,
+    )
+    return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
