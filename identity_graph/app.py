@@ -18,7 +18,7 @@ from identity_graph.container import Container
 from identity_graph.db import close_database, open_database
 from identity_graph.graphql.schema import build_schema
 from identity_graph.graphql.view import GraphQLApp
-from identity_graph.oauth.routes import oauth_routes
+from identity_graph.oauth.routes import build_server, oauth_routes
 from identity_graph.observability import (
     RequestMiddleware,
     healthz,
@@ -26,6 +26,7 @@ from identity_graph.observability import (
     readyz,
 )
 from identity_graph.settings import Settings
+from identity_graph.web.authorize import authorize_routes
 from identity_graph.web.login import login_routes
 
 log = logging.getLogger("identity_graph.app")
@@ -72,12 +73,14 @@ def create_app(
             if manage_database:
                 await close_database()
 
+    oauth_server = build_server(services)
     routes = [
         Route("/graphql", graphql_app),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/metrics", metrics_endpoint(services.jobs, settings.prometheus_multiproc_dir)),
-        *oauth_routes(services),
+        *oauth_routes(services, oauth_server),
+        *authorize_routes(services, oauth_server),
         *login_routes(services),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]

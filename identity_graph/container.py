@@ -49,6 +49,7 @@ from identity_graph.notifications.service import DELIVER_JOB, OutboxNotifier
 from identity_graph.sessions import login
 from identity_graph.sessions.authorization_codes import AuthorizationCodes
 from identity_graph.sessions.browser import BrowserSessions
+from identity_graph.sessions.consents import Consents
 from identity_graph.sessions.login import LoginPolicy, LoginService
 from identity_graph.sessions.service import SessionService
 from identity_graph.sessions.signing_keys import SigningKeys
@@ -211,6 +212,7 @@ class Container:
         self.sessions = SessionService(self.clock, self.hasher, self.audit, self.tokens)
         self.authorization_codes = AuthorizationCodes(self.clock, self.hasher)
         self.browser_sessions = BrowserSessions(self.hasher, self.tokens)
+        self.consents = Consents(self.clock, self.audit)
         self.login = LoginService(
             self.clock,
             self.accounts,

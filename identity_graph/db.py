@@ -25,6 +25,7 @@ MODEL_MODULES = [
     "identity_graph.sessions.signing_keys",
     "identity_graph.sessions.tokens",
     "identity_graph.sessions.authorization_codes",
+    "identity_graph.sessions.consents",
 ]
 MIGRATIONS_MODULE = "identity_graph.migrations"
 

@@ -32,6 +32,7 @@ class Prepared:
     tokens: dict[str, Any] = field(default_factory=dict)
     id_token_key: Any = None
     code: Any = None  # the authorization code claimed by this request
+    code_request: Any = None  # who authorizes, at the authorize step
 
 
 PREPARED: ContextVar[Prepared | None] = ContextVar("idg_oauth_prepared", default=None)

@@ -5,10 +5,11 @@ Only what is implemented is registered; discovery lists exactly these.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from authlib.oauth2.rfc6749 import grants
-from authlib.oauth2.rfc6749.errors import InvalidScopeError
+from authlib.oauth2.rfc6749.errors import InvalidRequestError, InvalidScopeError
 from authlib.oauth2.rfc7636 import CodeChallenge
 
 from identity_graph.accounts.enums import AccountStatus
@@ -56,13 +57,42 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         return account if account.status == AccountStatus.ACTIVE else None
 
     def save_authorization_code(self, code: str, request: Any) -> None:
-        raise NotImplementedError("codes are issued through AuthorizationCodes.issue")
+        """Called by ``create_authorization_response``; the route prepared who and how."""
+        prepared = PREPARED.get()
+        if prepared is None or prepared.code_request is None:
+            raise RuntimeError("the authorize route must prepare the code request")
+        payload = request.payload
+        code_request = replace(
+            prepared.code_request,
+            client_id=request.client.get_client_id(),
+            # As sent: the token request must repeat it only if it was sent (RFC 6749 §4.1.3).
+            redirect_uri=payload.redirect_uri or "",
+            scope=request.scope or "",
+            nonce=payload.data.get("nonce"),
+            code_challenge=payload.data.get("code_challenge"),
+            code_challenge_method=payload.data.get("code_challenge_method"),
+        )
+        call_async(self.server.codes.store, code, code_request)
 
 
 class S256Only(CodeChallenge):
-    """RFC 7636 §4.2: ``plain`` only for clients that cannot do S256; every client here can."""
+    """RFC 7636 §4.2: ``plain`` only for clients that cannot do S256; every client here can.
+
+    authlib asks public clients for PKCE only at the token endpoint; here a public client
+    without a challenge is refused at the authorize step already (OAuth 2.0 Security BCP
+    §2.1.1), and a challenge must name S256, since an omitted method means ``plain``.
+    """
 
     SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]  # noqa: RUF012
+
+    def validate_code_challenge(self, grant: Any, redirect_uri: str) -> None:
+        data = grant.request.payload.data
+        public = grant.request.client.row.token_endpoint_auth_method == "none"
+        if public and not data.get("code_challenge"):
+            raise InvalidRequestError("PKCE (S256 'code_challenge') is required.")
+        if data.get("code_challenge") and data.get("code_challenge_method") != "S256":
+            raise InvalidRequestError("'code_challenge_method' must be S256.")
+        super().validate_code_challenge(grant, redirect_uri)
 
 
 GRANTS = (ClientCredentialsGrant, AuthorizationCodeGrant)

@@ -34,10 +34,10 @@ def _client_id(request: StarletteOAuth2Request) -> str | None:
     return basic_id or request.payload.data.get("client_id")
 
 
-def oauth_routes(services: Container) -> list[Route]:
+def build_server(services: Container) -> IdentityAuthorizationServer:
     settings = services.settings
     issuer = settings.public_url.rstrip("/")
-    server = IdentityAuthorizationServer(
+    return IdentityAuthorizationServer(
         services.clients,
         AccessTokenIssuer(
             services.clock,
@@ -51,6 +51,9 @@ def oauth_routes(services: Container) -> list[Route]:
         services.authorization_codes,
     )
 
+
+def oauth_routes(services: Container, server: IdentityAuthorizationServer) -> list[Route]:
+    issuer = services.settings.public_url.rstrip("/")
     server.register_endpoint(IntrospectionEndpoint(server))
     server.register_endpoint(RevocationEndpoint(server, services.revocations))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from identity_graph.accounts.models import Account
 from identity_graph.core.secrets import SecretHasher
@@ -22,6 +23,8 @@ _PURPOSE = "browser-session"
 class BrowserSession:
     session_id: uuid.UUID
     account: Account
+    auth_time: datetime
+    amr: list[str]
 
 
 class BrowserSessions:
@@ -42,5 +45,7 @@ class BrowserSessions:
             session_id = uuid.UUID(raw_id)
         except ValueError:
             return None
-        account = await self._tokens.session_account(session_id)
-        return BrowserSession(session_id, account) if account is not None else None
+        session = await self._tokens.live_session(session_id)
+        if session is None:
+            return None
+        return BrowserSession(session_id, session.account, session.auth_time, list(session.amr))

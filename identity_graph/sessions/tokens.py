@@ -210,6 +210,15 @@ class TokenService:
             return None
         return AccessGrant(claims, account, session_id)
 
+    async def live_session(self, session_id: uuid.UUID) -> LoginSession | None:
+        """A live login session with its account (for the provider's authorize step)."""
+        session = await LoginSession.get_or_none(
+            id=session_id, revoked_at=None, expires_at__gt=self._clock.now()
+        ).prefetch_related("account")
+        if session is None or session.account.status != AccountStatus.ACTIVE:
+            return None
+        return session
+
     async def session_account(self, session_id: uuid.UUID) -> Account | None:
         """The account of a live login session (the provider's browser session uses it)."""
         return await self._active_session_account(session_id, self._clock.now())

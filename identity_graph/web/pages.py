@@ -37,6 +37,33 @@ TEXTS: dict[str, tuple[str, str]] = {
     "submit": ("登录", "Log in"),
     "signed_in": ("登录成功", "You are logged in"),
     "continue": ("继续", "Continue"),
+    "consent_title": ("授权确认", "Allow access"),
+    "consent_intro": (
+        "“{client}”请求使用您的以下信息：",
+        "“{client}” asks to use the following about you:",
+    ),
+    "allow": ("同意", "Allow"),
+    "deny": ("拒绝", "Deny"),
+    "scope_openid": ("确认您的身份（账号标识）", "Confirm who you are (your account id)"),
+    "scope_profile": ("姓名、账号类型", "Your name and account type"),
+    "scope_phone": ("手机号码", "Your mobile number"),
+    "scope_email": ("电子邮箱", "Your e-mail address"),
+    "scope_identity": (
+        "实名信息（姓名、证件号码脱敏显示、实名认证状态）",
+        "Your real-name data (name, masked ID number, verification status)",
+    ),
+    "request_error": ("无法完成授权", "The authorization cannot go ahead"),
+    "bad_client": (
+        "接入系统或回调地址无效，请联系该系统的管理员。",
+        "The partner system or its return address is not valid; contact its operator.",
+    ),
+    "step_up_title": ("需要更高的认证等级", "A higher verification level is needed"),
+    "step_up": (
+        "该系统要求{level}。请先在个人中心完成相应认证后再访问。",
+        "This service requires {level}. Complete that verification first, then try again.",
+    ),
+    "level_real_name": ("实名认证", "real-name verification"),
+    "level_real_person": ("实人认证", "real-person verification"),
     "csrf": (
         "页面已过期，请重新提交",
         "The page expired; please submit again",

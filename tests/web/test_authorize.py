@@ -1,0 +1,170 @@
+"""The authorization endpoint end to end over HTTP: login, consent (remembered), code,
+token; ``prompt``, ``acr_values`` step-up, bad clients and tampered consent forms."""
+
+from __future__ import annotations
+
+import html as html_module
+import re
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+from joserfc import jwt
+from joserfc.jwk import KeySet
+
+from tests.graphql.accounts_helpers import register_person
+from tests.oauth.helpers import backend_client, basic
+from tests.oauth.test_authorization_code import REDIRECT, VERIFIER, s256
+from tests.web.test_login_page import hidden, open_form, submit
+
+
+async def web_client(container, **overrides):
+    values = {
+        "name": "不动产登记系统",
+        "grant_types": ["authorization_code"],
+        "redirect_uris": [REDIRECT],
+        "scopes": ["openid", "profile", "phone"],
+    }
+    values.update(overrides)
+    return await backend_client(container, **values)
+
+
+def authorize_url(client_id: str, **extra: str) -> str:
+    params = {
+        "response_type": "code",
+        "client_id": client_id,
+        "redirect_uri": REDIRECT,
+        "scope": "openid profile",
+        "state": "xyz",
+        "nonce": "abc",
+        "code_challenge": s256(VERIFIER),
+        "code_challenge_method": "S256",
+        **extra,
+    }
+    return "/oauth/authorize?" + urlencode(params)
+
+
+def refresh_target(page_html: str) -> str:
+    match = re.search(r'content="0;url=([^"]+)"', page_html)
+    assert match, page_html[:500]
+    return html_module.unescape(match.group(1))
+
+
+async def log_in(client, hooks, url: str) -> str:
+    """Follow the authorize request to the login page, log in, return where it continues."""
+    first = await client.get(url)
+    assert first.status_code == 303, first.text
+    location = first.headers["location"]
+    assert location.startswith("/login?")
+    return_to = parse_qs(urlsplit(location).query)["return_to"][0]
+    _, form = await open_form(client, return_to=return_to)
+    answer = await submit(client, hooks, form, "zhangsan")
+    assert answer.status_code == 200, answer.text
+    return refresh_target(answer.text)
+
+
+async def test_login_consent_code_and_tokens(client, hooks, gql, container):
+    await register_person(gql, hooks, container)
+    registered = await web_client(container)
+    client_id = registered.client.client_id
+    next_url = await log_in(client, hooks, authorize_url(client_id))
+
+    consent = await client.get(next_url)
+    assert consent.status_code == 200
+    assert "不动产登记系统" in consent.text and "姓名、账号类型" in consent.text
+    assert "手机号码" not in consent.text  # phone was not asked for
+    form = {
+        "csrf_token": hidden(consent.text, "csrf_token"),
+        "request": hidden(consent.text, "request"),
+        "request_mac": hidden(consent.text, "request_mac"),
+        "decision": "allow",
+    }
+    allowed = await client.post("/oauth/authorize", data=form)
+    callback = urlsplit(refresh_target(allowed.text))
+    assert f"{callback.scheme}://{callback.netloc}{callback.path}" == REDIRECT
+    params = parse_qs(callback.query)
+    assert params["state"] == ["xyz"]
+    assert params["iss"] == [container.settings.public_url.rstrip("/")]
+
+    tokens = await client.post(
+        "/oauth/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": params["code"][0],
+            "redirect_uri": REDIRECT,
+            "code_verifier": VERIFIER,
+        },
+        headers=basic(client_id, registered.secret),
+    )
+    assert tokens.status_code == 200, tokens.text
+    keys = KeySet.import_key_set((await client.get("/oauth/jwks")).json())
+    id_token = jwt.decode(tokens.json()["id_token"], keys).claims
+    assert id_token["nonce"] == "abc"
+    assert id_token["amr"] == ["pwd"]
+    assert id_token["acr"] == "urn:identity-graph:acr:phone-verified"
+
+    # The consent is remembered: the next authorization goes straight back with a code.
+    again = await client.get(authorize_url(client_id, state="second"))
+    assert again.status_code == 302
+    assert parse_qs(urlsplit(again.headers["location"]).query)["state"] == ["second"]
+    # prompt=consent asks again.
+    forced = await client.get(authorize_url(client_id, prompt="consent"))
+    assert forced.status_code == 200 and "csrf_token" in forced.text
+
+
+async def test_denying_and_tampering(client, hooks, gql, container):
+    await register_person(gql, hooks, container)
+    registered = await web_client(container)
+    next_url = await log_in(client, hooks, authorize_url(registered.client.client_id))
+    consent = await client.get(next_url)
+    form = {
+        "csrf_token": hidden(consent.text, "csrf_token"),
+        "request": hidden(consent.text, "request"),
+        "request_mac": hidden(consent.text, "request_mac"),
+        "decision": "deny",
+    }
+    tampered = {**form, "request": form["request"].replace("profile", "profile+phone")}
+    refused = await client.post("/oauth/authorize", data={**tampered, "decision": "allow"})
+    assert refused.status_code == 403
+    denied = await client.post("/oauth/authorize", data=form)
+    params = parse_qs(urlsplit(refresh_target(denied.text)).query)
+    assert params["error"] == ["access_denied"] and params["state"] == ["xyz"]
+    no_csrf = await client.post("/oauth/authorize", data={**form, "csrf_token": "x" * 43})
+    assert no_csrf.status_code == 403
+
+
+async def test_prompt_none_and_bad_requests(client, hooks, gql, container):
+    await register_person(gql, hooks, container)
+    registered = await web_client(container)
+    client_id = registered.client.client_id
+    silent = await client.get(authorize_url(client_id, prompt="none"))
+    assert silent.status_code == 302
+    params = parse_qs(urlsplit(silent.headers["location"]).query)
+    assert params["error"] == ["login_required"] and params["state"] == ["xyz"]
+
+    wrong_redirect = await client.get(
+        authorize_url(client_id, redirect_uri="https://evil.example/cb")
+    )
+    assert wrong_redirect.status_code == 400 and "location" not in wrong_redirect.headers
+    unknown = await client.get(authorize_url("idg-nobody"))
+    assert unknown.status_code == 400 and "location" not in unknown.headers
+
+    public = await web_client(container, token_endpoint_auth_method="none", name="公开应用")
+    no_pkce = await client.get(
+        authorize_url(public.client.client_id, code_challenge="", code_challenge_method="")
+    )
+    assert no_pkce.status_code == 302
+    assert "error=invalid_request" in no_pkce.headers["location"]
+
+
+async def test_acr_values_above_the_level_is_step_up_not_downgrade(client, hooks, gql, container):
+    await register_person(gql, hooks, container)
+    registered = await web_client(container, first_party=True)
+    client_id = registered.client.client_id
+    real_name = "urn:identity-graph:acr:real-name"
+    next_url = await log_in(client, hooks, authorize_url(client_id, acr_values=real_name))
+    step_up = await client.get(next_url)
+    assert step_up.status_code == 403 and "实名认证" in step_up.text
+    malformed = await client.get(authorize_url(client_id, acr_values="urn:nope"))
+    assert malformed.status_code == 302
+    assert "error=invalid_request" in malformed.headers["location"]
+    first_party = await client.get(authorize_url(client_id))
+    assert first_party.status_code == 302 and "code=" in first_party.headers["location"]
