@@ -3,6 +3,8 @@ JWKS. Thin: read the request, prepare what authlib needs, run authlib in the bri
 
 from __future__ import annotations
 
+from typing import Any
+
 from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -10,23 +12,59 @@ from starlette.routing import Route
 
 from identity_graph.container import Container
 from identity_graph.oauth import bridge
+from identity_graph.oauth.claims import SUPPORTED as CLAIMS
 from identity_graph.oauth.endpoints import IntrospectionEndpoint, RevocationEndpoint
 from identity_graph.oauth.grants import GRANTS
 from identity_graph.oauth.server import IdentityAuthorizationServer
 from identity_graph.oauth.starlette import StarletteOAuth2Request, oauth2_request
 from identity_graph.oauth.tokens import (
+    ACR_VALUES,
     AccessToken,
     AccessTokenIssuer,
     AccessTokenPolicy,
     read_access_token,
 )
+from identity_graph.oauth.userinfo import PATH as USERINFO_PATH
+from identity_graph.oauth.userinfo import userinfo_routes
 from identity_graph.sessions.signing_keys import Algorithm
 
 TOKEN_PATH = "/oauth/token"
 JWKS_PATH = "/oauth/jwks"
 INTROSPECTION_PATH = "/oauth/introspect"
 REVOCATION_PATH = "/oauth/revoke"
-PUBLISHED = frozenset({"client_credentials"})
+AUTHORIZE_PATH = "/oauth/authorize"
+SECRET_METHODS = ["client_secret_basic", "client_secret_post"]
+
+
+def provider_metadata(issuer: str, server: IdentityAuthorizationServer) -> dict[str, Any]:
+    """OpenID Provider metadata (OIDC Discovery §3), also served as RFC 8414 metadata:
+    exactly what is implemented, nothing more."""
+    return {
+        "issuer": issuer,
+        "authorization_endpoint": issuer + AUTHORIZE_PATH,
+        "token_endpoint": issuer + TOKEN_PATH,
+        "userinfo_endpoint": issuer + USERINFO_PATH,
+        "jwks_uri": issuer + JWKS_PATH,
+        "introspection_endpoint": issuer + INTROSPECTION_PATH,
+        "revocation_endpoint": issuer + REVOCATION_PATH,
+        "scopes_supported": server.scopes_supported,
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": [grant.GRANT_TYPE for grant in GRANTS],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "token_endpoint_auth_methods_supported": [*SECRET_METHODS, "none"],
+        "introspection_endpoint_auth_methods_supported": SECRET_METHODS,
+        "revocation_endpoint_auth_methods_supported": SECRET_METHODS,
+        "code_challenge_methods_supported": ["S256"],
+        "acr_values_supported": list(ACR_VALUES.values()),
+        "prompt_values_supported": ["none", "login", "consent"],
+        "claims_supported": CLAIMS,
+        "claims_parameter_supported": False,
+        "request_parameter_supported": False,
+        "authorization_response_iss_parameter_supported": True,
+        "ui_locales_supported": ["zh-CN", "en"],
+    }
 
 
 def _client_id(request: StarletteOAuth2Request) -> str | None:
@@ -101,33 +139,7 @@ def oauth_routes(services: Container, server: IdentityAuthorizationServer) -> li
 
     async def metadata(request: Request) -> Response:
         return JSONResponse(
-            {
-                "issuer": issuer,
-                "token_endpoint": issuer + TOKEN_PATH,
-                "introspection_endpoint": issuer + INTROSPECTION_PATH,
-                "revocation_endpoint": issuer + REVOCATION_PATH,
-                "introspection_endpoint_auth_methods_supported": [
-                    "client_secret_basic",
-                    "client_secret_post",
-                ],
-                "revocation_endpoint_auth_methods_supported": [
-                    "client_secret_basic",
-                    "client_secret_post",
-                ],
-                "jwks_uri": issuer + JWKS_PATH,
-                # The code grant redeems codes, but nothing issues them to partners until
-                # the authorize endpoint exists; advertise only what a client can use.
-                "grant_types_supported": [
-                    grant.GRANT_TYPE for grant in GRANTS if grant.GRANT_TYPE in PUBLISHED
-                ],
-                "token_endpoint_auth_methods_supported": [
-                    "client_secret_basic",
-                    "client_secret_post",
-                ],
-                "scopes_supported": server.scopes_supported,
-                "response_types_supported": [],
-            },
-            headers={"Cache-Control": "public, max-age=300"},
+            provider_metadata(issuer, server), headers={"Cache-Control": "public, max-age=300"}
         )
 
     async def jwks(request: Request) -> Response:
@@ -141,4 +153,6 @@ def oauth_routes(services: Container, server: IdentityAuthorizationServer) -> li
         Route(REVOCATION_PATH, revoke, methods=["POST"]),
         Route(JWKS_PATH, jwks, methods=["GET"]),
         Route("/.well-known/oauth-authorization-server", metadata, methods=["GET"]),
+        Route("/.well-known/openid-configuration", metadata, methods=["GET"]),
+        *userinfo_routes(services),
     ]

@@ -219,6 +219,13 @@ class TokenService:
             return None
         return session
 
+    async def session_account_by_text(self, session_id: str) -> Account | None:
+        """``session_account`` for an id read from a token claim."""
+        try:
+            return await self.session_account(uuid.UUID(session_id))
+        except ValueError:
+            return None
+
     async def session_account(self, session_id: uuid.UUID) -> Account | None:
         """The account of a live login session (the provider's browser session uses it)."""
         return await self._active_session_account(session_id, self._clock.now())

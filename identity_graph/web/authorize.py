@@ -34,6 +34,7 @@ from identity_graph.container import Container
 from identity_graph.core.audit import AuditContext
 from identity_graph.core.i18n import Locale
 from identity_graph.oauth import bridge
+from identity_graph.oauth.routes import AUTHORIZE_PATH
 from identity_graph.oauth.server import IdentityAuthorizationServer
 from identity_graph.oauth.starlette import StarletteOAuth2Request, oauth2_request
 from identity_graph.oauth.tokens import ACR_VALUES
@@ -43,7 +44,7 @@ from identity_graph.sessions.browser import BrowserSession
 from identity_graph.web import csrf
 from identity_graph.web.pages import Texts, page_locale, render
 
-PATH = "/oauth/authorize"
+PATH = AUTHORIZE_PATH
 _LEVELS = list(AssuranceLevel)
 _ACR_LEVEL = {uri: AssuranceLevel(level) for level, uri in ACR_VALUES.items()}
 

@@ -112,6 +112,12 @@ async def test_metadata_lists_what_is_implemented(client, container):
     issuer = container.settings.public_url.rstrip("/")
     assert metadata["issuer"] == issuer
     assert metadata["token_endpoint"] == issuer + "/oauth/token"
-    assert metadata["grant_types_supported"] == ["client_credentials"]
+    assert set(metadata["grant_types_supported"]) == {"client_credentials", "authorization_code"}
+    assert metadata["authorization_endpoint"] == issuer + "/oauth/authorize"
+    oidc = (await client.get("/.well-known/openid-configuration")).json()
+    assert oidc == metadata
+    assert oidc["id_token_signing_alg_values_supported"] == ["RS256"]
+    assert oidc["code_challenge_methods_supported"] == ["S256"]
+    assert "urn:identity-graph:acr:real-name" in oidc["acr_values_supported"]
     jwks = (await client.get("/oauth/jwks")).json()
     assert {key["alg"] for key in jwks["keys"]} >= {"ES256", "RS256"}

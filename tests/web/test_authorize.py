@@ -168,3 +168,56 @@ async def test_acr_values_above_the_level_is_step_up_not_downgrade(client, hooks
     assert "error=invalid_request" in malformed.headers["location"]
     first_party = await client.get(authorize_url(client_id))
     assert first_party.status_code == 302 and "code=" in first_party.headers["location"]
+
+
+async def test_userinfo_by_scope_until_the_session_ends(client, hooks, gql, container):
+    await register_person(gql, hooks, container, email="zhang.san@example.com")
+    registered = await web_client(
+        container, first_party=True, scopes=["openid", "profile", "phone", "identity"]
+    )
+    client_id = registered.client.client_id
+    scope = "openid profile phone identity"
+    next_url = await log_in(client, hooks, authorize_url(client_id, scope=scope))
+    back = await client.get(next_url)
+    code = parse_qs(urlsplit(back.headers["location"]).query)["code"][0]
+    tokens = (
+        await client.post(
+            "/oauth/token",
+            data={
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": REDIRECT,
+                "code_verifier": VERIFIER,
+            },
+            headers=basic(client_id, registered.secret),
+        )
+    ).json()
+    bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
+    info = (await client.get("/oauth/userinfo", headers=bearer)).json()
+    assert info["name"] == "张三"
+    assert info["preferred_username"] == "zhangsan"
+    assert info["phone_number"] == "+8613812345678"
+    assert info["id_number_masked"] == "1101**********1238"
+    assert info["real_name_status"] == "UNVERIFIED"
+    assert "email" not in info  # the email scope was not granted
+
+    session = await container.browser_sessions.read(client.cookies.get("idg_sso"))
+    await container.tokens.revoke_session(session.session_id, "logout")
+    ended = await client.get("/oauth/userinfo", headers=bearer)
+    assert ended.status_code == 401
+    assert ended.headers["www-authenticate"] == 'Bearer error="invalid_token"'
+    anonymous = await client.get("/oauth/userinfo")
+    assert anonymous.status_code == 401
+
+
+async def test_client_credentials_tokens_get_no_userinfo(client, container):
+    backend = await backend_client(container)
+    token = (
+        await client.post(
+            "/oauth/token",
+            data={"grant_type": "client_credentials"},
+            headers=basic(backend.client.client_id, backend.secret),
+        )
+    ).json()["access_token"]
+    answer = await client.get("/oauth/userinfo", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 401

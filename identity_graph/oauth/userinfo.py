@@ -1,0 +1,57 @@
+"""The UserInfo endpoint (OIDC Core §5.3): claims for the bearer of a user access token,
+by its scopes, while its login session lives (a logout ends it at once)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from identity_graph.container import Container
+from identity_graph.oauth.claims import claims_for
+from identity_graph.oauth.tokens import read_access_token
+
+PATH = "/oauth/userinfo"
+
+
+def _refusal(error: str, status: int = 401) -> Response:
+    # RFC 6750 §3: the error travels in WWW-Authenticate.
+    return JSONResponse(
+        {"error": error},
+        status_code=status,
+        headers={"WWW-Authenticate": f'Bearer error="{error}"'},
+    )
+
+
+def userinfo_routes(services: Container) -> list[Route]:
+    issuer = services.settings.public_url.rstrip("/")
+
+    async def userinfo(request: Request) -> Response:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return JSONResponse(
+                {"error": "invalid_request"},
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        keys = await services.signing_keys.verification_keys()
+        claims = read_access_token(token.strip(), keys, issuer)
+        now = int(services.clock.now().timestamp())
+        if claims is None or int(claims["exp"]) <= now or "sid" not in claims:
+            return _refusal("invalid_token")
+        if await services.revocations.is_revoked(claims["jti"]):
+            return _refusal("invalid_token")
+        scopes = set(str(claims.get("scope", "")).split())
+        if "openid" not in scopes:
+            return _refusal("insufficient_scope", 403)
+        account = await services.tokens.session_account_by_text(str(claims["sid"]))
+        if account is None or str(account.id) != claims.get("sub"):
+            return _refusal("invalid_token")
+        people = await services.accounts.get_natural_persons([account.id])
+        units = await services.accounts.get_enterprises([account.id])
+        body = claims_for(
+            account, scopes, services.vault, people.get(account.id), units.get(account.id)
+        )
+        return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+    return [Route(PATH, userinfo, methods=["GET", "POST"])]
