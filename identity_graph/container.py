@@ -51,6 +51,7 @@ from identity_graph.sessions.authorization_codes import AuthorizationCodes
 from identity_graph.sessions.browser import BrowserSessions
 from identity_graph.sessions.consents import Consents
 from identity_graph.sessions.login import LoginPolicy, LoginService
+from identity_graph.sessions.oauth_refresh import OAuthRefreshTokens
 from identity_graph.sessions.service import SessionService
 from identity_graph.sessions.signing_keys import SigningKeys
 from identity_graph.sessions.tokens import MESSAGES as TOKEN_MESSAGES
@@ -213,6 +214,9 @@ class Container:
         self.authorization_codes = AuthorizationCodes(self.clock, self.hasher)
         self.browser_sessions = BrowserSessions(self.hasher, self.tokens)
         self.consents = Consents(self.clock, self.audit)
+        self.oauth_refresh_tokens = OAuthRefreshTokens(
+            self.clock, self.hasher, timedelta(seconds=settings.refresh_token_ttl_seconds)
+        )
         self.login = LoginService(
             self.clock,
             self.accounts,

@@ -26,6 +26,7 @@ MODEL_MODULES = [
     "identity_graph.sessions.tokens",
     "identity_graph.sessions.authorization_codes",
     "identity_graph.sessions.consents",
+    "identity_graph.sessions.oauth_refresh",
 ]
 MIGRATIONS_MODULE = "identity_graph.migrations"
 

@@ -33,6 +33,7 @@ class Prepared:
     id_token_key: Any = None
     code: Any = None  # the authorization code claimed by this request
     code_request: Any = None  # who authorizes, at the authorize step
+    refresh: Any = None  # the refresh token claimed by this request
 
 
 PREPARED: ContextVar[Prepared | None] = ContextVar("idg_oauth_prepared", default=None)

@@ -75,6 +75,34 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         call_async(self.server.codes.store, code, code_request)
 
 
+class RefreshTokenGrant(grants.RefreshTokenGrant):
+    """RFC 6749 §6 with rotation: every redemption returns a new refresh token, and a
+    used one presented again revokes its family (OAuth 2.0 Security BCP §4.14.2)."""
+
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]  # noqa: RUF012
+    INCLUDE_NEW_REFRESH_TOKEN = True
+
+    def authenticate_refresh_token(self, refresh_token: str) -> Any:
+        client_id = self.request.client.get_client_id()
+        row = call_async(self.server.refresh_tokens.claim, refresh_token, client_id)
+        prepared = PREPARED.get()
+        if prepared is not None:
+            prepared.refresh = row
+        return row
+
+    def authenticate_user(self, refresh_token: Any) -> Any:
+        # The login session must still live: a logout ends its refresh tokens too.
+        if refresh_token.session_id is not None:
+            alive = call_async(self.server.session_account, refresh_token.session_id)
+            if alive is None:
+                return None
+        account = refresh_token.account
+        return account if account.status == AccountStatus.ACTIVE else None
+
+    def revoke_old_credential(self, refresh_token: Any) -> None:
+        """Nothing to do: the claim marked it used."""
+
+
 class S256Only(CodeChallenge):
     """RFC 7636 §4.2: ``plain`` only for clients that cannot do S256; every client here can.
 
@@ -95,5 +123,5 @@ class S256Only(CodeChallenge):
         super().validate_code_challenge(grant, redirect_uri)
 
 
-GRANTS = (ClientCredentialsGrant, AuthorizationCodeGrant)
+GRANTS = (ClientCredentialsGrant, AuthorizationCodeGrant, RefreshTokenGrant)
 EXTENSIONS: dict[type, list[Any]] = {AuthorizationCodeGrant: [S256Only(required=True)]}

@@ -87,6 +87,8 @@ def build_server(services: Container) -> IdentityAuthorizationServer:
             ),
         ),
         services.authorization_codes,
+        services.oauth_refresh_tokens,
+        services.tokens,
     )
 
 

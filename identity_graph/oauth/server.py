@@ -6,6 +6,7 @@ back to ``bridge.call_async`` for anything else.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import orjson
@@ -20,15 +21,24 @@ from identity_graph.oauth.grants import EXTENSIONS, GRANTS
 from identity_graph.oauth.starlette import StarletteOAuth2Request
 from identity_graph.oauth.tokens import AccessTokenIssuer
 from identity_graph.sessions.authorization_codes import AuthorizationCodes
+from identity_graph.sessions.oauth_refresh import OAuthRefreshTokens, RefreshGrant
+from identity_graph.sessions.tokens import TokenService
 
 
 class IdentityAuthorizationServer(AuthorizationServer):
     def __init__(
-        self, clients: ClientService, issuer: AccessTokenIssuer, codes: AuthorizationCodes
+        self,
+        clients: ClientService,
+        issuer: AccessTokenIssuer,
+        codes: AuthorizationCodes,
+        refresh_tokens: OAuthRefreshTokens,
+        tokens: TokenService,
     ) -> None:
         super().__init__(scopes_supported=["openid", "profile", "phone", "email", "identity"])
         self._clients = clients
         self.codes = codes
+        self.refresh_tokens = refresh_tokens
+        self.session_account = tokens.session_account
         self.register_token_generator("default", issuer)
         for grant in GRANTS:
             self.register_grant(grant, EXTENSIONS.get(grant))
@@ -42,8 +52,24 @@ class IdentityAuthorizationServer(AuthorizationServer):
         return Client(row, self._clients.secret_matches) if row is not None else None
 
     def save_token(self, token: dict[str, Any], request: Any) -> None:
-        """Access and ID tokens are self-contained JWTs: nothing to store. (Refresh tokens
-        for partner clients will be stored here when they are issued.)"""
+        """Access and ID tokens are self-contained JWTs; only a refresh token is stored, in
+        the family of the code or refresh token it came from."""
+        refresh = token.get("refresh_token")
+        prepared = PREPARED.get()
+        if not refresh or prepared is None:
+            return
+        origin = prepared.refresh or prepared.code
+        family = prepared.refresh.family_id if prepared.refresh is not None else uuid.uuid4()
+        grant = RefreshGrant(
+            client_id=request.client.get_client_id(),
+            account_id=origin.account.id,
+            session_id=origin.session_id,
+            scope=origin.scope,
+            acr=origin.acr,
+            auth_time=origin.auth_time,
+            family_id=family,
+        )
+        call_async(self.refresh_tokens.store, refresh, grant)
 
     def create_oauth2_request(self, request: StarletteOAuth2Request) -> StarletteOAuth2Request:
         return request

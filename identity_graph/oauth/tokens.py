@@ -15,6 +15,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from identity_graph.core.clock import Clock
+from identity_graph.core.secrets import new_token
 from identity_graph.oauth.bridge import PREPARED
 from identity_graph.sessions.signing_keys import Algorithm
 
@@ -67,7 +68,7 @@ class AccessTokenIssuer:
             claims["sub"] = client_id
         else:
             lifetime = expires_in or self._policy.user_access_ttl
-            claims.update(self._user_claims(user, prepared.code))
+            claims.update(self._user_claims(user, prepared.code or prepared.refresh))
         claims["exp"] = now + lifetime
         if scope:
             claims["scope"] = scope
@@ -80,20 +81,22 @@ class AccessTokenIssuer:
             token["scope"] = scope
         if user is not None and scope and "openid" in scope.split():
             token["id_token"] = self._id_token(client_id, user, prepared, now)
+        if user is not None and include_refresh_token:
+            token["refresh_token"] = new_token(32)  # stored by the server's save_token
         return token
 
-    def _user_claims(self, user: Any, code: Any) -> dict[str, Any]:
+    def _user_claims(self, user: Any, origin: Any) -> dict[str, Any]:
         claims: dict[str, Any] = {"sub": str(user.id)}
-        if code is not None:
-            claims["auth_time"] = int(code.auth_time.timestamp())
-            claims["acr"] = code.acr
-            if code.session_id is not None:
-                claims["sid"] = str(code.session_id)
+        if origin is not None:
+            claims["auth_time"] = int(origin.auth_time.timestamp())
+            claims["acr"] = origin.acr
+            if origin.session_id is not None:
+                claims["sid"] = str(origin.session_id)
         return claims
 
     def _id_token(self, client_id: str, user: Any, prepared: Any, now: int) -> str:
         """OIDC Core §2: RS256, as every relying party must be able to verify."""
-        code = prepared.code
+        code = prepared.code or prepared.refresh
         claims: dict[str, Any] = {
             "iss": self._policy.issuer,
             "sub": str(user.id),
@@ -103,10 +106,10 @@ class AccessTokenIssuer:
             "account_type": user.kind.value,
         }
         if code is not None:
-            claims.update(
-                auth_time=int(code.auth_time.timestamp()), acr=code.acr, amr=list(code.amr)
-            )
-            if code.nonce:
+            claims.update(auth_time=int(code.auth_time.timestamp()), acr=code.acr)
+            if getattr(code, "amr", None):
+                claims["amr"] = list(code.amr)
+            if getattr(code, "nonce", None):
                 claims["nonce"] = code.nonce
             if code.session_id is not None:
                 claims["sid"] = str(code.session_id)

@@ -112,7 +112,11 @@ async def test_metadata_lists_what_is_implemented(client, container):
     issuer = container.settings.public_url.rstrip("/")
     assert metadata["issuer"] == issuer
     assert metadata["token_endpoint"] == issuer + "/oauth/token"
-    assert set(metadata["grant_types_supported"]) == {"client_credentials", "authorization_code"}
+    assert set(metadata["grant_types_supported"]) == {
+        "client_credentials",
+        "authorization_code",
+        "refresh_token",
+    }
     assert metadata["authorization_endpoint"] == issuer + "/oauth/authorize"
     oidc = (await client.get("/.well-known/openid-configuration")).json()
     assert oidc == metadata

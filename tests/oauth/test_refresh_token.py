@@ -1,0 +1,112 @@
+"""RFC 6749 §6 refresh tokens for partner clients: rotation, reuse detection that revokes
+the family, single use under concurrency, and the login session's end ending them."""
+
+from __future__ import annotations
+
+import asyncio
+
+from identity_graph.sessions.oauth_refresh import OAuthRefreshToken
+from tests.oauth.helpers import basic
+from tests.oauth.test_authorization_code import (
+    account,
+    code_for,
+    redeem_form,
+    web_client,
+)
+
+
+async def first_pair(client, container, **client_overrides):
+    user = await account(container)
+    registered = await web_client(
+        container, grant_types=["authorization_code", "refresh_token"], **client_overrides
+    )
+    client_id = registered.client.client_id
+    session = await container.tokens.start_session(user, amr=["pwd"], client_ip=None)
+    code = await code_for(container, client_id, user, session_id=session.session_id)
+    public = client_overrides.get("token_endpoint_auth_method") == "none"
+    headers = {} if public else basic(client_id, registered.secret)
+    form = redeem_form(code, **({"client_id": client_id} if public else {}))
+    answer = await client.post("/oauth/token", data=form, headers=headers)
+    assert answer.status_code == 200, answer.text
+    assert "refresh_token" in answer.json()
+    return registered, headers, answer.json(), session
+
+
+def refresh_form(token: str, **extra: str) -> dict[str, str]:
+    return {"grant_type": "refresh_token", "refresh_token": token, **extra}
+
+
+async def test_rotation_and_reuse_revokes_the_family(client, container):
+    _, headers, tokens, _ = await first_pair(client, container)
+    rotated = await client.post(
+        "/oauth/token", data=refresh_form(tokens["refresh_token"]), headers=headers
+    )
+    assert rotated.status_code == 200, rotated.text
+    fresh = rotated.json()
+    assert fresh["refresh_token"] != tokens["refresh_token"]
+    assert fresh["scope"] == "openid profile"
+    assert "id_token" in fresh
+
+    reused = await client.post(
+        "/oauth/token", data=refresh_form(tokens["refresh_token"]), headers=headers
+    )
+    assert (reused.status_code, reused.json()["error"]) == (400, "invalid_grant")
+    # The thief's replay ended the family: the legitimate new token is dead too.
+    after = await client.post(
+        "/oauth/token", data=refresh_form(fresh["refresh_token"]), headers=headers
+    )
+    assert after.json()["error"] == "invalid_grant"
+    assert await OAuthRefreshToken.filter(revoked_at=None).count() == 0
+
+
+async def test_twenty_concurrent_refreshes_one_winner(client, container):
+    _, headers, tokens, _ = await first_pair(client, container)
+
+    async def refresh() -> int:
+        answer = await client.post(
+            "/oauth/token", data=refresh_form(tokens["refresh_token"]), headers=headers
+        )
+        return answer.status_code
+
+    results = await asyncio.gather(*(refresh() for _ in range(20)))
+    assert results.count(200) == 1 and results.count(400) == 19
+    assert await OAuthRefreshToken.filter(revoked_at=None).count() == 0
+
+
+async def test_logout_ends_refresh_and_other_clients_cannot_use_it(client, container):
+    _, headers, tokens, session = await first_pair(client, container)
+    other = await web_client(
+        container, name="其他系统", grant_types=["authorization_code", "refresh_token"]
+    )
+    stolen = await client.post(
+        "/oauth/token",
+        data=refresh_form(tokens["refresh_token"]),
+        headers=basic(other.client.client_id, other.secret),
+    )
+    assert stolen.json()["error"] == "invalid_grant"
+    await container.tokens.revoke_session(session.session_id, "logout")
+    ended = await client.post(
+        "/oauth/token", data=refresh_form(tokens["refresh_token"]), headers=headers
+    )
+    assert ended.status_code == 400
+
+
+async def test_public_client_refreshes_with_its_id(client, container):
+    registered, _, tokens, _ = await first_pair(
+        client, container, token_endpoint_auth_method="none", name="移动应用"
+    )
+    answer = await client.post(
+        "/oauth/token",
+        data=refresh_form(tokens["refresh_token"], client_id=registered.client.client_id),
+    )
+    assert answer.status_code == 200, answer.text
+
+
+async def test_scope_cannot_grow_on_refresh(client, container):
+    _, headers, tokens, _ = await first_pair(client, container)
+    wider = await client.post(
+        "/oauth/token",
+        data=refresh_form(tokens["refresh_token"], scope="openid profile phone"),
+        headers=headers,
+    )
+    assert wider.json()["error"] == "invalid_scope"
