@@ -28,6 +28,7 @@ from identity_graph.observability import (
 from identity_graph.settings import Settings
 from identity_graph.web.authorize import authorize_routes
 from identity_graph.web.login import login_routes
+from identity_graph.web.logout import logout_routes
 
 log = logging.getLogger("identity_graph.app")
 STATIC_DIR = Path(__file__).parent / "web" / "static"
@@ -81,6 +82,7 @@ def create_app(
         Route("/metrics", metrics_endpoint(services.jobs, settings.prometheus_multiproc_dir)),
         *oauth_routes(services, oauth_server),
         *authorize_routes(services, oauth_server),
+        *logout_routes(services),
         *login_routes(services),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]

@@ -51,6 +51,7 @@ from identity_graph.sessions.authorization_codes import AuthorizationCodes
 from identity_graph.sessions.browser import BrowserSessions
 from identity_graph.sessions.consents import Consents
 from identity_graph.sessions.login import LoginPolicy, LoginService
+from identity_graph.sessions.logout import BACKCHANNEL_JOB, LogoutService
 from identity_graph.sessions.oauth_refresh import OAuthRefreshTokens
 from identity_graph.sessions.service import SessionService
 from identity_graph.sessions.signing_keys import SigningKeys
@@ -214,6 +215,15 @@ class Container:
         self.authorization_codes = AuthorizationCodes(self.clock, self.hasher)
         self.browser_sessions = BrowserSessions(self.hasher, self.tokens)
         self.consents = Consents(self.clock, self.audit)
+        self.logout = LogoutService(
+            self.clock,
+            self.tokens,
+            self.clients,
+            self.signing_keys,
+            self.jobs,
+            self.audit,
+            settings.public_url.rstrip("/"),
+        )
         self.oauth_refresh_tokens = OAuthRefreshTokens(
             self.clock, self.hasher, timedelta(seconds=settings.refresh_token_ttl_seconds)
         )
@@ -246,7 +256,7 @@ class Container:
     def job_worker(self) -> JobWorker:
         return JobWorker(
             self.jobs,
-            {DELIVER_JOB: self.notifier.deliver},
+            {DELIVER_JOB: self.notifier.deliver, BACKCHANNEL_JOB: self.logout.deliver},
             dead_letter_hooks={DELIVER_JOB: self.notifier.mark_failed},
             batch_size=self.settings.jobs_batch_size,
             poll_seconds=self.settings.jobs_poll_seconds,

@@ -33,6 +33,7 @@ JWKS_PATH = "/oauth/jwks"
 INTROSPECTION_PATH = "/oauth/introspect"
 REVOCATION_PATH = "/oauth/revoke"
 AUTHORIZE_PATH = "/oauth/authorize"
+END_SESSION_PATH = "/oauth/logout"
 SECRET_METHODS = ["client_secret_basic", "client_secret_post"]
 
 
@@ -45,6 +46,9 @@ def provider_metadata(issuer: str, server: IdentityAuthorizationServer) -> dict[
         "token_endpoint": issuer + TOKEN_PATH,
         "userinfo_endpoint": issuer + USERINFO_PATH,
         "jwks_uri": issuer + JWKS_PATH,
+        "end_session_endpoint": issuer + END_SESSION_PATH,
+        "backchannel_logout_supported": True,
+        "backchannel_logout_session_supported": True,
         "introspection_endpoint": issuer + INTROSPECTION_PATH,
         "revocation_endpoint": issuer + REVOCATION_PATH,
         "scopes_supported": server.scopes_supported,

@@ -53,21 +53,6 @@ class SessionService:
         )
         return token
 
-    async def logout(self, viewer: Viewer, context: AuditContext) -> bool:
-        """End the viewer's login session; its access and refresh tokens stop working."""
-        if viewer.session_id is None:
-            return False
-        ended = await self._tokens.revoke_session(viewer.session_id, "logout")
-        if ended:
-            await self._audit.record(
-                "logout",
-                context,
-                subject_type="account",
-                subject_id=str(viewer.account_id),
-                details={"session": str(viewer.session_id)},
-            )
-        return ended
-
     async def authenticate_bearer(self, token: str) -> Viewer | None:
         """The viewer behind ``Authorization: Bearer <token>``, or None if it is not valid."""
         if not token.startswith(PAT_PREFIX):

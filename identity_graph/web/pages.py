@@ -64,6 +64,17 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "level_real_name": ("实名认证", "real-name verification"),
     "level_real_person": ("实人认证", "real-person verification"),
+    "logout_title": ("退出登录", "Log out"),
+    "logout_confirm": (
+        "退出后，您在所有接入系统的登录都将结束。确定退出吗？",
+        "Logging out ends your session on every partner site. Log out now?",
+    ),
+    "logout_button": ("退出登录", "Log out"),
+    "logged_out": ("您已退出登录。", "You are logged out."),
+    "logout_error": (
+        "退出请求无效（身份令牌或返回地址不正确），未进行任何操作。",
+        "The logout request is not valid (ID token hint or return address); nothing was done.",
+    ),
     "csrf": (
         "页面已过期，请重新提交",
         "The page expired; please submit again",

@@ -192,7 +192,7 @@ async def test_logout_ends_the_session_and_only_that_one(gql, hooks, container):
     assert row.revoke_reason == "logout"
     events = await AuditEvent.filter(action="logout")
     assert [(event.subject_id, event.details) for event in events] == [
-        (account_id, {"session": sid})
+        (account_id, {"session": sid, "clients": []})
     ]
 
     again = await gql(LOGOUT, token=token)

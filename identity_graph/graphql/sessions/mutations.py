@@ -127,8 +127,10 @@ class SessionMutations:
         context = info.context
 
         async def call() -> bool:
-            if context.viewer is None:
+            viewer = context.viewer
+            if viewer is None or viewer.session_id is None:
                 raise NotAuthorized("NOT_AUTHENTICATED")
-            return await context.services.sessions.logout(context.viewer, context.audit)
+            # Ends the session everywhere: partner clients get back-channel logout tokens.
+            return await context.services.logout.end_session(viewer.session_id, context.audit)
 
         return await payload(info, call(), lambda ended: LoggedOut(ended=ended))

@@ -1,0 +1,137 @@
+"""The end-session endpoint (OIDC RP-Initiated Logout 1.0).
+
+``id_token_hint`` must be an ID token this provider signed (an expired one is fine); a
+``post_logout_redirect_uri`` is followed only when it is registered, exactly, for the
+client the hint or ``client_id`` names, so the endpoint can never be an open redirect. A
+request whose hint names the current session logs out at once; otherwise the person
+confirms with a CSRF-protected form. Logging out ends the login session everywhere and
+queues back-channel logout tokens (``sessions/logout.py``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from joserfc import jwt
+from joserfc.errors import JoseError
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from identity_graph.container import Container
+from identity_graph.core.audit import AuditContext
+from identity_graph.core.i18n import Locale
+from identity_graph.oauth.routes import END_SESSION_PATH
+from identity_graph.sessions import browser
+from identity_graph.sessions.signing_keys import Algorithm
+from identity_graph.web import csrf
+from identity_graph.web.pages import Texts, page_locale, render
+
+PATH = END_SESSION_PATH
+
+
+class _Invalid(Exception):
+    pass
+
+
+def logout_routes(services: Container) -> list[Route]:
+    issuer = services.settings.public_url.rstrip("/")
+    secure = issuer.startswith("https://")
+
+    async def hint_claims(hint: str | None) -> dict[str, Any] | None:
+        if not hint:
+            return None
+        keys = await services.signing_keys.verification_keys()
+        try:
+            decoded = jwt.decode(hint, keys, algorithms=[Algorithm.RS256.value])
+        except (JoseError, ValueError):
+            raise _Invalid from None
+        if decoded.claims.get("iss") != issuer:
+            raise _Invalid
+        return dict(decoded.claims)
+
+    async def return_uri(params: dict[str, str], claims: dict[str, Any] | None) -> str | None:
+        uri = params.get("post_logout_redirect_uri")
+        audience = claims.get("aud") if claims else None
+        client_id = params.get("client_id") or (audience if isinstance(audience, str) else None)
+        if claims and params.get("client_id") and params["client_id"] != audience:
+            raise _Invalid
+        if not uri:
+            return None
+        client = await services.clients.get(client_id) if client_id else None
+        if client is None or uri not in (client.post_logout_redirect_uris or []):
+            raise _Invalid
+        if params.get("state"):
+            uri += ("&" if "?" in uri else "?") + urlencode({"state": params["state"]})
+        return uri
+
+    async def finish(
+        request: Request, locale: Locale, target: str | None, via_form: bool
+    ) -> Response:
+        session = await services.browser_sessions.read(request.cookies.get(browser.COOKIE))
+        if session is not None:
+            await services.logout.end_session(session.session_id, AuditContext())
+        if target and not via_form:
+            response: Response = RedirectResponse(target, status_code=302)
+        elif target:
+            response = render(request, "continue.html", locale, next_url=target)
+        else:
+            texts = Texts(locale)
+            response = render(
+                request,
+                "message.html",
+                locale,
+                heading=texts.logout_title,
+                message=texts.logged_out,
+            )
+        response.delete_cookie(browser.COOKIE, path="/", secure=secure, httponly=True)
+        return response
+
+    def invalid(request: Request, locale: Locale) -> Response:
+        texts = Texts(locale)
+        return render(
+            request,
+            "message.html",
+            locale,
+            400,
+            heading=texts.logout_title,
+            message=texts.logout_error,
+        )
+
+    async def start(request: Request) -> Response:
+        params = dict(request.query_params)
+        locale = page_locale(request)
+        try:
+            claims = await hint_claims(params.get("id_token_hint"))
+            target = await return_uri(params, claims)
+        except _Invalid:
+            return invalid(request, locale)
+        session = await services.browser_sessions.read(request.cookies.get(browser.COOKIE))
+        if session is None or (claims and claims.get("sid") == str(session.session_id)):
+            return await finish(request, locale, target, via_form=False)
+        token = csrf.token_for(request)
+        response = render(
+            request,
+            "logout.html",
+            locale,
+            csrf_token=token,
+            post_logout_redirect_uri=params.get("post_logout_redirect_uri", ""),
+            client_id=params.get("client_id") or (claims or {}).get("aud", ""),
+            state=params.get("state", ""),
+        )
+        csrf.remember(response, token, secure)
+        return response
+
+    async def confirm(request: Request) -> Response:
+        form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+        locale = page_locale(request, form.get("lang"))
+        if not csrf.is_valid(request, form.get("csrf_token")):
+            return invalid(request, locale)
+        try:
+            target = await return_uri(form, None)
+        except _Invalid:
+            return invalid(request, locale)
+        return await finish(request, locale, target, via_form=True)
+
+    return [Route(PATH, start, methods=["GET"]), Route(PATH, confirm, methods=["POST"])]
