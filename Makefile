@@ -35,7 +35,7 @@ test-postgres: install
 	else echo "IDG_TEST_POSTGRES_URL not set: PostgreSQL run skipped"; fi
 
 lint: install
-	$(BIN)/ruff check identity_graph tests bench
+	$(BIN)/ruff check identity_graph tests bench examples
 	$(BIN)/lint-imports
 
 typecheck: install

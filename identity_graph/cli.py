@@ -54,6 +54,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     load_master_keys(settings)  # create the development key once, before workers start
     asyncio.run(db.migrate(settings.resolved_database_url))
     asyncio.run(_with_container(settings, _ensure_signing_keys))
+    if settings.env == "development" and settings.demo_partners:
+        asyncio.run(_with_container(settings, _demo_partners))
     workers = args.workers or settings.workers
     # Worker processes read their settings from the environment; they size their password
     # hashing pool by the worker count, so pass on a --workers given on the command line.
@@ -175,6 +177,21 @@ def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> int:
         return 0
 
     return asyncio.run(_with_container(settings, action))
+
+
+async def _demo_partners(container: Any) -> int:
+    from identity_graph.demo import ensure_demo_partners
+
+    commands = await ensure_demo_partners(container)
+    print("Single sign-on demo: run each partner site in its own terminal,", file=sys.stderr)
+    for command in commands:
+        print(command, file=sys.stderr)
+    print(
+        "then open http://127.0.0.1:8001, log in, and open http://127.0.0.1:8002: no password"
+        " asked. Log out on one and the other is logged out too.",
+        file=sys.stderr,
+    )
+    return 0
 
 
 async def _ensure_signing_keys(container: Any) -> int:

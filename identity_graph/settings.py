@@ -93,6 +93,10 @@ class Settings(BaseSettings):
     # it, any 4-digit code whose division exists is accepted (SPEC §12).
     industry_file: Path | None = None
 
+    # `make serve` registers two demo partner sites (public clients on 127.0.0.1:8001/8002)
+    # when env is development; see examples/partner_site.py.
+    demo_partners: bool = True
+
     # Sessions and tokens.
     access_token_ttl_seconds: int = 900
     refresh_token_ttl_seconds: int = 1_209_600

@@ -156,6 +156,25 @@ class ClientService:
         ):
             checks.fail("grantTypes", "CLIENT_PUBLIC_CANNOT_USE_CLIENT_CREDENTIALS")
 
+    async def ensure(
+        self, client_id: str, registration: ClientRegistration, context: AuditContext
+    ) -> OAuthClient:
+        """A client with a fixed id, created once (the development demo partners)."""
+        existing = await OAuthClient.get_or_none(client_id=client_id)
+        if existing is not None:
+            return existing
+        if registration.token_endpoint_auth_method != "none":
+            raise ValueError("fixed-id clients are public: a secret would have to be printed")
+        clean = self._clean(registration)
+        now = self._clock.now()
+        client = await OAuthClient.create(
+            client_id=client_id, secret_hmac=None, created_at=now, updated_at=now, **clean
+        )
+        await self._audit.record(
+            "client.registered", context, subject_type="client", subject_id=client_id
+        )
+        return client
+
     async def get(self, client_id: str) -> OAuthClient | None:
         """An enabled client, or None."""
         if not client_id or len(client_id) > 64:
