@@ -183,13 +183,14 @@ async def _demo_partners(container: Any) -> int:
     from identity_graph.demo import ensure_demo_partners
 
     commands = await ensure_demo_partners(container)
-    print("Single sign-on demo: run each partner site in its own terminal,", file=sys.stderr)
+    # stdout: stderr carries the JSON log, one object per line.
+    print("Single sign-on demo: run each partner site in its own terminal,")
     for command in commands:
-        print(command, file=sys.stderr)
+        print(command)
     print(
         "then open http://127.0.0.1:8001, log in, and open http://127.0.0.1:8002: no password"
         " asked. Log out on one and the other is logged out too.",
-        file=sys.stderr,
+        flush=True,
     )
     return 0
 
