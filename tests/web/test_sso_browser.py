@@ -1,0 +1,136 @@
+"""Single sign-on in a real browser (Debian's Chromium via Playwright): the provider and two
+example partner sites served by uvicorn on real ports in this test's event loop, so the
+captcha answer can be read through the test hook. Log in once at A, enter B without a
+password, log out at A, and the back-channel logout reaches B.
+
+This is also the check that the pages' strict CSP (``form-action 'self'``) does not block
+the way back to a partner site after a form POST.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+import uvicorn
+
+from examples.partner_site import create_partner_app
+from identity_graph.app import create_app
+from identity_graph.clients.service import ClientRegistration
+from identity_graph.core.audit import AuditContext
+from identity_graph.settings import Settings
+from tests.graphql.accounts_helpers import PASSWORD, register_person
+from tests.test_server import CHROMIUM_ARGS, CSP_LISTENER
+
+pytestmark = pytest.mark.browser
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def bound_socket() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+@pytest.fixture
+def sockets() -> list[socket.socket]:
+    return [bound_socket() for _ in range(3)]
+
+
+@pytest.fixture
+def settings(data_dir: Path, sockets: list[socket.socket]) -> Settings:
+    port = sockets[0].getsockname()[1]
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        env="test",
+        data_dir=data_dir,
+        secret_key="test-secret-key-0123456789abcdef0123456789",
+        jobs_worker_enabled=False,
+        public_url=f"http://127.0.0.1:{port}",
+    )
+
+
+@pytest_asyncio.fixture
+async def sites(container, settings, sockets) -> AsyncIterator[dict[str, str]]:
+    urls = {
+        name: f"http://127.0.0.1:{sock.getsockname()[1]}"
+        for name, sock in zip(("provider", "a", "b"), sockets, strict=True)
+    }
+    apps = {"provider": create_app(settings, container, manage_database=False)}
+    for name in ("a", "b"):
+        client_id = f"idg-browser-{name}"
+        await container.clients.ensure(
+            client_id,
+            ClientRegistration(
+                name=f"示例接入系统 {name.upper()}",
+                grant_types=["authorization_code"],
+                token_endpoint_auth_method="none",
+                scopes=["openid", "profile", "identity"],
+                redirect_uris=[f"{urls[name]}/callback"],
+                post_logout_redirect_uris=[f"{urls[name]}/"],
+                backchannel_logout_uri=f"{urls[name]}/backchannel",
+            ),
+            AuditContext(),
+        )
+        apps[name] = create_partner_app(urls["provider"], client_id, urls[name])
+    servers = []
+    for app, sock in zip(apps.values(), sockets, strict=True):
+        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+        servers.append((server, asyncio.create_task(server.serve(sockets=[sock]))))
+    for server, _ in servers:
+        while not server.started:  # noqa: ASYNC110 - uvicorn offers only this flag
+            await asyncio.sleep(0.01)
+    yield urls
+    for server, task in servers:
+        server.should_exit = True
+        await task
+    for sock in sockets:
+        sock.close()
+
+
+async def test_log_in_once_enter_twice_log_out_everywhere(sites, container, hooks, gql):
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed")
+    from playwright.async_api import async_playwright, expect
+
+    await register_person(gql, hooks, container)
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            page = await browser.new_page(locale="zh-CN")
+            await page.add_init_script(CSP_LISTENER)
+
+            await page.goto(f"{sites['a']}/login")
+            await expect(page.get_by_role("heading", name="登录")).to_be_visible()
+            await page.fill("#identifier", "zhangsan")
+            await page.fill("#password", PASSWORD)
+            captcha_id = await page.input_value("input[name=captcha_id]")
+            await page.fill("#captcha_answer", hooks.captcha_answers[uuid.UUID(captcha_id)])
+            await page.click("button[type=submit]")
+            await expect(page.get_by_text("示例接入系统 A")).to_be_visible()
+            await page.get_by_role("button", name="同意").click()
+            await page.wait_for_url(f"{sites['a']}/")
+            await expect(page.get_by_text("张三").first).to_be_visible()
+            assert await page.evaluate("window.__cspViolations") == []
+
+            await page.goto(f"{sites['b']}/login")  # no password: the provider knows us
+            await page.get_by_role("button", name="同意").click()
+            await page.wait_for_url(f"{sites['b']}/")
+            await expect(page.get_by_text("张三").first).to_be_visible()
+
+            await page.goto(f"{sites['a']}/logout")
+            await page.wait_for_url(f"{sites['a']}/")
+            await expect(page.get_by_text("Not logged in")).to_be_visible()
+            await container.job_worker().run_once()  # back-channel logout to A and B
+            await page.goto(f"{sites['b']}/")
+            await expect(page.get_by_text("Not logged in")).to_be_visible()
+            assert await page.evaluate("window.__cspViolations") == []
+        finally:
+            await browser.close()
