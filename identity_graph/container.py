@@ -49,6 +49,7 @@ from identity_graph.notifications.service import DELIVER_JOB, OutboxNotifier
 from identity_graph.sessions import login
 from identity_graph.sessions.authorization_codes import AuthorizationCodes
 from identity_graph.sessions.browser import BrowserSessions
+from identity_graph.sessions.consents import MESSAGES as CONSENT_MESSAGES
 from identity_graph.sessions.consents import Consents
 from identity_graph.sessions.login import LoginPolicy, LoginService
 from identity_graph.sessions.logout import BACKCHANNEL_JOB, LogoutService
@@ -125,6 +126,7 @@ class Container:
                 registration.MESSAGES,
                 login.MESSAGES,
                 CLIENT_MESSAGES,
+                CONSENT_MESSAGES,
             ]
         )
         backend, self._redis = _rate_backend(settings)

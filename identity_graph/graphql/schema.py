@@ -19,6 +19,7 @@ from identity_graph.graphql.challenges.mutations import ChallengeMutations
 from identity_graph.graphql.challenges.queries import ChallengeQueries
 from identity_graph.graphql.clients.mutations import ClientMutations
 from identity_graph.graphql.clients.queries import ClientQueries
+from identity_graph.graphql.consents.schema import ConsentMutations, ConsentQueries
 from identity_graph.graphql.instrumentation import OperationMetrics
 from identity_graph.graphql.limits import limit_extensions
 from identity_graph.graphql.notifications.queries import NotificationQueries
@@ -29,12 +30,14 @@ log = logging.getLogger("identity_graph.graphql")
 
 
 @strawberry.type(description="Everything you can read.")
-class Query(AccountQueries, ChallengeQueries, ClientQueries, NotificationQueries):
+class Query(AccountQueries, ChallengeQueries, ClientQueries, ConsentQueries, NotificationQueries):
     pass
 
 
 @strawberry.type(description="Everything you can change. Each mutation is one transaction.")
-class Mutation(SessionMutations, AccountMutations, ClientMutations, ChallengeMutations):
+class Mutation(
+    SessionMutations, AccountMutations, ClientMutations, ConsentMutations, ChallengeMutations
+):
     pass
 
 

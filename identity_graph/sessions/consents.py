@@ -1,7 +1,9 @@
 """Owns table ``oauth_consents``: which scopes a person allowed a partner system (SPEC §7).
 
 A consent covers a request when it includes every scope asked for; allowing more scopes
-later widens the stored set. Revoking removes it, and the next authorization asks again.
+later widens the stored set. Revoking removes it and the client's refresh tokens for that
+person (``oauth_refresh_tokens``, this domain's table too), and the next authorization asks
+again.
 """
 
 from __future__ import annotations
@@ -11,10 +13,16 @@ from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
+from tortoise.transactions import in_transaction
 
 from identity_graph.accounts.models import Account
 from identity_graph.core.audit import AuditContext, AuditLog
 from identity_graph.core.clock import Clock
+from identity_graph.sessions.oauth_refresh import OAuthRefreshToken
+
+MESSAGES = {
+    "CONSENT_NOT_FOUND": ("没有对该系统的授权", "You have not allowed this system"),
+}
 
 
 class Consent(Model):
@@ -39,6 +47,24 @@ class Consents:
     async def covers(self, account_id: uuid.UUID, client_id: str, scopes: set[str]) -> bool:
         consent = await Consent.get_or_none(account_id=account_id, client_id=client_id)
         return consent is not None and scopes <= set(consent.scopes)
+
+    async def of(self, account_id: uuid.UUID) -> list[Consent]:
+        return await Consent.filter(account_id=account_id).order_by("-granted_at")
+
+    async def revoke(self, account_id: uuid.UUID, client_id: str, context: AuditContext) -> bool:
+        """Withdraw a consent: the client's refresh tokens for this person stop working too,
+        and its next authorization asks again."""
+        async with in_transaction():
+            removed = await Consent.filter(account_id=account_id, client_id=client_id).delete()
+            if not removed:
+                return False
+            await OAuthRefreshToken.filter(
+                account_id=account_id, client_id=client_id, revoked_at=None
+            ).update(revoked_at=self._clock.now())
+            await self._audit.record(
+                "consent.revoked", context, subject_type="client", subject_id=client_id
+            )
+        return True
 
     async def remember(
         self, account_id: uuid.UUID, client_id: str, scopes: set[str], context: AuditContext
