@@ -26,16 +26,30 @@ def _refusal(error: str, status: int = 401) -> Response:
 def userinfo_routes(services: Container) -> list[Route]:
     issuer = services.settings.public_url.rstrip("/")
 
-    async def userinfo(request: Request) -> Response:
+    async def bearer(request: Request) -> str:
+        """RFC 6750 §2.1 header, or §2.2 form body on POST (pyoidc sends that); never the
+        query string (§2.3), which ends up in logs."""
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
+        if scheme.lower() == "bearer":
+            return token.strip()
+        content_type = request.headers.get("content-type", "")
+        if request.method == "POST" and content_type.startswith(
+            "application/x-www-form-urlencoded"
+        ):
+            value = (await request.form()).get("access_token")
+            return value.strip() if isinstance(value, str) else ""
+        return ""
+
+    async def userinfo(request: Request) -> Response:
+        token = await bearer(request)
+        if not token:
             return JSONResponse(
                 {"error": "invalid_request"},
                 status_code=401,
                 headers={"WWW-Authenticate": "Bearer"},
             )
         keys = await services.signing_keys.verification_keys()
-        claims = read_access_token(token.strip(), keys, issuer)
+        claims = read_access_token(token, keys, issuer)
         now = int(services.clock.now().timestamp())
         if claims is None or int(claims["exp"]) <= now or "sid" not in claims:
             return _refusal("invalid_token")

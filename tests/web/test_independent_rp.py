@@ -1,0 +1,155 @@
+"""An independent relying-party library (pyoidc, ``oic``; not authlib) against the
+provider over real HTTP: discovery, code + PKCE, ID-token validation against the JWKS,
+UserInfo and refresh. The "browser" steps (login page, consent) are plain HTTP requests."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import uuid
+from datetime import UTC, datetime
+from collections.abc import AsyncIterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+import pytest_asyncio
+import uvicorn
+
+from identity_graph.app import create_app
+from identity_graph.core.clock import FixedClock
+from identity_graph.settings import Settings
+from tests.graphql.accounts_helpers import PASSWORD, register_person
+from tests.web.test_login_page import hidden
+
+REDIRECT = "http://127.0.0.1:9/callback"  # never fetched: the test reads the redirect
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    """pyoidc checks ``exp`` and ``iat`` against the real time."""
+    return FixedClock(datetime.now(UTC))
+
+
+@pytest.fixture
+def provider_socket() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+@pytest.fixture
+def settings(data_dir: Path, provider_socket: socket.socket) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        env="test",
+        data_dir=data_dir,
+        secret_key="test-secret-key-0123456789abcdef0123456789",
+        jobs_worker_enabled=False,
+        public_url=f"http://127.0.0.1:{provider_socket.getsockname()[1]}",
+    )
+
+
+@pytest_asyncio.fixture
+async def provider(container, settings, provider_socket) -> AsyncIterator[str]:
+    app = create_app(settings, container, manage_database=False)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    task = asyncio.create_task(server.serve(sockets=[provider_socket]))
+    while not server.started:  # noqa: ASYNC110 - uvicorn offers only this flag
+        await asyncio.sleep(0.01)
+    yield settings.public_url
+    server.should_exit = True
+    await task
+    provider_socket.close()
+
+
+async def test_pyoidc_code_flow_with_pkce_userinfo_and_refresh(provider, container, hooks, gql):
+    from oic.oic import Client
+    from oic.oic.message import AuthorizationResponse, RegistrationResponse
+    from oic.utils.authn.client import CLIENT_AUTHN_METHOD
+
+    from identity_graph.clients.service import ClientRegistration
+    from identity_graph.core.audit import AuditContext
+
+    await register_person(gql, hooks, container)
+    registered = await container.clients.register(
+        ClientRegistration(
+            name="pyoidc",
+            grant_types=["authorization_code", "refresh_token"],
+            scopes=["openid", "profile"],
+            redirect_uris=[REDIRECT],
+            first_party=True,
+        ),
+        AuditContext(),
+    )
+    rp = Client(client_authn_method=CLIENT_AUTHN_METHOD)
+
+    def discover() -> str:
+        rp.provider_config(provider)
+        rp.store_registration_info(
+            RegistrationResponse(
+                client_id=registered.client.client_id,
+                client_secret=registered.secret,
+                redirect_uris=[REDIRECT],
+                token_endpoint_auth_method="client_secret_basic",
+            )
+        )
+        pkce, verifier = rp.add_code_challenge()
+        request = rp.construct_AuthorizationRequest(
+            request_args={
+                "client_id": registered.client.client_id,
+                "response_type": "code",
+                "scope": ["openid", "profile"],
+                "nonce": "pyoidc-nonce",
+                "state": "pyoidc-state",
+                "redirect_uri": REDIRECT,
+                **pkce,
+            }
+        )
+        discover.verifier = verifier  # type: ignore[attr-defined]
+        return str(request.request(rp.authorization_endpoint))
+
+    url = await asyncio.to_thread(discover)
+
+    async with httpx.AsyncClient() as browser:
+        first = await browser.get(url)
+        login_page = await browser.get(provider + first.headers["location"])
+        answer = hooks.captcha_answers[uuid.UUID(hidden(login_page.text, "captcha_id"))]
+        form = {
+            name: hidden(login_page.text, name)
+            for name in ("csrf_token", "captcha_id", "kind", "return_to", "lang")
+        }
+        form.update(identifier="zhangsan", password=PASSWORD, captcha_answer=answer)
+        await browser.post(f"{provider}/login", data=form)
+        back = await browser.get(provider + form["return_to"])
+        assert back.status_code == 302, back.text
+        callback = back.headers["location"]
+
+    def finish() -> tuple[dict, dict, dict]:
+        response = rp.parse_response(
+            AuthorizationResponse, info=urlsplit(callback).query, sformat="urlencoded"
+        )
+        tokens = rp.do_access_token_request(
+            state=response["state"],
+            request_args={
+                "code": response["code"],
+                "redirect_uri": REDIRECT,
+                "code_verifier": discover.verifier,  # type: ignore[attr-defined]
+            },
+            authn_method="client_secret_basic",
+        )
+        userinfo = rp.do_user_info_request(state=response["state"])
+        refreshed = rp.do_access_token_refresh(
+            state=response["state"], authn_method="client_secret_basic"
+        )
+        return tokens.to_dict(), userinfo.to_dict(), refreshed.to_dict()
+
+    tokens, userinfo, refreshed = await asyncio.to_thread(finish)
+    id_token = tokens["id_token"]
+    assert id_token["nonce"] == "pyoidc-nonce"
+    assert id_token["aud"] == [registered.client.client_id]
+    assert userinfo["preferred_username"] == "zhangsan"
+    assert userinfo["name"] == "张三"
+    assert refreshed["access_token"] != tokens["access_token"]
+    assert refreshed["refresh_token"] != tokens["refresh_token"]
