@@ -7,8 +7,8 @@ from __future__ import annotations
 import asyncio
 import socket
 import uuid
-from datetime import UTC, datetime
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
