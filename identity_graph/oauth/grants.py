@@ -84,18 +84,14 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
 
     def authenticate_refresh_token(self, refresh_token: str) -> Any:
         client_id = self.request.client.get_client_id()
-        row = call_async(self.server.refresh_tokens.claim, refresh_token, client_id)
+        row = call_async(self.server.claim_live_refresh, refresh_token, client_id)
         prepared = PREPARED.get()
         if prepared is not None:
             prepared.refresh = row
         return row
 
     def authenticate_user(self, refresh_token: Any) -> Any:
-        # The login session must still live: a logout ends its refresh tokens too.
-        if refresh_token.session_id is not None:
-            alive = call_async(self.server.session_account, refresh_token.session_id)
-            if alive is None:
-                return None
+        # The claim already checked that the login session lives (one hop, not two).
         account = refresh_token.account
         return account if account.status == AccountStatus.ACTIVE else None
 

@@ -38,10 +38,22 @@ class IdentityAuthorizationServer(AuthorizationServer):
         self._clients = clients
         self.codes = codes
         self.refresh_tokens = refresh_tokens
-        self.session_account = tokens.session_account
+        self._tokens = tokens
         self.register_token_generator("default", issuer)
         for grant in GRANTS:
             self.register_grant(grant, EXTENSIONS.get(grant))
+
+    async def claim_live_refresh(self, token: str, client_id: str) -> Any:
+        """Claim a refresh token whose login session still lives (a logout ends it)."""
+        row = await self.refresh_tokens.claim(token, client_id)
+        if row is None:
+            return None
+        if (
+            row.session_id is not None
+            and await self._tokens.session_account(row.session_id) is None
+        ):
+            return None
+        return row
 
     def query_client(self, client_id: str) -> Client | None:
         prepared = PREPARED.get()

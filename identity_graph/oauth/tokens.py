@@ -79,7 +79,14 @@ class AccessTokenIssuer:
         }
         if scope:
             token["scope"] = scope
-        if user is not None and scope and "openid" in scope.split():
+        # OIDC Core §12.2 lets a refresh response leave the ID token out; it costs an RSA
+        # signature, and the person and authentication it would describe have not changed.
+        if (
+            user is not None
+            and scope
+            and "openid" in scope.split()
+            and grant_type != "refresh_token"
+        ):
             token["id_token"] = self._id_token(client_id, user, prepared, now)
         if user is not None and include_refresh_token:
             token["refresh_token"] = new_token(32)  # stored by the server's save_token

@@ -45,7 +45,7 @@ async def test_rotation_and_reuse_revokes_the_family(client, container):
     fresh = rotated.json()
     assert fresh["refresh_token"] != tokens["refresh_token"]
     assert fresh["scope"] == "openid profile"
-    assert "id_token" in fresh
+    assert "id_token" not in fresh  # optional on refresh (OIDC Core §12.2); not sent
 
     reused = await client.post(
         "/oauth/token", data=refresh_form(tokens["refresh_token"]), headers=headers
