@@ -6,12 +6,17 @@ published sizing is 120/s per vCPU).
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import base64
-import statistics
 
-from bench.harness import WrkResult, cores, run_wrk, running_server
+from bench.harness import (
+    WrkResult,
+    basic_authorization,
+    cores,
+    report,
+    round_arguments,
+    run_wrk,
+    running_server,
+)
 
 
 async def _register(env: dict[str, str]) -> tuple[str, str]:
@@ -42,17 +47,11 @@ async def _register(env: dict[str, str]) -> tuple[str, str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=int, default=10, help="length of each round")
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--workers", type=int, default=cores())
-    parser.add_argument("--connections", type=int, default=32)
-    args = parser.parse_args()
-    n = cores()
+    args = round_arguments(__doc__)
     results: list[WrkResult] = []
     with running_server(args.workers, accounts=1) as (server, _):
         client_id, secret = asyncio.run(_register(server.env))
-        basic = "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+        basic = basic_authorization(client_id, secret)
         options = {
             "expect": "access_token",
             "path": "/oauth/token",
@@ -71,14 +70,8 @@ def main() -> None:
                     **options,
                 )
             )
-    middle = sorted(results, key=lambda result: result.rate)[len(results) // 2]
-    print(f"machine: {n} cores; server: {args.workers} workers, PostgreSQL; wrk on this machine")
-    print(
-        f"client-credentials grants: median {middle.rate:.0f}/s ({middle.rate / n:.0f}/s per "
-        f"core), p50 {middle.p50_ms:.1f} ms, p99 {middle.p99_ms:.1f} ms, wrong answers "
-        f"{middle.wrong}; rounds: " + ", ".join(f"{r.rate:.0f}/s" for r in results)
-    )
-    print(f"median of rounds: {statistics.median(r.rate for r in results):.0f}/s")
+    print(f"machine: {cores()} cores; server: {args.workers} workers, PostgreSQL; wrk here")
+    report("client-credentials grants", results)
     print(
         "reproduce: .venv/bin/python -m bench.client_credentials "
         f"--seconds {args.seconds} --rounds {args.rounds}"

@@ -6,7 +6,9 @@ Python client on the same machine.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import base64
 import json
 import os
 import re
@@ -275,4 +277,34 @@ def run_wrk(
         p50_ms=float(values["P50_MS"]),
         p90_ms=float(values["P90_MS"]),
         p99_ms=float(values["P99_MS"]),
+    )
+
+
+def round_arguments(description: str | None, connections: int = 32) -> argparse.Namespace:
+    """The options every benchmark shares: round length and count, workers, connections."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--seconds", type=int, default=10, help="length of each round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=cores())
+    parser.add_argument("--connections", type=int, default=connections)
+    return parser.parse_args()
+
+
+def median_round(results: list[WrkResult]) -> WrkResult:
+    return sorted(results, key=lambda result: result.rate)[len(results) // 2]
+
+
+def basic_authorization(client_id: str, secret: str) -> str:
+    return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+
+
+def report(label: str, results: list[WrkResult]) -> None:
+    """One line: the median round per second and per core, its latencies, every round."""
+    middle = median_round(results)
+    n = cores()
+    rounds = ", ".join(f"{r.rate:.0f}/s (wrong {r.wrong})" for r in results)
+    print(
+        f"{label}: median {middle.rate:.0f}/s ({middle.rate / n:.0f}/s per core), p50 "
+        f"{middle.p50_ms:.1f} ms, p99 {middle.p99_ms:.1f} ms, wrong answers {middle.wrong}; "
+        f"rounds: {rounds}"
     )

@@ -8,12 +8,11 @@ SPEC §13: password logins are bounded only by the Argon2id cost; the target is 
 
 from __future__ import annotations
 
-import argparse
 import multiprocessing
 import statistics
 import time
 
-from bench.harness import PASSWORD, cores, run_wrk, running_server
+from bench.harness import PASSWORD, cores, round_arguments, run_wrk, running_server
 from identity_graph.settings import Settings
 
 LOGIN = (
@@ -64,12 +63,7 @@ def steal_share() -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=int, default=10, help="length of each round")
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--workers", type=int, default=cores())
-    parser.add_argument("--connections", type=int, default=16)
-    args = parser.parse_args()
+    args = round_arguments(__doc__, connections=16)
     n = cores()
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     params = (

@@ -7,9 +7,16 @@ SPEC §13: at least 1,000 requests/s per core with p99 under 25 ms.
 
 from __future__ import annotations
 
-import argparse
-
-from bench.harness import PASSWORD, WrkResult, cores, graphql, run_wrk, running_server
+from bench.harness import (
+    PASSWORD,
+    WrkResult,
+    cores,
+    graphql,
+    median_round,
+    round_arguments,
+    run_wrk,
+    running_server,
+)
 
 LOGIN = (
     "mutation($input: LoginInput!) { login(input: $input) { "
@@ -19,17 +26,8 @@ ME = "{ me { id kind loginName status level phone } }"
 ME_WITH_PERSON = "{ me { id kind loginName level naturalPerson { realName idNumber } } }"
 
 
-def _median(results: list[WrkResult]) -> WrkResult:
-    return sorted(results, key=lambda result: result.rate)[len(results) // 2]
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=int, default=10, help="length of each round")
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--workers", type=int, default=cores())
-    parser.add_argument("--connections", type=int, default=32)
-    args = parser.parse_args()
+    args = round_arguments(__doc__)
     n = cores()
     with running_server(args.workers, accounts=args.connections) as (server, names):
         tokens = []
@@ -59,7 +57,7 @@ def main() -> None:
                         tokens=tokens,
                     )
                 )
-        rows = [(label, _median(results)) for label, results in runs.items()]
+        rows = [(label, median_round(results)) for label, results in runs.items()]
     print(
         f"machine: {n} cores; server: {args.workers} workers, PostgreSQL; wrk on the same machine"
     )

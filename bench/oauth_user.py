@@ -10,14 +10,20 @@ straight into the database before the run (one family each), as a code exchange 
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import base64
 import secrets
 import uuid
 from pathlib import Path
 
-from bench.harness import WrkResult, cores, run_wrk, running_server
+from bench.harness import (
+    WrkResult,
+    cores,
+    report,
+    round_arguments,
+    run_wrk,
+    running_server,
+)
 
 
 async def _prepare(env: dict[str, str], refresh_count: int) -> dict[str, object]:
@@ -92,18 +98,12 @@ async def _prepare(env: dict[str, str], refresh_count: int) -> dict[str, object]
 def main() -> None:
     import httpx
 
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=int, default=10, help="length of each round")
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--workers", type=int, default=cores())
-    parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--refresh-tokens", type=int, default=80_000)
-    args = parser.parse_args()
-    n = cores()
+    args = round_arguments(__doc__)
+    refresh_count = 80_000
     refresh_runs: list[WrkResult] = []
     userinfo_runs: list[WrkResult] = []
     with running_server(args.workers, accounts=1) as (server, _):
-        prepared = asyncio.run(_prepare(server.env, args.refresh_tokens))
+        prepared = asyncio.run(_prepare(server.env, refresh_count))
         basic = (
             "Basic "
             + base64.b64encode(f"{prepared['client_id']}:{prepared['secret']}".encode()).decode()
@@ -148,14 +148,9 @@ def main() -> None:
             )
             if index:
                 userinfo_runs.append(userinfo)
-    print(f"machine: {n} cores; server: {args.workers} workers, PostgreSQL; wrk on this machine")
-    for label, runs in (("refresh grants", refresh_runs), ("userinfo", userinfo_runs)):
-        middle = sorted(runs, key=lambda result: result.rate)[len(runs) // 2]
-        print(
-            f"{label}: median {middle.rate:.0f}/s ({middle.rate / n:.0f}/s per core), p50 "
-            f"{middle.p50_ms:.1f} ms, p99 {middle.p99_ms:.1f} ms, wrong answers {middle.wrong}; "
-            "rounds: " + ", ".join(f"{r.rate:.0f}/s (wrong {r.wrong})" for r in runs)
-        )
+    print(f"machine: {cores()} cores; server: {args.workers} workers, PostgreSQL; wrk here")
+    report("refresh grants", refresh_runs)
+    report("userinfo", userinfo_runs)
     print(
         "reproduce: .venv/bin/python -m bench.oauth_user "
         f"--seconds {args.seconds} --rounds {args.rounds}"

@@ -15,12 +15,12 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 import pytest_asyncio
-import uvicorn
 
 from identity_graph.app import create_app
 from identity_graph.core.clock import FixedClock
 from identity_graph.settings import Settings
 from tests.graphql.accounts_helpers import PASSWORD, register_person
+from tests.web.live import bound_socket, serving
 from tests.web.test_login_page import hidden
 
 REDIRECT = "http://127.0.0.1:9/callback"  # never fetched: the test reads the redirect
@@ -34,9 +34,7 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def provider_socket() -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    return sock
+    return bound_socket()
 
 
 @pytest.fixture
@@ -54,14 +52,8 @@ def settings(data_dir: Path, provider_socket: socket.socket) -> Settings:
 @pytest_asyncio.fixture
 async def provider(container, settings, provider_socket) -> AsyncIterator[str]:
     app = create_app(settings, container, manage_database=False)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    task = asyncio.create_task(server.serve(sockets=[provider_socket]))
-    while not server.started:  # noqa: ASYNC110 - uvicorn offers only this flag
-        await asyncio.sleep(0.01)
-    yield settings.public_url
-    server.should_exit = True
-    await task
-    provider_socket.close()
+    async with serving([(app, provider_socket)]):
+        yield settings.public_url
 
 
 async def test_pyoidc_code_flow_with_pkce_userinfo_and_refresh(provider, container, hooks, gql):

@@ -9,7 +9,6 @@ the way back to a partner site after a form POST.
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import uuid
 from collections.abc import AsyncIterator
@@ -17,7 +16,6 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-import uvicorn
 
 from examples.partner_site import create_partner_app
 from identity_graph.app import create_app
@@ -26,15 +24,10 @@ from identity_graph.core.audit import AuditContext
 from identity_graph.settings import Settings
 from tests.graphql.accounts_helpers import PASSWORD, register_person
 from tests.test_server import CHROMIUM_ARGS, CSP_LISTENER
+from tests.web.live import bound_socket, serving
 
 pytestmark = pytest.mark.browser
 CHROMIUM = Path("/usr/bin/chromium")
-
-
-def bound_socket() -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    return sock
 
 
 @pytest.fixture
@@ -78,19 +71,8 @@ async def sites(container, settings, sockets) -> AsyncIterator[dict[str, str]]:
             AuditContext(),
         )
         apps[name] = create_partner_app(urls["provider"], client_id, urls[name])
-    servers = []
-    for app, sock in zip(apps.values(), sockets, strict=True):
-        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-        servers.append((server, asyncio.create_task(server.serve(sockets=[sock]))))
-    for server, _ in servers:
-        while not server.started:  # noqa: ASYNC110 - uvicorn offers only this flag
-            await asyncio.sleep(0.01)
-    yield urls
-    for server, task in servers:
-        server.should_exit = True
-        await task
-    for sock in sockets:
-        sock.close()
+    async with serving(list(zip(apps.values(), sockets, strict=True))):
+        yield urls
 
 
 async def test_log_in_once_enter_twice_log_out_everywhere(sites, container, hooks, gql):
