@@ -15,6 +15,7 @@ from identity_graph.clients.revocations import TokenRevocations
 from identity_graph.core.audit import AuditContext
 from identity_graph.oauth.bridge import PREPARED, call_async
 from identity_graph.oauth.tokens import AccessToken
+from identity_graph.sessions.oauth_refresh import OAuthRefreshToken, OAuthRefreshTokens
 
 _SECRET_METHODS = ["client_secret_basic", "client_secret_post"]
 
@@ -34,7 +35,7 @@ def _check_params(request: Any, supported: tuple[str, ...]) -> None:
         raise UnsupportedTokenType()
 
 
-def _prepared_token(token_string: str) -> AccessToken | None:
+def _prepared_token(token_string: str) -> Any:
     prepared = PREPARED.get()
     return prepared.tokens.get(token_string) if prepared is not None else None
 
@@ -63,20 +64,28 @@ class IntrospectionEndpoint(_Introspection):
 
 
 class RevocationEndpoint(_Revocation):
-    CLIENT_AUTH_METHODS = _SECRET_METHODS
-    SUPPORTED_TOKEN_TYPES = ("access_token",)
+    """Access tokens go on the revoked list; a refresh token ends its whole family."""
 
-    def __init__(self, server: Any, revocations: TokenRevocations) -> None:
+    CLIENT_AUTH_METHODS = [*_SECRET_METHODS, "none"]  # noqa: RUF012 - public clients too
+    SUPPORTED_TOKEN_TYPES = ("access_token", "refresh_token")
+
+    def __init__(
+        self, server: Any, revocations: TokenRevocations, refresh_tokens: OAuthRefreshTokens
+    ) -> None:
         super().__init__(server)
         self._revocations = revocations
+        self._refresh_tokens = refresh_tokens
 
     def check_params(self, request: Any, client: Any) -> None:
         _check_params(request, self.SUPPORTED_TOKEN_TYPES)
 
-    def query_token(self, token_string: str, token_type_hint: str | None) -> AccessToken | None:
+    def query_token(self, token_string: str, token_type_hint: str | None) -> Any:
         return _prepared_token(token_string)
 
-    def revoke_token(self, token: AccessToken, request: Any) -> None:
+    def revoke_token(self, token: AccessToken | OAuthRefreshToken, request: Any) -> None:
+        if isinstance(token, OAuthRefreshToken):
+            call_async(self._refresh_tokens.revoke_family, token.family_id)
+            return
         claims = token.claims
         expires = datetime.fromtimestamp(int(claims["exp"]), UTC)
         call_async(

@@ -12,6 +12,7 @@ from starlette.routing import Route
 
 from identity_graph.container import Container
 from identity_graph.oauth import bridge
+from identity_graph.oauth.audit import Refusals
 from identity_graph.oauth.claims import SUPPORTED as CLAIMS
 from identity_graph.oauth.endpoints import IntrospectionEndpoint, RevocationEndpoint
 from identity_graph.oauth.grants import GRANTS
@@ -98,10 +99,13 @@ def build_server(services: Container) -> IdentityAuthorizationServer:
 
 def oauth_routes(services: Container, server: IdentityAuthorizationServer) -> list[Route]:
     issuer = services.settings.public_url.rstrip("/")
+    refusals = Refusals(services)
     server.register_endpoint(IntrospectionEndpoint(server))
-    server.register_endpoint(RevocationEndpoint(server, services.revocations))
+    server.register_endpoint(
+        RevocationEndpoint(server, services.revocations, services.oauth_refresh_tokens)
+    )
 
-    async def prepare(oauth_request: StarletteOAuth2Request) -> bridge.Prepared:
+    async def prepare(oauth_request: StarletteOAuth2Request, name: str = "") -> bridge.Prepared:
         """The calling client and, for the endpoints, the token it asks about."""
         prepared = bridge.Prepared()
         client_id = _client_id(oauth_request)
@@ -115,14 +119,19 @@ def oauth_routes(services: Container, server: IdentityAuthorizationServer) -> li
                 revoked = await services.revocations.is_revoked(claims["jti"])
                 now = int(services.clock.now().timestamp())
                 prepared.tokens[token_string] = AccessToken(claims, revoked, now)
+            elif name == RevocationEndpoint.ENDPOINT_NAME:
+                refresh = await services.oauth_refresh_tokens.find(token_string)
+                if refresh is not None:
+                    prepared.tokens[token_string] = refresh
         return prepared
 
     async def endpoint(name: str, request: Request) -> Response:
         oauth_request = await oauth2_request(request, issuer)
-        prepared = await prepare(oauth_request)
+        prepared = await prepare(oauth_request, name)
         response: Response = await bridge.run(
             prepared, server.create_endpoint_response, name, oauth_request
         )
+        await refusals.record(request, name, _client_id(oauth_request), response)
         return response
 
     async def introspect(request: Request) -> Response:
@@ -141,6 +150,7 @@ def oauth_routes(services: Container, server: IdentityAuthorizationServer) -> li
         if client_id:
             prepared.clients[client_id] = await services.clients.get(client_id)
         response: Response = await bridge.run(prepared, server.create_token_response, oauth_request)
+        await refusals.record(request, "token", client_id, response)
         return response
 
     async def metadata(request: Request) -> Response:

@@ -117,6 +117,13 @@ class OAuthRefreshTokens:
             return None
         return row
 
+    async def find(self, token: str) -> OAuthRefreshToken | None:
+        """A live (unused, unrevoked) refresh token, for revocation requests (RFC 7009)."""
+        row = await OAuthRefreshToken.get_or_none(token_hmac=self._hasher.digest(_PURPOSE, token))
+        if row is None or row.used_at is not None or row.revoked_at is not None:
+            return None
+        return row
+
     async def revoke_family(self, family_id: uuid.UUID) -> int:
         return await OAuthRefreshToken.filter(family_id=family_id, revoked_at=None).update(
             revoked_at=self._clock.now()

@@ -34,6 +34,7 @@ from identity_graph.container import Container
 from identity_graph.core.audit import AuditContext
 from identity_graph.core.i18n import Locale
 from identity_graph.oauth import bridge
+from identity_graph.oauth.audit import Refusals
 from identity_graph.oauth.routes import AUTHORIZE_PATH
 from identity_graph.oauth.server import IdentityAuthorizationServer
 from identity_graph.oauth.starlette import StarletteOAuth2Request, oauth2_request
@@ -61,6 +62,7 @@ def authorize_routes(services: Container, server: IdentityAuthorizationServer) -
     settings = services.settings
     issuer = settings.public_url.rstrip("/")
     secure = issuer.startswith("https://")
+    refusals = Refusals(services)
 
     async def validated(oauth_request: StarletteOAuth2Request) -> tuple[Any, bridge.Prepared]:
         prepared = bridge.Prepared()
@@ -88,6 +90,9 @@ def authorize_routes(services: Container, server: IdentityAuthorizationServer) -
         locale: Locale,
         via_form: bool = False,
     ) -> Response:
+        await refusals.record_error(
+            request, "authorize", oauth_request.payload.client_id, str(error.error)
+        )
         if not getattr(error, "redirect_uri", None):
             return error_page(request, locale)
         response: Response = await bridge.run(

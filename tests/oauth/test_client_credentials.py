@@ -125,3 +125,18 @@ async def test_metadata_lists_what_is_implemented(client, container):
     assert "urn:identity-graph:acr:real-name" in oidc["acr_values_supported"]
     jwks = (await client.get("/oauth/jwks")).json()
     assert {key["alg"] for key in jwks["keys"]} >= {"ES256", "RS256"}
+
+
+async def test_refusals_are_audited_without_secrets(client, container):
+    from identity_graph.core.audit import AuditEvent
+
+    registered = await backend_client(container)
+    await client.post(
+        TOKEN,
+        data={"grant_type": "client_credentials"},
+        headers=basic(registered.client.client_id, "wrong-secret"),
+    )
+    [event] = await AuditEvent.filter(action="oauth.refused")
+    assert event.subject_id == registered.client.client_id
+    assert event.details == {"endpoint": "token", "error": "invalid_client"}
+    assert event.outcome == "refused"

@@ -110,3 +110,18 @@ async def test_scope_cannot_grow_on_refresh(client, container):
         headers=headers,
     )
     assert wider.json()["error"] == "invalid_scope"
+
+
+async def test_rfc7009_revocation_of_a_refresh_token_ends_the_family(client, container):
+    _, headers, tokens, _ = await first_pair(client, container)
+    revoked = await client.post(
+        "/oauth/revoke",
+        data={"token": tokens["refresh_token"], "token_type_hint": "refresh_token"},
+        headers=headers,
+    )
+    assert revoked.status_code == 200
+    after = await client.post(
+        "/oauth/token", data=refresh_form(tokens["refresh_token"]), headers=headers
+    )
+    assert after.json()["error"] == "invalid_grant"
+    assert await OAuthRefreshToken.filter(revoked_at=None).count() == 0

@@ -221,3 +221,11 @@ async def test_client_credentials_tokens_get_no_userinfo(client, container):
     ).json()["access_token"]
     answer = await client.get("/oauth/userinfo", headers={"Authorization": f"Bearer {token}"})
     assert answer.status_code == 401
+
+
+async def test_refused_authorization_requests_are_audited(client, container):
+    from identity_graph.core.audit import AuditEvent
+
+    await client.get(authorize_url("idg-nobody"))
+    [event] = await AuditEvent.filter(action="oauth.refused")
+    assert event.details == {"endpoint": "authorize", "error": "invalid_client"}
