@@ -123,6 +123,7 @@ def cmd_create_client(settings: Settings, args: argparse.Namespace) -> int:
         post_logout_redirect_uris=args.post_logout_redirect_uri,
         backchannel_logout_uri=args.backchannel_logout_uri,
         first_party=args.first_party,
+        subject_type="pairwise" if args.pairwise else "public",
     )
 
     async def action(container: Any) -> int:
@@ -301,6 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
     client.add_argument("--post-logout-redirect-uri", action="append", default=[])
     client.add_argument("--backchannel-logout-uri")
     client.add_argument("--first-party", action="store_true")
+    client.add_argument("--pairwise", action="store_true", help="per-sector sub (OIDC §8)")
     client.set_defaults(func=cmd_create_client)
     outbox = sub.add_parser("outbox", help="list SMS and e-mail recorded in the outbox")
     outbox.add_argument("--phone")

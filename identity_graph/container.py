@@ -29,6 +29,7 @@ from identity_graph.challenges.sms import SmsCodeService, SmsPolicy
 from identity_graph.clients.revocations import TokenRevocations
 from identity_graph.clients.service import MESSAGES as CLIENT_MESSAGES
 from identity_graph.clients.service import ClientService
+from identity_graph.clients.subjects import Subjects
 from identity_graph.core.audit import AuditLog
 from identity_graph.core.clock import Clock, SystemClock
 from identity_graph.core.crypto import BlindIndex, FieldCipher
@@ -196,6 +197,7 @@ class Container:
         )
         self.info_updates = InfoUpdateLog(self.clock)
         self.clients = ClientService(self.clock, self.hasher, self.audit)
+        self.subjects = Subjects(self.hasher)
         self.revocations = TokenRevocations(self.clock, self.audit)
         self.signing_keys = SigningKeys(
             self.clock,
@@ -224,6 +226,7 @@ class Container:
             self.signing_keys,
             self.jobs,
             self.audit,
+            self.subjects,
             settings.public_url.rstrip("/"),
         )
         self.oauth_refresh_tokens = OAuthRefreshTokens(

@@ -37,6 +37,10 @@ MESSAGES = {
         "The authorization code grant needs at least one redirect URI",
     ),
     "CLIENT_NOT_FOUND": ("接入系统不存在", "No such client"),
+    "CLIENT_SUBJECT_TYPE_UNSUPPORTED": (
+        "用户标识类型须为 public 或 pairwise",
+        "The subject type must be public or pairwise",
+    ),
     "CLIENT_IS_PUBLIC": ("公开客户端没有密钥", "A public client has no secret"),
     "CLIENT_NEEDS_SECRET": (
         "公开客户端不能改为需要密钥的认证方式，请重新注册",
@@ -59,6 +63,8 @@ class ClientRegistration:
     post_logout_redirect_uris: Sequence[str] = ()
     backchannel_logout_uri: str | None = None
     first_party: bool = False
+    subject_type: str = "public"
+    sector_identifier: str | None = None
 
 
 @dataclass(frozen=True)
@@ -130,6 +136,11 @@ class ClientService:
             backchannel = checks.run(
                 check_redirect_uri, registration.backchannel_logout_uri, "backchannelLogoutUri"
             )
+        sector = None
+        if registration.sector_identifier:
+            sector = checks.run(
+                clean_text, registration.sector_identifier, "sectorIdentifier", max_length=200
+            )
         checks.raise_if_any()
         return {
             "name": name,
@@ -141,6 +152,8 @@ class ClientService:
             "post_logout_redirect_uris": logouts,
             "backchannel_logout_uri": backchannel,
             "first_party": registration.first_party,
+            "subject_type": registration.subject_type,
+            "sector_identifier": sector,
         }
 
     def _check_choices(self, checks: Checks, registration: ClientRegistration) -> None:
@@ -148,6 +161,8 @@ class ClientService:
             checks.fail("grantTypes", "CLIENT_GRANT_TYPE_UNSUPPORTED")
         if registration.token_endpoint_auth_method not in AUTH_METHODS:
             checks.fail("tokenEndpointAuthMethod", "CLIENT_AUTH_METHOD_UNSUPPORTED")
+        if registration.subject_type not in ("public", "pairwise"):
+            checks.fail("subjectType", "CLIENT_SUBJECT_TYPE_UNSUPPORTED")
         if set(registration.scopes) - SCOPES:
             checks.fail("scopes", "CLIENT_SCOPE_UNSUPPORTED")
         if (
@@ -203,6 +218,8 @@ class ClientService:
             if changes.backchannel_logout_uri is not None
             else client.backchannel_logout_uri,
             first_party=client.first_party if changes.first_party is None else changes.first_party,
+            subject_type=client.subject_type,
+            sector_identifier=client.sector_identifier,
         )
         clean = self._clean(merged)
         if merged.token_endpoint_auth_method != "none" and client.secret_hmac is None:

@@ -14,6 +14,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
+from identity_graph.clients.subjects import Subjects
 from identity_graph.core.clock import Clock
 from identity_graph.core.secrets import new_token
 from identity_graph.oauth.bridge import PREPARED
@@ -38,9 +39,10 @@ class AccessTokenPolicy:
 class AccessTokenIssuer:
     """authlib's token generator: ``(grant_type, client, user, scope, ...) -> token dict``."""
 
-    def __init__(self, clock: Clock, policy: AccessTokenPolicy) -> None:
+    def __init__(self, clock: Clock, policy: AccessTokenPolicy, subjects: Subjects) -> None:
         self._clock = clock
         self._policy = policy
+        self._subjects = subjects
 
     def __call__(
         self,
@@ -69,6 +71,7 @@ class AccessTokenIssuer:
         else:
             lifetime = expires_in or self._policy.user_access_ttl
             claims.update(self._user_claims(user, prepared.code or prepared.refresh))
+            claims["sub"] = self._subjects.for_client(client.row, user.id)
         claims["exp"] = now + lifetime
         if scope:
             claims["scope"] = scope
@@ -87,7 +90,7 @@ class AccessTokenIssuer:
             and "openid" in scope.split()
             and grant_type != "refresh_token"
         ):
-            token["id_token"] = self._id_token(client_id, user, prepared, now)
+            token["id_token"] = self._id_token(client, user, prepared, now)
         if user is not None and include_refresh_token:
             token["refresh_token"] = new_token(32)  # stored by the server's save_token
         return token
@@ -101,13 +104,13 @@ class AccessTokenIssuer:
                 claims["sid"] = str(origin.session_id)
         return claims
 
-    def _id_token(self, client_id: str, user: Any, prepared: Any, now: int) -> str:
+    def _id_token(self, client: Any, user: Any, prepared: Any, now: int) -> str:
         """OIDC Core §2: RS256, as every relying party must be able to verify."""
         code = prepared.code or prepared.refresh
         claims: dict[str, Any] = {
             "iss": self._policy.issuer,
-            "sub": str(user.id),
-            "aud": client_id,
+            "sub": self._subjects.for_client(client.row, user.id),
+            "aud": client.get_client_id(),
             "iat": now,
             "exp": now + self._policy.id_token_ttl,
             "account_type": user.kind.value,

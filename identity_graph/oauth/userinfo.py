@@ -59,13 +59,16 @@ def userinfo_routes(services: Container) -> list[Route]:
         if "openid" not in scopes:
             return _refusal("insufficient_scope", 403)
         account = await services.tokens.session_account_by_text(str(claims["sid"]))
-        if account is None or str(account.id) != claims.get("sub"):
+        client = await services.clients.get(str(claims.get("client_id", "")))
+        sub = services.subjects.for_client(client, account.id) if account else None
+        if account is None or client is None or sub != claims.get("sub"):
             return _refusal("invalid_token")
         people = await services.accounts.get_natural_persons([account.id])
         units = await services.accounts.get_enterprises([account.id])
         body = claims_for(
             account, scopes, services.vault, people.get(account.id), units.get(account.id)
         )
+        body["sub"] = sub
         return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
     return [Route(PATH, userinfo, methods=["GET", "POST"])]

@@ -27,6 +27,7 @@ from joserfc import jwt
 from tortoise.transactions import in_transaction
 
 from identity_graph.clients.service import ClientService
+from identity_graph.clients.subjects import Subjects
 from identity_graph.core.audit import AuditContext, AuditLog
 from identity_graph.core.clock import Clock
 from identity_graph.core.jobs import JobQueue
@@ -51,6 +52,7 @@ class LogoutService:
         keys: SigningKeys,
         jobs: JobQueue,
         audit: AuditLog,
+        subjects: Subjects,
         issuer: str,
         timeout: float = 5.0,
     ) -> None:
@@ -60,6 +62,7 @@ class LogoutService:
         self._keys = keys
         self._jobs = jobs
         self._audit = audit
+        self._subjects = subjects
         self._issuer = issuer
         self._timeout = timeout
 
@@ -101,7 +104,8 @@ class LogoutService:
         client = await self._clients.get(str(payload["client_id"]))
         if client is None or not client.backchannel_logout_uri:
             return  # the client is gone or no longer wants it: nothing to deliver
-        token = await self.logout_token(client.client_id, str(payload["sid"]), str(payload["sub"]))
+        sub = self._subjects.for_client(client, uuid.UUID(str(payload["sub"])))
+        token = await self.logout_token(client.client_id, str(payload["sid"]), sub)
         try:
             async with httpx.AsyncClient(timeout=self._timeout) as http:
                 answer = await http.post(

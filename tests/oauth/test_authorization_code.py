@@ -163,3 +163,34 @@ async def test_public_client_must_send_the_verifier(client, container):
     code = await code_for(container, client_id, user)
     ok = await client.post("/oauth/token", data=redeem_form(code, client_id=client_id))
     assert ok.status_code == 200, ok.text
+
+
+async def test_pairwise_clients_see_a_per_sector_subject(client, container):
+    user = await account(container)
+    subjects = {}
+    for name, redirect in (("甲", REDIRECT), ("乙", "https://other.example.cn/cb")):
+        registered = await web_client(
+            container, name=name, subject_type="pairwise", redirect_uris=[redirect]
+        )
+        client_id = registered.client.client_id
+        code = await code_for(container, client_id, user, redirect_uri=redirect)
+        answer = await client.post(
+            "/oauth/token",
+            data=redeem_form(code, redirect_uri=redirect),
+            headers=basic(client_id, registered.secret),
+        )
+        keys = KeySet.import_key_set((await client.get("/oauth/jwks")).json())
+        id_sub = jwt.decode(answer.json()["id_token"], keys).claims["sub"]
+        access_sub = jwt.decode(answer.json()["access_token"], keys).claims["sub"]
+        assert id_sub == access_sub != str(user.id)
+        subjects[name] = id_sub
+    assert subjects["甲"] != subjects["乙"]  # different sectors cannot correlate
+    same_sector = await web_client(container, name="丙", subject_type="pairwise")
+    code = await code_for(container, same_sector.client.client_id, user)
+    answer = await client.post(
+        "/oauth/token",
+        data=redeem_form(code),
+        headers=basic(same_sector.client.client_id, same_sector.secret),
+    )
+    keys = KeySet.import_key_set((await client.get("/oauth/jwks")).json())
+    assert jwt.decode(answer.json()["id_token"], keys).claims["sub"] == subjects["甲"]

@@ -52,6 +52,8 @@ class ClientMutations:
                 post_logout_redirect_uris=input.post_logout_redirect_uris,
                 backchannel_logout_uri=input.backchannel_logout_uri,
                 first_party=input.first_party,
+                subject_type=input.subject_type,
+                sector_identifier=input.sector_identifier,
             )
             return await context.services.clients.register(registration, context.audit)
 

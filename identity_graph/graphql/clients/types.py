@@ -34,6 +34,9 @@ class OAuthClient:
         description="Where logout tokens are posted."
     )
     first_party: bool = strawberry.field(description="First-party clients skip consent.")
+    subject_type: str = strawberry.field(
+        description="`public` (the account id) or `pairwise` (a per-sector `sub`)."
+    )
     disabled: bool = strawberry.field(description="A disabled client gets no tokens.")
     created_at: datetime = strawberry.field(description="Registration time.")
 
@@ -49,6 +52,7 @@ class OAuthClient:
             post_logout_redirect_uris=list(row.post_logout_redirect_uris),
             backchannel_logout_uri=row.backchannel_logout_uri,
             first_party=row.first_party,
+            subject_type=row.subject_type,
             disabled=row.disabled_at is not None,
             created_at=row.created_at,
         )
@@ -90,6 +94,13 @@ class RegisterClientInput:
         default=None, description="Back-channel logout endpoint."
     )
     first_party: bool = strawberry.field(default=False, description="Skip consent.")
+    subject_type: str = strawberry.field(
+        default="public", description="`public` or `pairwise` (OIDC Core §8)."
+    )
+    sector_identifier: str | None = strawberry.field(
+        default=None,
+        description="Pairwise sector shared by several clients; default: the redirect host.",
+    )
 
 
 @strawberry.input(description="Changes to a client; fields left out stay as they are.")
