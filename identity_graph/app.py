@@ -29,6 +29,7 @@ from identity_graph.settings import Settings
 from identity_graph.web.authorize import authorize_routes
 from identity_graph.web.login import login_routes
 from identity_graph.web.logout import logout_routes
+from identity_graph.web.qr import qr_routes
 
 log = logging.getLogger("identity_graph.app")
 STATIC_DIR = Path(__file__).parent / "web" / "static"
@@ -83,6 +84,7 @@ def create_app(
         *oauth_routes(services, oauth_server),
         *authorize_routes(services, oauth_server),
         *logout_routes(services),
+        *qr_routes(services),
         *login_routes(services),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]

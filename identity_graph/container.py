@@ -55,6 +55,8 @@ from identity_graph.sessions.consents import Consents
 from identity_graph.sessions.login import LoginPolicy, LoginService
 from identity_graph.sessions.logout import BACKCHANNEL_JOB, LogoutService
 from identity_graph.sessions.oauth_refresh import OAuthRefreshTokens
+from identity_graph.sessions.qr_login import MESSAGES as QR_MESSAGES
+from identity_graph.sessions.qr_login import QrLogins
 from identity_graph.sessions.service import SessionService
 from identity_graph.sessions.signing_keys import SigningKeys
 from identity_graph.sessions.tokens import MESSAGES as TOKEN_MESSAGES
@@ -128,6 +130,7 @@ class Container:
                 login.MESSAGES,
                 CLIENT_MESSAGES,
                 CONSENT_MESSAGES,
+                QR_MESSAGES,
             ]
         )
         backend, self._redis = _rate_backend(settings)
@@ -218,6 +221,7 @@ class Container:
         self.sessions = SessionService(self.clock, self.hasher, self.audit, self.tokens)
         self.authorization_codes = AuthorizationCodes(self.clock, self.hasher)
         self.browser_sessions = BrowserSessions(self.hasher, self.tokens)
+        self.qr_logins = QrLogins(self.clock, self.hasher, self.tokens, self.audit)
         self.consents = Consents(self.clock, self.audit)
         self.logout = LogoutService(
             self.clock,

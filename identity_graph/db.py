@@ -27,6 +27,7 @@ MODEL_MODULES = [
     "identity_graph.sessions.authorization_codes",
     "identity_graph.sessions.consents",
     "identity_graph.sessions.oauth_refresh",
+    "identity_graph.sessions.qr_login",
 ]
 MIGRATIONS_MODULE = "identity_graph.migrations"
 

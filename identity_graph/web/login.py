@@ -71,8 +71,15 @@ def login_routes(services: Container) -> list[Route]:
             identifier=identifier,
             csrf_token=token,
             captcha=captcha,
-            tabs=[("natural_person", texts.natural_person), ("enterprise", texts.enterprise)],
-            tab_urls={tab: "/login?" + urlencode({**base, "kind": tab}) for tab in _KINDS},
+            tabs=[
+                ("natural_person", texts.natural_person),
+                ("enterprise", texts.enterprise),
+                ("qr", texts.qr),
+            ],
+            tab_urls={
+                **{tab: "/login?" + urlencode({**base, "kind": tab}) for tab in _KINDS},
+                "qr": "/login/qr?" + urlencode(base),
+            },
             identifier_label=texts.person_identifier
             if kind == "natural_person"
             else texts.enterprise_identifier,

@@ -75,6 +75,18 @@ TEXTS: dict[str, tuple[str, str]] = {
         "退出请求无效（身份令牌或返回地址不正确），未进行任何操作。",
         "The logout request is not valid (ID token hint or return address); nothing was done.",
     ),
+    "qr": ("扫码登录", "QR code"),
+    "qr_title": ("扫码登录", "Log in with the app"),
+    "qr_intro": (
+        "请使用已登录的手机应用扫描二维码并确认登录（二维码 2 分钟内有效）。",
+        "Scan the code with the app you are logged in to and confirm (valid 2 minutes).",
+    ),
+    "qr_waiting": ("等待扫码确认…", "Waiting for the app to confirm…"),
+    "qr_expired": ("二维码已过期，请刷新页面。", "The code has expired; reload the page."),
+    "qr_needs_script": (
+        "扫码登录需要启用 JavaScript；也可以使用账号密码登录。",
+        "QR login needs JavaScript; you can log in with a password instead.",
+    ),
     "csrf": (
         "页面已过期，请重新提交",
         "The page expired; please submit again",

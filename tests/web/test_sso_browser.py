@@ -116,3 +116,44 @@ async def test_log_in_once_enter_twice_log_out_everywhere(sites, container, hook
             assert await page.evaluate("window.__cspViolations") == []
         finally:
             await browser.close()
+
+
+async def test_qr_login_tab_in_the_browser(sites, container, hooks, gql):
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed")
+    import base64
+    import io
+
+    import zxingcpp
+    from PIL import Image
+    from playwright.async_api import async_playwright, expect
+
+    from tests.graphql.accounts_helpers import login
+    from tests.web.test_qr_login import APPROVE
+
+    await register_person(gql, hooks, container)
+    app_token = (await login(gql, "NATURAL_PERSON", "zhangsan"))["accessToken"]
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            page = await browser.new_page(locale="zh-CN")
+            await page.add_init_script(CSP_LISTENER)
+            await page.goto(f"{sites['a']}/login")
+            await page.get_by_role("link", name="扫码登录").click()
+            await expect(page.get_by_role("status")).to_have_text("等待扫码确认…")
+            source = await page.get_attribute("main img", "src")
+            assert source is not None
+            png = base64.b64decode(source.split(",", 1)[1])
+            [decoded] = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
+            approved = await gql(APPROVE, {"code": decoded.text}, token=app_token)
+            assert approved["data"]["approveQrLogin"]["approved"] is True
+            # The page's poll completes the login and goes on to the consent page.
+            await expect(page.get_by_role("button", name="同意")).to_be_visible(timeout=10_000)
+            await page.get_by_role("button", name="同意").click()
+            await page.wait_for_url(f"{sites['a']}/")
+            await expect(page.get_by_text("张三").first).to_be_visible()
+            assert await page.evaluate("window.__cspViolations") == []
+        finally:
+            await browser.close()

@@ -91,6 +91,17 @@ LogoutResult = Annotated[
 ]
 
 
+@strawberry.type(description="The computer that showed the QR code is now logged in.")
+class QrLoginApproved:
+    approved: bool = strawberry.field(description="Always true.")
+
+
+ApproveQrLoginResult = Annotated[
+    QrLoginApproved | _ERRORS,
+    strawberry.union("ApproveQrLoginResult", description="Approved, or why not."),
+]
+
+
 @strawberry.type
 class SessionMutations:
     @strawberry.mutation(
@@ -121,6 +132,21 @@ class SessionMutations:
     async def refresh_session(self, info: Info, refresh_token: str) -> RefreshResult:
         call = info.context.services.tokens.refresh(refresh_token.strip())
         return await payload(info, call, SessionTokens.from_pair)
+
+    @strawberry.mutation(
+        description="From a logged-in app: approve the login shown as a QR code on a "
+        "computer (扫码登录). `code` is the text the QR image encodes."
+    )
+    async def approve_qr_login(self, info: Info, code: str) -> ApproveQrLoginResult:
+        context = info.context
+
+        async def call() -> None:
+            viewer = context.viewer
+            if viewer is None or viewer.account is None:
+                raise NotAuthorized("NOT_AUTHENTICATED")
+            await context.services.qr_logins.approve(viewer.account, code, context.audit)
+
+        return await payload(info, call(), lambda _: QrLoginApproved(approved=True))
 
     @strawberry.mutation(description="End the current session (from its access token).")
     async def logout(self, info: Info) -> LogoutResult:
