@@ -61,6 +61,20 @@ async def log_in(client, hooks, url: str) -> str:
     return refresh_target(answer.text)
 
 
+async def exchange(client, code: str, client_id: str, secret: str | None):
+    """Redeem ``code`` at the token endpoint as the registered web client does."""
+    return await client.post(
+        "/oauth/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT,
+            "code_verifier": VERIFIER,
+        },
+        headers=basic(client_id, secret or ""),
+    )
+
+
 async def test_login_consent_code_and_tokens(client, hooks, gql, container):
     await register_person(gql, hooks, container)
     registered = await web_client(container)
@@ -180,18 +194,7 @@ async def test_userinfo_by_scope_until_the_session_ends(client, hooks, gql, cont
     next_url = await log_in(client, hooks, authorize_url(client_id, scope=scope))
     back = await client.get(next_url)
     code = parse_qs(urlsplit(back.headers["location"]).query)["code"][0]
-    tokens = (
-        await client.post(
-            "/oauth/token",
-            data={
-                "grant_type": "authorization_code",
-                "code": code,
-                "redirect_uri": REDIRECT,
-                "code_verifier": VERIFIER,
-            },
-            headers=basic(client_id, registered.secret),
-        )
-    ).json()
+    tokens = (await exchange(client, code, client_id, registered.secret)).json()
     bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
     info = (await client.get("/oauth/userinfo", headers=bearer)).json()
     assert info["name"] == "张三"

@@ -7,8 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from tests.graphql.accounts_helpers import login, register_person
 from tests.oauth.helpers import basic
-from tests.oauth.test_authorization_code import REDIRECT, VERIFIER
-from tests.web.test_authorize import authorize_url, log_in, web_client
+from tests.web.test_authorize import authorize_url, exchange, log_in, web_client
 from tests.web.test_login_page import hidden
 
 MINE = "{ myConsents { clientId clientName scopes } }"
@@ -27,18 +26,7 @@ async def test_list_and_withdraw_a_consent(client, hooks, gql, container):
     assert allowed.status_code == 200
     location = allowed.text.split("url=")[1].split('"')[0].replace("&amp;", "&")
     code = parse_qs(urlsplit(location).query)["code"][0]
-    tokens = (
-        await client.post(
-            "/oauth/token",
-            data={
-                "grant_type": "authorization_code",
-                "code": code,
-                "redirect_uri": REDIRECT,
-                "code_verifier": VERIFIER,
-            },
-            headers=basic(client_id, registered.secret),
-        )
-    ).json()
+    tokens = (await exchange(client, code, client_id, registered.secret)).json()
 
     session = await login(gql, "NATURAL_PERSON", "zhangsan")
     token = session["accessToken"]

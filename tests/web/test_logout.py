@@ -20,9 +20,7 @@ from starlette.routing import Route
 from identity_graph.core.jobs import Job
 from identity_graph.sessions.logout import LOGOUT_EVENT
 from tests.graphql.accounts_helpers import register_person
-from tests.oauth.helpers import basic
-from tests.oauth.test_authorization_code import REDIRECT, VERIFIER
-from tests.web.test_authorize import authorize_url, log_in, web_client
+from tests.web.test_authorize import authorize_url, exchange, log_in, web_client
 from tests.web.test_login_page import hidden
 
 AFTER_LOGOUT = "https://rp.example.cn/logged-out"
@@ -85,16 +83,7 @@ async def signed_in_with_two_clients(client, hooks, gql, container, receiver):
         back = await client.get(url)
         assert back.status_code == 302, back.text  # the second one needs no password
         code = parse_qs(urlsplit(back.headers["location"]).query)["code"][0]
-        tokens = await client.post(
-            "/oauth/token",
-            data={
-                "grant_type": "authorization_code",
-                "code": code,
-                "redirect_uri": REDIRECT,
-                "code_verifier": VERIFIER,
-            },
-            headers=basic(registered.client.client_id, registered.secret),
-        )
+        tokens = await exchange(client, code, registered.client.client_id, registered.secret)
         id_tokens.append(tokens.json()["id_token"])
     return clients, id_tokens
 
