@@ -27,6 +27,7 @@ from identity_graph.observability import (
 )
 from identity_graph.settings import Settings
 from identity_graph.web.authorize import authorize_routes
+from identity_graph.web.home import home_routes
 from identity_graph.web.login import login_routes
 from identity_graph.web.logout import logout_routes
 from identity_graph.web.qr import qr_routes
@@ -85,6 +86,7 @@ def create_app(
         *authorize_routes(services, oauth_server),
         *logout_routes(services),
         *qr_routes(services),
+        *home_routes(services),
         *login_routes(services),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]

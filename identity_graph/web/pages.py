@@ -87,6 +87,9 @@ TEXTS: dict[str, tuple[str, str]] = {
         "扫码登录需要启用 JavaScript；也可以使用账号密码登录。",
         "QR login needs JavaScript; you can log in with a password instead.",
     ),
+    "home_title": ("统一身份认证", "Unified identity"),
+    "signed_in_as": ("当前登录：", "Logged in as"),
+    "not_signed_in": ("您尚未登录。", "You are not logged in."),
     "csrf": (
         "页面已过期，请重新提交",
         "The page expired; please submit again",

@@ -103,3 +103,14 @@ async def test_no_open_redirect_and_escaped_input(client, hooks, gql, container)
     answer = await submit(client, hooks, form, "<script>alert(1)</script>", "x")
     assert "<script>alert(1)</script>" not in answer.text
     assert "&lt;script&gt;" in answer.text
+
+
+async def test_front_page_says_who_is_logged_in(client, hooks, gql, container):
+    anonymous = await client.get("/")
+    assert anonymous.status_code == 200 and "您尚未登录" in anonymous.text
+    await register_person(gql, hooks, container)
+    _, form = await open_form(client)
+    answer = await submit(client, hooks, form, "zhangsan")
+    assert 'content="0;url=/"' in answer.text
+    home = await client.get("/")
+    assert "当前登录" in home.text and "zhangsan" in home.text
