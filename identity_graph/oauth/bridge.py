@@ -34,6 +34,7 @@ class Prepared:
     code: Any = None  # the authorization code claimed by this request
     code_request: Any = None  # who authorizes, at the authorize step
     refresh: Any = None  # the refresh token claimed by this request
+    inline: bool = False  # running on the event loop: nothing may be fetched
 
 
 PREPARED: ContextVar[Prepared | None] = ContextVar("idg_oauth_prepared", default=None)
@@ -44,6 +45,18 @@ async def run(prepared: Prepared, function: Callable[..., T], *args: Any) -> T:
     token = PREPARED.set(prepared)
     try:
         return await anyio.to_thread.run_sync(function, *args)
+    finally:
+        PREPARED.reset(token)
+
+
+def run_inline(prepared: Prepared, function: Callable[..., T], *args: Any) -> T:
+    """Run authlib's ``function`` on the event loop, for requests whose hooks read only
+    ``prepared`` (no I/O): the thread hop is then pure overhead. A hook that needed
+    ``call_async`` here would fail loudly (not in a worker thread), never block."""
+    prepared.inline = True
+    token = PREPARED.set(prepared)
+    try:
+        return function(*args)
     finally:
         PREPARED.reset(token)
 

@@ -77,6 +77,12 @@ def _client_id(request: StarletteOAuth2Request) -> str | None:
     return basic_id or request.payload.data.get("client_id")
 
 
+def _client_ids(request: StarletteOAuth2Request) -> set[str]:
+    """Every client id the request names (header and form), so all can be prepared."""
+    basic_id, _ = extract_basic_authorization(request.headers)
+    return {value for value in (basic_id, request.payload.data.get("client_id")) if value}
+
+
 def build_server(services: Container) -> IdentityAuthorizationServer:
     settings = services.settings
     issuer = settings.public_url.rstrip("/")
@@ -109,8 +115,7 @@ def oauth_routes(services: Container, server: IdentityAuthorizationServer) -> li
     async def prepare(oauth_request: StarletteOAuth2Request, name: str = "") -> bridge.Prepared:
         """The calling client and, for the endpoints, the token it asks about."""
         prepared = bridge.Prepared()
-        client_id = _client_id(oauth_request)
-        if client_id:
+        for client_id in _client_ids(oauth_request):
             prepared.clients[client_id] = await services.clients.get(client_id)
         token_string = oauth_request.form.get("token")
         if token_string:
@@ -129,9 +134,16 @@ def oauth_routes(services: Container, server: IdentityAuthorizationServer) -> li
     async def endpoint(name: str, request: Request) -> Response:
         oauth_request = await oauth2_request(request, issuer)
         prepared = await prepare(oauth_request, name)
-        response: Response = await bridge.run(
-            prepared, server.create_endpoint_response, name, oauth_request
-        )
+        # Introspection reads only what was prepared; revocation writes (a bridge hop).
+        runner = bridge.run_inline if name == IntrospectionEndpoint.ENDPOINT_NAME else None
+        if runner is not None:
+            response: Response = runner(
+                prepared, server.create_endpoint_response, name, oauth_request
+            )
+        else:
+            response = await bridge.run(
+                prepared, server.create_endpoint_response, name, oauth_request
+            )
         await refusals.record(request, name, _client_id(oauth_request), response)
         return response
 
@@ -148,9 +160,15 @@ def oauth_routes(services: Container, server: IdentityAuthorizationServer) -> li
             id_token_key=await services.signing_keys.signing_key(Algorithm.RS256),
         )
         client_id = _client_id(oauth_request)
-        if client_id:
-            prepared.clients[client_id] = await services.clients.get(client_id)
-        response: Response = await bridge.run(prepared, server.create_token_response, oauth_request)
+        for named in _client_ids(oauth_request):
+            prepared.clients[named] = await services.clients.get(named)
+        if oauth_request.payload.grant_type == "client_credentials":
+            # Every hook of this grant reads only what was prepared: no thread needed.
+            response: Response = bridge.run_inline(
+                prepared, server.create_token_response, oauth_request
+            )
+        else:
+            response = await bridge.run(prepared, server.create_token_response, oauth_request)
         await refusals.record(request, "token", client_id, response)
         return response
 

@@ -59,6 +59,8 @@ class IdentityAuthorizationServer(AuthorizationServer):
         prepared = PREPARED.get()
         if prepared is not None and client_id in prepared.clients:
             row: OAuthClient | None = prepared.clients[client_id]
+        elif prepared is not None and prepared.inline:
+            row = None  # only prepared clients exist for an inline request
         else:
             row = call_async(self._clients.get, client_id)
         return Client(row, self._clients.secret_matches) if row is not None else None

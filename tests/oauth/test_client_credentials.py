@@ -140,3 +140,27 @@ async def test_refusals_are_audited_without_secrets(client, container):
     assert event.subject_id == registered.client.client_id
     assert event.details == {"endpoint": "token", "error": "invalid_client"}
     assert event.outcome == "refused"
+
+
+async def test_two_different_client_ids_in_one_request_are_refused_cleanly(client, container):
+    registered = await backend_client(container)
+    other = await backend_client(
+        container, name="其他", token_endpoint_auth_method="client_secret_post"
+    )
+    response = await client.post(
+        TOKEN,
+        data={
+            "grant_type": "client_credentials",
+            "client_id": other.client.client_id,
+            "client_secret": "wrong",
+        },
+        headers=basic(registered.client.client_id, "also-wrong"),
+    )
+    assert response.status_code in (400, 401)
+    assert response.json()["error"] == "invalid_client"
+    unknown = await client.post(
+        TOKEN,
+        data={"grant_type": "client_credentials", "client_id": "idg-x", "client_secret": "y"},
+        headers=basic(registered.client.client_id, "z"),
+    )
+    assert unknown.json()["error"] == "invalid_client"
