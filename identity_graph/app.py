@@ -31,6 +31,7 @@ from identity_graph.web.home import home_routes
 from identity_graph.web.login import login_routes
 from identity_graph.web.logout import logout_routes
 from identity_graph.web.qr import qr_routes
+from identity_graph.web.upstream import upstream_routes
 
 log = logging.getLogger("identity_graph.app")
 STATIC_DIR = Path(__file__).parent / "web" / "static"
@@ -87,6 +88,7 @@ def create_app(
         *logout_routes(services),
         *qr_routes(services),
         *home_routes(services),
+        *upstream_routes(services),
         *login_routes(services),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]

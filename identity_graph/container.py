@@ -61,6 +61,7 @@ from identity_graph.sessions.service import SessionService
 from identity_graph.sessions.signing_keys import SigningKeys
 from identity_graph.sessions.tokens import MESSAGES as TOKEN_MESSAGES
 from identity_graph.sessions.tokens import TokenPolicy, TokenService
+from identity_graph.sessions.upstream import UpstreamLinks
 from identity_graph.settings import Settings
 
 
@@ -222,6 +223,7 @@ class Container:
         self.authorization_codes = AuthorizationCodes(self.clock, self.hasher)
         self.browser_sessions = BrowserSessions(self.hasher, self.tokens)
         self.qr_logins = QrLogins(self.clock, self.hasher, self.tokens, self.audit)
+        self.upstream_links = UpstreamLinks(self.clock, self.vault, self.audit)
         self.consents = Consents(self.clock, self.audit)
         self.logout = LogoutService(
             self.clock,

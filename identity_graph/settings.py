@@ -93,6 +93,13 @@ class Settings(BaseSettings):
     # it, any 4-digit code whose division exists is accepted (SPEC §12).
     industry_file: Path | None = None
 
+    # "Log in with the national platform account": an upstream OpenID provider (SPEC §3, §7).
+    # Empty issuer: the button is not shown.
+    upstream_issuer: str = ""
+    upstream_client_id: str = ""
+    upstream_client_secret: SecretStr | None = None
+    upstream_scope: str = "openid profile identity"
+
     # `make serve` registers two demo partner sites (public clients on 127.0.0.1:8001/8002)
     # when env is development; see examples/partner_site.py.
     demo_partners: bool = True

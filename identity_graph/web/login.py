@@ -80,6 +80,9 @@ def login_routes(services: Container) -> list[Route]:
                 **{tab: "/login?" + urlencode({**base, "kind": tab}) for tab in _KINDS},
                 "qr": "/login/qr?" + urlencode(base),
             },
+            upstream_url="/login/upstream?" + urlencode({"return_to": return_to})
+            if settings.upstream_issuer
+            else None,
             identifier_label=texts.person_identifier
             if kind == "natural_person"
             else texts.enterprise_identifier,

@@ -90,6 +90,16 @@ TEXTS: dict[str, tuple[str, str]] = {
     "home_title": ("统一身份认证", "Unified identity"),
     "signed_in_as": ("当前登录：", "Logged in as"),
     "not_signed_in": ("您尚未登录。", "You are not logged in."),
+    "upstream": ("国家平台账号登录", "National platform account"),
+    "upstream_off": ("未配置国家平台账号登录。", "National platform login is not configured."),
+    "upstream_failed": (
+        "国家平台账号登录未完成，请重试或使用本平台账号登录。",
+        "The national platform login did not complete; try again or log in here.",
+    ),
+    "upstream_link_first": (
+        "首次使用国家平台账号：请用本平台账号登录一次，以完成账号关联。",
+        "First use of your national platform account: log in here once to link the accounts.",
+    ),
     "csrf": (
         "页面已过期，请重新提交",
         "The page expired; please submit again",
