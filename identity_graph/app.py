@@ -32,6 +32,7 @@ from identity_graph.web.login import login_routes
 from identity_graph.web.logout import logout_routes
 from identity_graph.web.qr import qr_routes
 from identity_graph.web.upstream import upstream_routes
+from identity_graph.web.verification import verification_routes
 
 log = logging.getLogger("identity_graph.app")
 STATIC_DIR = Path(__file__).parent / "web" / "static"
@@ -89,6 +90,7 @@ def create_app(
         *qr_routes(services),
         *home_routes(services),
         *upstream_routes(services),
+        *verification_routes(services),
         *login_routes(services),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]

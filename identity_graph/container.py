@@ -35,9 +35,16 @@ from identity_graph.core.clock import Clock, SystemClock
 from identity_graph.core.crypto import BlindIndex, FieldCipher
 from identity_graph.core.i18n import CORE_MESSAGES, Translator
 from identity_graph.core.jobs import JobQueue, JobWorker
-from identity_graph.core.ratelimit import MemoryBackend, RateLimitBackend, RateLimiter, RedisBackend
+from identity_graph.core.ratelimit import (
+    MemoryBackend,
+    RateLimitBackend,
+    RateLimiter,
+    RedisBackend,
+    Rule,
+)
 from identity_graph.core.secrets import SecretHasher
 from identity_graph.core.validators import VALIDATOR_MESSAGES
+from identity_graph.files.documents import Documents
 from identity_graph.files.service import MESSAGES as FILE_MESSAGES
 from identity_graph.files.service import DocumentStore
 from identity_graph.files.storage import EncryptedStorage, LocalFolderStorage
@@ -63,6 +70,22 @@ from identity_graph.sessions.tokens import MESSAGES as TOKEN_MESSAGES
 from identity_graph.sessions.tokens import TokenPolicy, TokenService
 from identity_graph.sessions.upstream import UpstreamLinks
 from identity_graph.settings import Settings
+from identity_graph.verification import challenges as verification_challenges
+from identity_graph.verification import notices as verification_notices
+from identity_graph.verification import reverification, review
+from identity_graph.verification import service as verification_service
+from identity_graph.verification.challenges import ChallengeService
+from identity_graph.verification.models import ChallengeKind
+from identity_graph.verification.notices import Notices
+from identity_graph.verification.providers.base import RegistryCheck
+from identity_graph.verification.providers.http import HttpRegistry
+from identity_graph.verification.providers.registry_file import Registry, load_registry
+from identity_graph.verification.providers.sandbox import SandboxRegistry
+from identity_graph.verification.providers.sandbox_challenges import SandboxChallenges
+from identity_graph.verification.reverification import Reverification
+from identity_graph.verification.review import ReviewService
+from identity_graph.verification.service import REGISTRY_JOB, Policy, VerificationService
+from identity_graph.verification.workdays import WorkingDays, load_holiday_file
 
 
 @dataclass
@@ -84,6 +107,22 @@ def _gateway(settings: Settings) -> Gateway:
             timeout=settings.sms_gateway_timeout_seconds,
         )
     return OutboxGateway()
+
+
+def _registry(settings: Settings, world: Registry) -> RegistryCheck:
+    if settings.registry_provider == "http":
+        secret = settings.registry_secret
+        return HttpRegistry(
+            settings.registry_url,
+            (secret.get_secret_value() if secret else "").encode(),
+            timeout=settings.registry_timeout_seconds,
+            attempts=settings.registry_attempts,
+        )
+    return SandboxRegistry(
+        world,
+        outage_rate=settings.sandbox_outage_rate,
+        latency_seconds=settings.sandbox_latency_ms / 1000,
+    )
 
 
 def _rate_backend(settings: Settings) -> tuple[RateLimitBackend, object | None]:
@@ -132,6 +171,11 @@ class Container:
                 CLIENT_MESSAGES,
                 CONSENT_MESSAGES,
                 QR_MESSAGES,
+                verification_service.MESSAGES,
+                verification_notices.MESSAGES,
+                verification_challenges.MESSAGES,
+                review.MESSAGES,
+                reverification.MESSAGES,
             ]
         )
         backend, self._redis = _rate_backend(settings)
@@ -264,10 +308,82 @@ class Container:
             lambda code, field: self.industry.validate(code, field).code,
         )
 
+        self._build_verification(settings)
+
+    def _build_verification(self, settings: Settings) -> None:
+        industry = lambda code, field: self.industry.validate(code, field).code  # noqa: E731
+        self.registry_world = load_registry(settings.registry_file)
+        self.registry = _registry(settings, self.registry_world)
+        self.documents_owned = Documents(self.documents, self.clock)
+        self.workdays = WorkingDays(
+            load_holiday_file(settings.holiday_file) if settings.holiday_file else None
+        )
+        notices = Notices(self.notifier, self.vault, self.translate)
+        self.verification = VerificationService(
+            self.clock,
+            self.accounts,
+            self.profiles,
+            self.vault,
+            self.captcha,
+            self.limiter,
+            self.registry,
+            self.jobs,
+            notices,
+            self.audit,
+            industry,
+            Policy(
+                case_ttl=timedelta(days=settings.verification_case_ttl_days),
+                retry_after=timedelta(seconds=settings.registry_retry_seconds),
+                submissions=Rule(
+                    "verification_submit", settings.verification_submissions_per_day, 86_400
+                ),
+            ),
+        )
+        self.reviews = ReviewService(
+            self.clock,
+            self.verification,
+            self.accounts,
+            self.documents_owned,
+            self.workdays,
+            notices,
+            self.audit,
+            settings.review_working_days,
+        )
+        public = settings.public_url.rstrip("/")
+        self.challenges = ChallengeService(
+            self.clock,
+            self.verification,
+            self.accounts,
+            {
+                kind: SandboxChallenges(
+                    path,
+                    public,
+                    self.hasher.digest("sandbox_provider", path).encode(),
+                    self.registry_world,
+                    self.clock,
+                )
+                for kind, path in (
+                    (ChallengeKind.FACE, "face"),
+                    (ChallengeKind.BUSINESS_LICENCE, "licence"),
+                )
+            },
+            notices,
+            self.audit,
+            public,
+            timedelta(seconds=settings.challenge_ttl_seconds),
+        )
+        self.reverification = Reverification(
+            self.verification, self.profiles, self.vault, self.notifier, industry
+        )
+
     def job_worker(self) -> JobWorker:
         return JobWorker(
             self.jobs,
-            {DELIVER_JOB: self.notifier.deliver, BACKCHANNEL_JOB: self.logout.deliver},
+            {
+                DELIVER_JOB: self.notifier.deliver,
+                BACKCHANNEL_JOB: self.logout.deliver,
+                REGISTRY_JOB: self.verification.run_registry_job,
+            },
             dead_letter_hooks={DELIVER_JOB: self.notifier.mark_failed},
             batch_size=self.settings.jobs_batch_size,
             poll_seconds=self.settings.jobs_poll_seconds,
@@ -278,3 +394,4 @@ class Container:
             await self._redis.aclose()  # type: ignore[attr-defined]
         if isinstance(self.gateway, HttpGateway):
             await self.gateway.aclose()
+        await self.registry.aclose()

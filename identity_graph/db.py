@@ -29,6 +29,8 @@ MODEL_MODULES = [
     "identity_graph.sessions.oauth_refresh",
     "identity_graph.sessions.qr_login",
     "identity_graph.sessions.upstream",
+    "identity_graph.files.models",
+    "identity_graph.verification.models",
 ]
 MIGRATIONS_MODULE = "identity_graph.migrations"
 

@@ -116,6 +116,30 @@ class Settings(BaseSettings):
     # Files.
     upload_max_bytes: int = 5_242_880
 
+    # Real-name verification (SPEC §4, §10). The registry check is the national platform's:
+    # ``sandbox`` answers from a registry data file (the packaged one unless
+    # ``registry_file`` names another), with a configurable outage rate and latency;
+    # ``http`` calls ``registry_url`` with signed requests.
+    registry_provider: Literal["sandbox", "http"] = "sandbox"
+    registry_file: Path | None = None
+    sandbox_outage_rate: float = Field(0.0, ge=0.0, le=1.0)
+    sandbox_latency_ms: int = Field(0, ge=0)
+    registry_url: str = ""
+    registry_secret: SecretStr | None = None
+    registry_timeout_seconds: float = 5.0
+    registry_attempts: int = 3
+    # A PENDING case is checked again this long after submission (and then with backoff).
+    registry_retry_seconds: int = 60
+    # Days a failed or rejected case stays open for a fallback or new materials.
+    verification_case_ttl_days: int = 30
+    verification_submissions_per_day: int = 10
+    review_working_days: int = 5
+    # Operator holiday calendar (CSV ``date,kind,name`` with ``# covers: YYYY`` lines) for
+    # years the chinesecalendar package does not cover yet (SPEC §12).
+    holiday_file: Path | None = None
+    # Face check and e-licence sessions (sandbox pages under /sandbox/ in development).
+    challenge_ttl_seconds: int = 600
+
     @field_validator("previous_secret_keys", mode="before")
     @classmethod
     def _split_keys(cls, value: object) -> object:

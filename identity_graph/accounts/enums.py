@@ -31,6 +31,22 @@ class AssuranceLevel(StrEnum):
     REAL_PERSON = "real_person"
 
 
+class VerificationStatus(StrEnum):
+    """A principal's real-name status (SPEC §4.2), as the MOST manual names it."""
+
+    UNVERIFIED = "unverified"  # 未实名认证
+    PENDING = "pending"  # 实名认证中 (automatic check running)
+    VERIFIED = "verified"  # 国家平台实名认证通过
+    FAILED = "failed"  # 实名认证失败
+    MANUAL_REVIEW = "manual_review"  # 人工审核中
+    MANUAL_REJECTED = "manual_rejected"  # 实名认证审核失败
+    MANUAL_APPROVED = "manual_approved"  # 平台人工审核通过
+
+    @property
+    def is_verified(self) -> bool:
+        return self in (VerificationStatus.VERIFIED, VerificationStatus.MANUAL_APPROVED)
+
+
 class UnitRegion(StrEnum):
     """Where a unit is registered (境内 / 港澳台 / 境外)."""
 
@@ -62,3 +78,8 @@ class Holding(StrEnum):
     HMT = "hmt"  # 港澳台商控股
     FOREIGN = "foreign"  # 外商控股
     OTHER = "other"
+
+
+def status_code(status: VerificationStatus) -> str:
+    """The message code of a status's text (``STATUS_VERIFIED`` -> 国家平台实名认证通过)."""
+    return f"STATUS_{status.name}"

@@ -27,6 +27,7 @@ from identity_graph.accounts.enums import (
     LegalPersonType,
     Role,
     UnitRegion,
+    VerificationStatus,
 )
 from identity_graph.ids.types import Gender, IdType, RegionType
 
@@ -40,6 +41,7 @@ __all__ = [
     "NaturalPerson",
     "PasswordCredential",
     "Role",
+    "VerificationStatus",
 ]
 
 
@@ -52,6 +54,13 @@ class Account(Model):
     level = fields.CharEnumField(
         AssuranceLevel, max_length=16, default=AssuranceLevel.PHONE_VERIFIED
     )
+    # Written by the verification domain through ``AccountService.record_verification``.
+    verification_status = fields.CharEnumField(
+        VerificationStatus, max_length=24, default=VerificationStatus.UNVERIFIED
+    )
+    # The case that decides the status (``verification_cases.id``); swapping it is the
+    # optimistic lock that keeps two submissions from both becoming current.
+    verification_case_id = fields.UUIDField(null=True)
     roles: Any = fields.JSONField(default=list)
     phone_cipher = fields.TextField(null=True)
     phone_index = fields.CharField(max_length=64, null=True)

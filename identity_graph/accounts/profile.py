@@ -6,8 +6,9 @@ Changing the password ends every other login session (through ``SessionRevoker``
 the sessions layer implements) and tells the reserved phone; changing the phone needs the
 password and a code sent to the new number, and tells the old one.
 
-Identity fields (names, document data, unit name, credit code...) change only through
-real-name re-verification, which the verification domain adds.
+Identity fields (names, document data, unit name, credit code...) are written through
+``apply_changes`` by the verification domain, which decides whether they re-run real-name
+verification (SPEC §4.4) and records that on the info update record.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from identity_graph.accounts.enums import AccountKind
@@ -50,11 +52,23 @@ MESSAGES = {
         "This phone number already belongs to another account of this type",
     ),
     "NOTHING_TO_CHANGE": ("没有需要修改的内容", "Nothing to change"),
+    "IDENTITY_TAKEN": (
+        "该证件号码或单位代码已被其他账号使用，如有疑问请提出申诉",
+        "Another account already uses this ID number or code; appeal if this is wrong",
+    ),
     "WRONG_ACCOUNT_KIND": (
         "当前账号类型不能修改这类信息",
         "This kind of account cannot change these details",
     ),
 }
+
+
+# Sealed ID-number columns and the blind index that must follow them.
+_INDEXED = {
+    "id_number_cipher": "id_number_index",
+    "legal_rep_id_number_cipher": "legal_rep_id_number_index",
+}
+_UNIQUE_FIELDS = ("idNumber", "uscc", "unitIdentifier")
 
 
 class SessionRevoker(Protocol):
@@ -161,19 +175,41 @@ class ProfileService:
         self, account_id: uuid.UUID, values: Mapping[str, Any], context: AuditContext
     ) -> NaturalPerson:
         account = await self._own(account_id, AccountKind.NATURAL_PERSON)
-        person = await NaturalPerson.get(id=account.id)
+        await NaturalPerson.get(id=account.id)
         cleaned = clean_person_changes(values)
-        await self._apply(account, person, cleaned, context)
+        await self.apply_changes(account.id, cleaned, context)
         return await NaturalPerson.get(id=account.id)
 
     async def update_enterprise(
         self, account_id: uuid.UUID, values: Mapping[str, Any], context: AuditContext
     ) -> Enterprise:
         account = await self._own(account_id, AccountKind.ENTERPRISE)
-        unit = await Enterprise.get(id=account.id)
+        await Enterprise.get(id=account.id)
         cleaned = clean_enterprise_changes(values, self._industry, today=local_date(self._clock))
-        await self._apply(account, unit, cleaned, context)
+        await self.apply_changes(account.id, cleaned, context)
         return await Enterprise.get(id=account.id)
+
+    async def apply_changes(
+        self,
+        account_id: uuid.UUID,
+        cleaned: Mapping[str, tuple[str, Any]],
+        context: AuditContext,
+        *,
+        reverification: bool = False,
+    ) -> list[str]:
+        """Write the changed columns of the person or unit (and the account's e-mail).
+
+        ``cleaned`` maps an input field name to (column, clean value); sealed columns end
+        in ``_cipher`` and are compared and recorded by their clear value, and a sealed ID
+        number keeps its blind index in step. Runs in the caller's transaction if there is
+        one; returns the fields that changed.
+        """
+        if not cleaned:
+            raise DomainError("NOTHING_TO_CHANGE")
+        account = await Account.get(id=account_id)
+        model = NaturalPerson if account.kind is AccountKind.NATURAL_PERSON else Enterprise
+        row = await model.get(id=account_id)
+        return await self._apply(account, row, cleaned, context, reverification)
 
     async def _apply(
         self,
@@ -181,14 +217,8 @@ class ProfileService:
         row: NaturalPerson | Enterprise,
         cleaned: Mapping[str, tuple[str, Any]],
         context: AuditContext,
-    ) -> None:
-        """Write the changed columns of ``row`` (and the account's e-mail) in one transaction.
-
-        ``cleaned`` maps an input field name to (column, clean value); sealed columns end
-        in ``_cipher`` and are compared and recorded by their clear value.
-        """
-        if not cleaned:
-            raise DomainError("NOTHING_TO_CHANGE")
+        reverification: bool,
+    ) -> list[str]:
         changes: list[FieldChange] = []
         row_updates: dict[str, Any] = {}
         account_updates: dict[str, Any] = {}
@@ -202,19 +232,30 @@ class ProfileService:
             if old == value:
                 continue
             changes.append(masked_change(field, old, value))
-            stored = self._seal_column(column, value)
-            (account_updates if target is account else row_updates)[column] = stored
+            updates = account_updates if target is account else row_updates
+            updates[column] = self._seal_column(column, value)
+            if column in _INDEXED:
+                updates[_INDEXED[column]] = self._vault.index_id_number(value)
         if not changes:
-            return
+            return []
         now = self._clock.now()
-        async with in_transaction():
-            if row_updates:
-                await type(row).filter(id=row.id).update(**row_updates, updated_at=now)
-            await Account.filter(id=account.id).update(**account_updates, updated_at=now)
-            await self._records.record(account.id, context.actor_id, changes)
-            await self._security_event(
-                account, "account.profile_updated", context, fields=[c.field for c in changes]
-            )
+        fields = [c.field for c in changes]
+        try:
+            async with in_transaction():
+                if row_updates:
+                    await type(row).filter(id=row.id).update(**row_updates, updated_at=now)
+                await Account.filter(id=account.id).update(**account_updates, updated_at=now)
+                await self._records.record(
+                    account.id, context.actor_id, changes, reverification=reverification
+                )
+                await self._security_event(
+                    account, "account.profile_updated", context, fields=fields
+                )
+        except IntegrityError as error:
+            # Another account holds this ID number or code (unique indexes decide).
+            taken = next((f for f in fields if f in _UNIQUE_FIELDS), fields[0])
+            raise ValidationFailed.single(taken, "IDENTITY_TAKEN") from error
+        return fields
 
     def _seal_column(self, column: str, value: Any) -> Any:
         if not column.endswith("_cipher") or value is None:

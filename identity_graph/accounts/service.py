@@ -10,7 +10,13 @@ from dataclasses import dataclass
 
 from tortoise.transactions import in_transaction
 
-from identity_graph.accounts.enums import AccountKind, AccountStatus, Role
+from identity_graph.accounts.enums import (
+    AccountKind,
+    AccountStatus,
+    AssuranceLevel,
+    Role,
+    VerificationStatus,
+)
 from identity_graph.accounts.login_names import login_key
 from identity_graph.accounts.models import Account, Enterprise, NaturalPerson, PasswordCredential
 from identity_graph.accounts.passwords import PasswordHasher
@@ -150,3 +156,23 @@ class AccountService:
         if not looks_like_uscc(uscc):
             return None
         return await Enterprise.get_or_none(uscc=parse_uscc(uscc).number)
+
+    async def record_verification(
+        self,
+        account_id: uuid.UUID,
+        *,
+        expected_case: uuid.UUID | None,
+        case_id: uuid.UUID | None,
+        status: VerificationStatus,
+        level: AssuranceLevel,
+    ) -> bool:
+        """Set the real-name status and level (SPEC §4.1, §4.2) if ``expected_case`` is still
+        the account's current case; False when another submission got there first. Call in
+        the verification service's transaction."""
+        updated = await Account.filter(id=account_id, verification_case_id=expected_case).update(
+            verification_status=status,
+            level=level,
+            verification_case_id=case_id,
+            updated_at=self._clock.now(),
+        )
+        return bool(updated)

@@ -104,3 +104,11 @@ class AuthenticationRefused(DomainError):
         super().__init__(code, **params)
         self.unlock_at = unlock_at
         self.remaining_attempts = remaining_attempts
+
+
+class ConfirmationRequired(DomainError):
+    """The change has a consequence the caller must confirm first (e.g. re-verification)."""
+
+    def __init__(self, code: str, fields: list[str]) -> None:
+        super().__init__(code, fields=", ".join(fields))
+        self.fields = fields

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import strawberry
 from graphql import GraphQLError
@@ -17,6 +17,7 @@ from graphql import GraphQLError
 from identity_graph.core.errors import (
     AuthenticationRefused,
     CaptchaRequired,
+    ConfirmationRequired,
     DomainError,
     NotAuthorized,
     RateLimited,
@@ -77,6 +78,14 @@ class LoginRefusedError(UserError):
     )
 
 
+@strawberry.type(
+    description="The change needs confirmation: send it again with `confirmReverification: "
+    "true` (e.g. 已实名认证，修改可能重新进行实名认证)."
+)
+class ConfirmationRequiredError(UserError):
+    fields: list[str] = strawberry.field(description="The fields whose change needs it.")
+
+
 ErrorType = ValidationErrors | RateLimitedError | NotAuthorizedError | OperationRefused
 # Only the login mutations raise these; their result unions list them.
 LoginErrorType = CaptchaRequiredError | LoginRefusedError
@@ -84,7 +93,9 @@ S = TypeVar("S")
 T = TypeVar("T")
 
 
-def to_error_type(info: Info, exc: DomainError) -> ErrorType | LoginErrorType:
+def to_error_type(
+    info: Info, exc: DomainError
+) -> ErrorType | LoginErrorType | ConfirmationRequiredError:
     """Render a domain error in the caller's language."""
     t = info.context.t
     if isinstance(exc, ValidationFailed):
@@ -102,6 +113,10 @@ def to_error_type(info: Info, exc: DomainError) -> ErrorType | LoginErrorType:
         )
     if isinstance(exc, NotAuthorized):
         return NotAuthorizedError(code=exc.code, message=t(exc.code, **exc.params))
+    if isinstance(exc, ConfirmationRequired):
+        return ConfirmationRequiredError(
+            code=exc.code, message=t(exc.code, **exc.params), fields=exc.fields
+        )
     if isinstance(exc, CaptchaRequired):
         return CaptchaRequiredError(code=exc.code, message=t(exc.code))
     if isinstance(exc, AuthenticationRefused):
@@ -125,10 +140,29 @@ async def payload(info: Info, call: Awaitable[T], success: Callable[[T], S]) -> 
         result = await call
     except DomainError as exc:
         error = to_error_type(info, exc)
-        if isinstance(error, CaptchaRequiredError | LoginRefusedError):
-            raise TypeError(f"{exc.code} needs login_payload") from exc
+        if isinstance(error, CaptchaRequiredError | LoginRefusedError | ConfirmationRequiredError):
+            raise TypeError(f"{exc.code} needs its own payload helper") from exc
         return error
     return success(result)
+
+
+async def confirmable_payload(
+    info: Info, call: Awaitable[T], success: Callable[[T], S]
+) -> S | ErrorType | ConfirmationRequiredError:
+    """``payload`` for mutations whose union also lists ConfirmationRequiredError."""
+    try:
+        result = await call
+    except ConfirmationRequired as exc:
+        return ConfirmationRequiredError(
+            code=exc.code, message=info.context.t(exc.code, **exc.params), fields=exc.fields
+        )
+    except DomainError as exc:
+        return await payload(info, _raise(exc), success)
+    return success(result)
+
+
+async def _raise(exc: DomainError) -> Any:
+    raise exc
 
 
 async def login_payload(
@@ -138,7 +172,10 @@ async def login_payload(
     try:
         result = await call
     except DomainError as exc:
-        return to_error_type(info, exc)
+        error = to_error_type(info, exc)
+        if isinstance(error, ConfirmationRequiredError):
+            raise TypeError(f"{exc.code} needs confirmable_payload") from exc
+        return error
     return success(result)
 
 

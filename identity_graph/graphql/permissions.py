@@ -36,3 +36,7 @@ class HasRole(BasePermission):
 
 class IsAdmin(HasRole):
     role = Role.ADMIN
+
+
+class IsReviewer(HasRole):
+    role = Role.REVIEWER

@@ -24,19 +24,33 @@ from identity_graph.graphql.instrumentation import OperationMetrics
 from identity_graph.graphql.limits import limit_extensions
 from identity_graph.graphql.notifications.queries import NotificationQueries
 from identity_graph.graphql.sessions.mutations import SessionMutations
+from identity_graph.graphql.verification.mutations import VerificationMutations
+from identity_graph.graphql.verification.queries import VerificationQueries
 from identity_graph.settings import Settings
 
 log = logging.getLogger("identity_graph.graphql")
 
 
 @strawberry.type(description="Everything you can read.")
-class Query(AccountQueries, ChallengeQueries, ClientQueries, ConsentQueries, NotificationQueries):
+class Query(
+    AccountQueries,
+    ChallengeQueries,
+    ClientQueries,
+    ConsentQueries,
+    NotificationQueries,
+    VerificationQueries,
+):
     pass
 
 
 @strawberry.type(description="Everything you can change. Each mutation is one transaction.")
 class Mutation(
-    SessionMutations, AccountMutations, ClientMutations, ConsentMutations, ChallengeMutations
+    SessionMutations,
+    AccountMutations,
+    ClientMutations,
+    ConsentMutations,
+    ChallengeMutations,
+    VerificationMutations,
 ):
     pass
 

@@ -3,20 +3,20 @@
 * ``outbox``: the message row *is* the delivery. Operators and tests read it with
   ``identity-graph outbox`` or the admin ``outbox`` query; nothing leaves the machine.
 * ``http``: a signed JSON POST to an SMS/e-mail gateway. The body is signed with
-  HMAC-SHA256 over ``timestamp + "." + body`` (header ``X-IDG-Signature: sha256=<hex>``),
+  HMAC-SHA256 over ``timestamp + "." + body`` (header ``X-IDG-Signature: sha256=<hex>``, the
+  scheme of ``core.signatures``, which the gateway's tests import from here as ``sign``),
   the message id is the ``Idempotency-Key`` so a retried job is not sent twice by a gateway
   that honours it, and 5xx / timeouts raise ``GatewayUnavailable`` for the job to retry.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import time
 
 import httpx
 import orjson
 
+from identity_graph.core.signatures import sign
 from identity_graph.notifications.base import GatewayUnavailable, OutgoingMessage
 
 
@@ -25,11 +25,6 @@ class OutboxGateway:
 
     async def deliver(self, message: OutgoingMessage) -> str:
         return f"outbox:{message.id}"
-
-
-def sign(secret: bytes, timestamp: str, body: bytes) -> str:
-    digest = hmac.new(secret, timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-    return f"sha256={digest}"
 
 
 class HttpGateway:

@@ -37,6 +37,26 @@ TEMPLATES: Mapping[str, tuple[str, str]] = {
         "The phone number of your account ({login_name}) was changed to {new_phone} at"
         " {time}. If it was not you, file an appeal now.",
     ),
+    "verification_passed": (
+        "您的账号（{login_name}）{status}。",
+        "Your account ({login_name}): {status}.",
+    ),
+    "verification_failed": (
+        "您的账号（{login_name}）实名认证失败：{reason}。您可以{next_steps}。",
+        "Real-name verification of your account ({login_name}) failed: {reason}. You can"
+        " {next_steps}.",
+    ),
+    "review_rejected": (
+        "您的账号（{login_name}）实名认证审核失败：{reasons}。请登录查看详情并重新提交材料。",
+        "Manual review of your account ({login_name}) was rejected: {reasons}. Log in for"
+        " details and submit new materials.",
+    ),
+    "reverification_started": (
+        "您的账号（{login_name}）修改了实名信息，实名认证状态已重置并重新认证。"
+        "如非本人操作，请立即申诉。",
+        "The identity data of your account ({login_name}) changed; real-name verification"
+        " was reset and runs again. If it was not you, file an appeal now.",
+    ),
 }
 
 PURPOSE_NAMES: Mapping[str, tuple[str, str]] = {

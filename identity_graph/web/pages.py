@@ -100,6 +100,31 @@ TEXTS: dict[str, tuple[str, str]] = {
         "首次使用国家平台账号：请用本平台账号登录一次，以完成账号关联。",
         "First use of your national platform account: log in here once to link the accounts.",
     ),
+    "sandbox_banner": (
+        "沙箱环境：本页模拟外部认证服务，仅用于测试。",
+        "Sandbox: this page stands in for an external provider, for testing only.",
+    ),
+    "face_title": ("人脸识别（沙箱）", "Face check (sandbox)"),
+    "face_intro": ("待核验人员：{name}（{number}）", "Person to check: {name} ({number})"),
+    "face_pass": ("活体检测通过", "Pass the liveness check"),
+    "face_fail": ("活体检测不通过", "Fail the liveness check"),
+    "licence_title": ("电子营业执照（沙箱）", "Electronic business licence (sandbox)"),
+    "licence_intro": (
+        "单位：{name}（{code}）。请输入电子营业执照密码以确认身份。",
+        "Unit: {name} ({code}). Enter the electronic licence password to confirm.",
+    ),
+    "licence_password": ("执照密码", "Licence password"),
+    "licence_confirm": ("确认", "Confirm"),
+    "licence_wrong": ("执照密码不正确", "Wrong licence password"),
+    "challenge_done": (
+        "结果已提交，请返回原页面查看认证状态。",
+        "Result sent; go back to see the status.",
+    ),
+    "challenge_gone": (
+        "该认证会话不存在、已完成或已过期。",
+        "This session does not exist, is finished or has expired.",
+    ),
+    "back": ("返回", "Back"),
     "csrf": (
         "页面已过期，请重新提交",
         "The page expired; please submit again",

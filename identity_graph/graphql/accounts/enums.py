@@ -135,3 +135,31 @@ class PasswordStrength(Enum):
     WEAK = strawberry.enum_value("weak", description="弱: refused by the policy.")
     MEDIUM = strawberry.enum_value("medium", description="中.")
     STRONG = strawberry.enum_value("strong", description="强.")
+
+
+@strawberry.enum(description="Real-name verification status (SPEC §4.2).")
+class VerificationStatus(Enum):
+    UNVERIFIED = strawberry.enum_value(
+        domain.VerificationStatus.UNVERIFIED.value, description="未实名认证: not verified yet."
+    )
+    PENDING = strawberry.enum_value(
+        domain.VerificationStatus.PENDING.value,
+        description="实名认证中: the automatic check is running (or waiting for the registry).",
+    )
+    VERIFIED = strawberry.enum_value(
+        domain.VerificationStatus.VERIFIED.value, description="国家平台实名认证通过."
+    )
+    FAILED = strawberry.enum_value(
+        domain.VerificationStatus.FAILED.value,
+        description="实名认证失败: see the reasons and the fallbacks offered.",
+    )
+    MANUAL_REVIEW = strawberry.enum_value(
+        domain.VerificationStatus.MANUAL_REVIEW.value, description="人工审核中."
+    )
+    MANUAL_REJECTED = strawberry.enum_value(
+        domain.VerificationStatus.MANUAL_REJECTED.value,
+        description="实名认证审核失败: reasons in the review details.",
+    )
+    MANUAL_APPROVED = strawberry.enum_value(
+        domain.VerificationStatus.MANUAL_APPROVED.value, description="平台人工审核通过."
+    )

@@ -37,7 +37,7 @@ from identity_graph.graphql.accounts.profile_inputs import (
 )
 from identity_graph.graphql.accounts.types import Account, Enterprise, NaturalPerson
 from identity_graph.graphql.context import Info
-from identity_graph.graphql.errors import payload
+from identity_graph.graphql.errors import confirmable_payload, payload
 from identity_graph.sessions.viewer import Viewer
 
 
@@ -134,8 +134,9 @@ class AccountMutations:
         )
 
     @strawberry.mutation(
-        description="Change a resident's e-mail, ethnicity, address or occupation. Fields left "
-        "out stay as they are; null clears one."
+        description="Change a resident's details. Fields left out stay as they are; null "
+        "clears one. Identity fields on a verified account answer ConfirmationRequiredError "
+        "until `confirmReverification` is sent; then verification runs again."
     )
     async def update_natural_person(
         self, info: Info, input: UpdateNaturalPersonInput
@@ -144,19 +145,20 @@ class AccountMutations:
 
         async def call() -> NaturalPersonUpdated:
             viewer = _viewer(info)
-            row = await context.services.profiles.update_natural_person(
-                viewer.account_id, input.changes(), context.audit
+            row = await context.services.reverification.update_natural_person(
+                viewer.account_id, input.changes(), input.confirm_reverification, context.audit
             )
             return NaturalPersonUpdated(
                 natural_person=NaturalPerson.from_model(info, row),
                 account=await _account(info, viewer.account_id),
             )
 
-        return await payload(info, call(), lambda result: result)
+        return await confirmable_payload(info, call(), lambda result: result)
 
     @strawberry.mutation(
-        description="Change unit data that does not touch real-name identity (address, "
-        "contacts, industry, size...). Fields left out stay as they are; null clears one."
+        description="Change unit data. Fields left out stay as they are; null clears one. "
+        "Name, credit code and legal representative on a verified unit answer "
+        "ConfirmationRequiredError until `confirmReverification` is sent."
     )
     async def update_enterprise(
         self, info: Info, input: UpdateEnterpriseInput
@@ -165,15 +167,15 @@ class AccountMutations:
 
         async def call() -> EnterpriseUpdated:
             viewer = _viewer(info)
-            row = await context.services.profiles.update_enterprise(
-                viewer.account_id, input.changes(), context.audit
+            row = await context.services.reverification.update_enterprise(
+                viewer.account_id, input.changes(), input.confirm_reverification, context.audit
             )
             return EnterpriseUpdated(
                 enterprise=Enterprise.from_model(info, row),
                 account=await _account(info, viewer.account_id),
             )
 
-        return await payload(info, call(), lambda result: result)
+        return await confirmable_payload(info, call(), lambda result: result)
 
 
 async def _account(info: Info, account_id: uuid.UUID) -> Account:

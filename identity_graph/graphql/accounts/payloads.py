@@ -10,6 +10,7 @@ import strawberry
 from identity_graph.graphql.accounts.enums import PasswordStrength
 from identity_graph.graphql.accounts.types import Account, Enterprise, NaturalPerson
 from identity_graph.graphql.errors import (
+    ConfirmationRequiredError,
     NotAuthorizedError,
     OperationRefused,
     RateLimitedError,
@@ -83,10 +84,10 @@ ChangePhoneResult = Annotated[
     strawberry.union("ChangePhoneResult", description="Changed, or why not."),
 ]
 UpdateNaturalPersonResult = Annotated[
-    NaturalPersonUpdated | _ERRORS,
+    NaturalPersonUpdated | _ERRORS | ConfirmationRequiredError,
     strawberry.union("UpdateNaturalPersonResult", description="Saved, or why not."),
 ]
 UpdateEnterpriseResult = Annotated[
-    EnterpriseUpdated | _ERRORS,
+    EnterpriseUpdated | _ERRORS | ConfirmationRequiredError,
     strawberry.union("UpdateEnterpriseResult", description="Saved, or why not."),
 ]

@@ -9,7 +9,8 @@ from typing import Any
 import strawberry
 
 from identity_graph.accounts import enums as domain
-from identity_graph.graphql.accounts.enums import EnterpriseSize, Holding
+from identity_graph.graphql.accounts.enums import EnterpriseSize, Holding, IdType, RegionType
+from identity_graph.ids import types as ids
 
 
 @strawberry.input(description="Old and new password.")
@@ -35,18 +36,66 @@ def _sent(source: object, names: dict[str, str]) -> dict[str, Any]:
     return out
 
 
-@strawberry.input(description="Resident fields that change without re-verification.")
+_REVERIFY = (
+    "On a verified account a change to this field re-runs real-name verification: send "
+    "`confirmReverification: true` after the ConfirmationRequiredError."
+)
+
+
+@strawberry.input(
+    description="Resident fields. Identity fields (name, document) on a verified account "
+    "re-run real-name verification, after confirmation (SPEC §4.4)."
+)
 class UpdateNaturalPersonInput:
     email: str | None = strawberry.field(default=strawberry.UNSET, description="E-mail.")
     ethnicity: str | None = strawberry.field(default=strawberry.UNSET, description="Ethnicity.")
     address: str | None = strawberry.field(default=strawberry.UNSET, description="Address.")
     occupation: str | None = strawberry.field(default=strawberry.UNSET, description="Occupation.")
+    real_name: str | None = strawberry.field(
+        default=strawberry.UNSET, description=f"Real name. {_REVERIFY}"
+    )
+    region_type: RegionType | None = strawberry.field(
+        default=strawberry.UNSET, description=f"Region of the document. {_REVERIFY}"
+    )
+    id_type: IdType | None = strawberry.field(
+        default=strawberry.UNSET, description=f"Document type. {_REVERIFY}"
+    )
+    id_number: str | None = strawberry.field(
+        default=strawberry.UNSET, description=f"Document number. {_REVERIFY}"
+    )
+    id_valid_from: date | None = strawberry.field(
+        default=strawberry.UNSET, description=f"Issue date. {_REVERIFY}"
+    )
+    id_valid_until: date | None = strawberry.field(
+        default=strawberry.UNSET, description=f"Expiry date. {_REVERIFY}"
+    )
+    id_long_term: bool | None = strawberry.field(
+        default=strawberry.UNSET, description=f"Never expires. {_REVERIFY}"
+    )
+    confirm_reverification: bool = strawberry.field(
+        default=False, description="Yes, re-run real-name verification if the change needs it."
+    )
 
     def changes(self) -> dict[str, Any]:
-        return _sent(
+        sent = _sent(
             self,
-            {name: name for name in ("email", "ethnicity", "address", "occupation")},
+            {
+                "email": "email",
+                "ethnicity": "ethnicity",
+                "address": "address",
+                "occupation": "occupation",
+                "real_name": "realName",
+                "id_number": "idNumber",
+                "id_valid_from": "idValidFrom",
+                "id_valid_until": "idValidUntil",
+                "id_long_term": "idLongTerm",
+            },
         )
+        if self.region_type is not strawberry.UNSET and self.region_type is not None:
+            sent["regionType"] = ids.RegionType[self.region_type.name]
+        if self.id_type is not strawberry.UNSET and self.id_type is not None:
+            sent["idType"] = ids.IdType[self.id_type.name]
+        return sent
 
 
 @strawberry.input(description="Unit fields that change without re-verification.")
@@ -79,6 +128,24 @@ class UpdateEnterpriseInput:
     legal_representative_email: str | None = strawberry.field(
         default=strawberry.UNSET, description="Legal representative's e-mail."
     )
+    unit_name: str | None = strawberry.field(
+        default=strawberry.UNSET, description=f"Registered name. {_REVERIFY}"
+    )
+    uscc: str | None = strawberry.field(
+        default=strawberry.UNSET, description=f"Unified social credit code. {_REVERIFY}"
+    )
+    legal_representative_name: str | None = strawberry.field(
+        default=strawberry.UNSET, description=f"Legal representative's name. {_REVERIFY}"
+    )
+    legal_representative_id_type: IdType | None = strawberry.field(
+        default=strawberry.UNSET, description=f"Representative's document type. {_REVERIFY}"
+    )
+    legal_representative_id_number: str | None = strawberry.field(
+        default=strawberry.UNSET, description=f"Representative's document number. {_REVERIFY}"
+    )
+    confirm_reverification: bool = strawberry.field(
+        default=False, description="Yes, re-run real-name verification if the change needs it."
+    )
 
     def changes(self) -> dict[str, Any]:
         sent = _sent(
@@ -96,8 +163,15 @@ class UpdateEnterpriseInput:
                 "industry": "industry",
                 "legal_representative_mobile": "legalRepresentativeMobile",
                 "legal_representative_email": "legalRepresentativeEmail",
+                "unit_name": "unitName",
+                "uscc": "uscc",
+                "legal_representative_name": "legalRepresentativeName",
+                "legal_representative_id_number": "legalRepresentativeIdNumber",
             },
         )
+        rep_type = self.legal_representative_id_type
+        if rep_type is not strawberry.UNSET and rep_type is not None:
+            sent["legalRepresentativeIdType"] = ids.IdType[rep_type.name]
         if self.size is not strawberry.UNSET:
             sent["size"] = domain.EnterpriseSize[self.size.name] if self.size else None
         if self.holding is not strawberry.UNSET:

@@ -13,7 +13,7 @@ from typing import Any
 
 import strawberry
 
-from identity_graph.accounts.enums import Role
+from identity_graph.accounts.enums import Role, status_code
 from identity_graph.accounts.models import Account as AccountModel
 from identity_graph.accounts.models import Enterprise as EnterpriseModel
 from identity_graph.accounts.models import NaturalPerson as PersonModel
@@ -28,6 +28,7 @@ from identity_graph.graphql.accounts.enums import (
     LegalPersonType,
     RegionType,
     UnitRegion,
+    VerificationStatus,
 )
 from identity_graph.graphql.accounts.kinds import AccountKind
 from identity_graph.graphql.context import Info
@@ -214,6 +215,13 @@ class Account:
     id: strawberry.ID = strawberry.field(description="Stable account id (UUID).")
     kind: AccountKind = strawberry.field(description="What kind of principal this is.")
     level: AssuranceLevel = strawberry.field(description="Verification level (SPEC §4.1).")
+    verification_status: VerificationStatus | None = strawberry.field(
+        description="Real-name status (SPEC §4.2); only to its owner and staff. "
+        "`myVerification` tells what to do next."
+    )
+    verification_status_text: str | None = strawberry.field(
+        description="The status as the manuals word it (国家平台实名认证通过, 实名认证审核失败...)."
+    )
     login_name: str | None = strawberry.field(
         description="Login name; only to its owner and staff."
     )
@@ -239,6 +247,12 @@ class Account:
             id=strawberry.ID(str(model.id)),
             kind=AccountKind(model.kind.value),
             level=AssuranceLevel(model.level.value),
+            verification_status=VerificationStatus(model.verification_status.value)
+            if reveal
+            else None,
+            verification_status_text=info.context.t(status_code(model.verification_status))
+            if reveal and info is not None
+            else None,
             login_name=model.login_name if reveal else None,
             status=AccountStatus(model.status.value) if reveal else None,
             phone=_shown(vault.phone_of(model), mask_phone, False) if vault else None,

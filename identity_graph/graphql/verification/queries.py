@@ -1,0 +1,117 @@
+"""Verification queries: requirements, the viewer's status, the reviewer's queue (SPEC §4)."""
+
+from __future__ import annotations
+
+import base64
+
+import strawberry
+
+from identity_graph.accounts.enums import LegalPersonType as DomainLegalPersonType
+from identity_graph.accounts.enums import UnitRegion as DomainUnitRegion
+from identity_graph.accounts.models import Account as AccountModel
+from identity_graph.core.errors import DomainError, ValidationFailed
+from identity_graph.graphql.accounts.enums import IdType, LegalPersonType, RegionType, UnitRegion
+from identity_graph.graphql.context import Info
+from identity_graph.graphql.errors import as_graphql_error
+from identity_graph.graphql.pagination import Connection, build_connection, page_size
+from identity_graph.graphql.permissions import IsAuthenticated, IsReviewer
+from identity_graph.graphql.verification.enums import ReviewStatus, VerificationSubject
+from identity_graph.graphql.verification.types import (
+    ManualReviewType,
+    Verification,
+    VerificationRequirements,
+    verification_of,
+)
+from identity_graph.ids.types import IdType as DomainIdType
+from identity_graph.ids.types import RegionType as DomainRegion
+from identity_graph.verification import rules
+from identity_graph.verification.models import ReviewState
+
+_CURSOR = "review"
+
+
+@strawberry.type
+class VerificationQueries:
+    @strawberry.field(
+        description="Which path a verification takes (SPEC §4.3): give `regionType` and "
+        "`idType` for a person, or `unitRegion` and `legalPersonType` for a unit."
+    )
+    def verification_requirements(
+        self,
+        info: Info,
+        region_type: RegionType | None = None,
+        id_type: IdType | None = None,
+        unit_region: UnitRegion | None = None,
+        legal_person_type: LegalPersonType | None = None,
+    ) -> VerificationRequirements:
+        if region_type is not None and id_type is not None:
+            region, kind = DomainRegion[region_type.name], DomainIdType[id_type.name]
+            try:
+                return VerificationRequirements.from_domain(rules.person_requirements(region, kind))
+            except ValueError:
+                error = ValidationFailed.single("idType", "ID_TYPE_REGION_MISMATCH")
+                raise as_graphql_error(info, error) from None
+        if unit_region is not None and legal_person_type is not None:
+            req = rules.unit_requirements(
+                DomainUnitRegion[unit_region.name],
+                DomainLegalPersonType[legal_person_type.name],
+            )
+            return VerificationRequirements.from_domain(req)
+        raise as_graphql_error(info, ValidationFailed.single("regionType", "REQUIRED"))
+
+    @strawberry.field(
+        description="Your real-name verification: status, level, next steps, current case "
+        "and history.",
+        permission_classes=[IsAuthenticated],
+    )
+    async def my_verification(self, info: Info) -> Verification:
+        viewer = info.context.viewer
+        assert viewer is not None
+        account = await AccountModel.get(id=viewer.account_id)
+        return await verification_of(info, account)
+
+    @strawberry.field(
+        description="Reviewers: manual reviews, oldest due date first (overdue ones lead).",
+        permission_classes=[IsReviewer],
+    )
+    async def review_queue(
+        self,
+        info: Info,
+        status: list[ReviewStatus] | None = None,
+        subject: VerificationSubject | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> Connection[ManualReviewType]:
+        try:
+            size = page_size(first)
+            cursor = _decode(after)
+        except DomainError as error:
+            raise as_graphql_error(info, error) from None
+        states = [ReviewState[s.name] for s in status] if status else [ReviewState.OPEN]
+        page = await info.context.services.reviews.queue(
+            states=states,
+            subject=rules.Subject[subject.name] if subject else None,
+            limit=size,
+            after=cursor,
+        )
+        rows = page.reviews + ([page.reviews[-1]] if page.has_next else [])
+        return build_connection(
+            rows,
+            size,
+            _CURSOR,
+            lambda row: f"{row.due_on.isoformat()}|{row.id}",
+            lambda row: ManualReviewType.from_model(info, row),
+        )
+
+
+def _decode(cursor: str | None) -> tuple[str, str] | None:
+    if cursor is None:
+        return None
+    try:
+        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+        due, _, review_id = value.partition("|")
+        if kind != _CURSOR or not due or not review_id:
+            raise ValueError(cursor)
+        return due, review_id
+    except ValueError:
+        raise ValidationFailed.single("after", "CURSOR_INVALID") from None

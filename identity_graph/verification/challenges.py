@@ -1,0 +1,257 @@
+"""Face check and electronic business licence: the fallbacks after a failed registry check
+(SPEC §4.4), and the face check as the step up to the real-person level (§4.1).
+
+```mermaid
+stateDiagram-v2
+    [*] --> OPEN: startFaceVerification / startBusinessLicenceVerification (10 minutes)
+    OPEN --> PASSED: signed callback "passed" (case -> VERIFIED; face: level real person)
+    OPEN --> FAILED: signed callback "failed" (case keeps its state; reason recorded)
+    OPEN --> [*]: expired: a late callback is refused
+```
+
+A callback is accepted only if its HMAC signature verifies with the provider's secret, its
+timestamp is within five minutes, it names an OPEN challenge of that provider's kind that
+has not expired, and it is the first: the challenge is closed by a conditional UPDATE, so
+a replayed or duplicated callback changes nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import orjson
+from tortoise.transactions import in_transaction
+
+from identity_graph.accounts.enums import AccountKind, AssuranceLevel
+from identity_graph.accounts.models import Account
+from identity_graph.accounts.service import AccountService
+from identity_graph.core.audit import AuditContext, AuditLog
+from identity_graph.core.clock import Clock
+from identity_graph.core.errors import DomainError, NotAuthorized
+from identity_graph.core.flow import is_past
+from identity_graph.core.signatures import verify
+from identity_graph.verification.cases import STATUS_OF, level_of, move
+from identity_graph.verification.models import (
+    CaseState,
+    ChallengeKind,
+    ChallengeState,
+    VerificationAttempt,
+    VerificationCase,
+    VerificationChallenge,
+)
+from identity_graph.verification.notices import Notices
+from identity_graph.verification.providers.base import ChallengeProvider, ChallengeRequest
+from identity_graph.verification.rules import Method, Route
+from identity_graph.verification.service import VerificationService
+
+MESSAGES = {
+    "FACE_NOT_AVAILABLE": (
+        "当前状态不能进行人脸识别：请先提交实名认证信息",
+        "A face check is not available now; submit your identity data first",
+    ),
+    "LICENCE_NOT_AVAILABLE": (
+        "当前状态不能使用电子营业执照认证：请先提交实名认证信息",
+        "The electronic licence is not available now; submit the unit's data first",
+    ),
+    "ALREADY_REAL_PERSON": ("已完成实人认证", "Already verified as a real person"),
+    "CALLBACK_REFUSED": ("回调无效", "Callback refused"),
+}
+
+_ACCEPTED_FROM = {
+    ChallengeKind.FACE: frozenset(
+        {CaseState.FAILED, CaseState.VERIFIED, CaseState.MANUAL_APPROVED}
+    ),
+    ChallengeKind.BUSINESS_LICENCE: frozenset({CaseState.FAILED}),
+}
+
+
+class CallbackRefused(DomainError):
+    """A provider callback that is forged, late, replayed or for someone else."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__("CALLBACK_REFUSED", why=why)
+        self.why = why
+
+
+@dataclass(frozen=True)
+class StartedChallenge:
+    challenge: VerificationChallenge
+    url: str
+
+
+class ChallengeService:
+    def __init__(
+        self,
+        clock: Clock,
+        verification: VerificationService,
+        accounts: AccountService,
+        providers: Mapping[ChallengeKind, ChallengeProvider],
+        notices: Notices,
+        audit: AuditLog,
+        public_url: str,
+        ttl: timedelta = timedelta(minutes=10),
+    ) -> None:
+        self._clock = clock
+        self._verification = verification
+        self._accounts = accounts
+        self.providers = dict(providers)
+        self._notices = notices
+        self._audit = audit
+        self._callback_base = public_url.rstrip("/") + "/verification/callbacks"
+        self._ttl = ttl
+
+    async def start(
+        self,
+        account_id: uuid.UUID,
+        kind: ChallengeKind,
+        return_url: str | None,
+        context: AuditContext,
+    ) -> StartedChallenge:
+        account = await Account.get(id=account_id)
+        case = await self._eligible_case(account, kind)
+        provider = self.providers[kind]
+        now = self._clock.now()
+        challenge = await VerificationChallenge.create(
+            id=uuid.uuid4(),
+            case_id=case.id,
+            kind=kind,
+            provider=provider.name,
+            return_url=return_url,
+            created_at=now,
+            expires_at=now + self._ttl,
+        )
+        claim = self._verification.claims.open(case.claim_cipher)
+        started = await provider.start(
+            ChallengeRequest(
+                str(challenge.id), f"{self._callback_base}/{kind.value}", return_url, claim
+            )
+        )
+        await self._audit.record(
+            f"verification.{kind.value}_started",
+            context,
+            subject_type="account",
+            subject_id=str(account.id),
+            details={"challenge": str(challenge.id), "provider": provider.name},
+        )
+        return StartedChallenge(challenge, started.url)
+
+    async def _eligible_case(self, account: Account, kind: ChallengeKind) -> VerificationCase:
+        wanted = (
+            AccountKind.NATURAL_PERSON if kind is ChallengeKind.FACE else AccountKind.ENTERPRISE
+        )
+        code = "FACE_NOT_AVAILABLE" if kind is ChallengeKind.FACE else "LICENCE_NOT_AVAILABLE"
+        if account.kind is not wanted:
+            raise NotAuthorized("WRONG_ACCOUNT_KIND")
+        case = await self._verification.current(account)
+        if case is None or case.state not in _ACCEPTED_FROM[kind]:
+            raise DomainError(code)
+        if case.state is CaseState.FAILED and case.route is not Route.AUTOMATIC:
+            raise DomainError(code)
+        if case.state is CaseState.FAILED:
+            case.ensure_valid(self._clock)
+        if case.level is AssuranceLevel.REAL_PERSON:
+            raise DomainError("ALREADY_REAL_PERSON")
+        return case
+
+    async def claim_for(self, challenge_id: uuid.UUID) -> tuple[VerificationChallenge, Any]:
+        """The open challenge and what it proves (for the sandbox provider's own page)."""
+        challenge = await VerificationChallenge.get_or_none(id=challenge_id)
+        if challenge is None or challenge.state is not ChallengeState.OPEN:
+            raise CallbackRefused("unknown challenge")
+        case = await VerificationCase.get(id=challenge.case_id)  # type: ignore[attr-defined]
+        return challenge, self._verification.claims.open(case.claim_cipher)
+
+    async def receive(
+        self, kind: ChallengeKind, body: bytes, headers: Mapping[str, str]
+    ) -> VerificationChallenge:
+        """Handle one provider callback (HTTP route and sandbox pages alike)."""
+        provider = self.providers.get(kind)
+        if provider is None:
+            raise CallbackRefused("no provider")
+        signed = verify(
+            provider.secret,
+            headers.get("x-idg-timestamp", ""),
+            body,
+            headers.get("x-idg-signature", ""),
+            now=self._clock.now().timestamp(),
+        )
+        if not signed:
+            raise CallbackRefused("bad signature")
+        data = _parse(body)
+        challenge = await VerificationChallenge.get_or_none(id=data["challenge_id"])
+        if challenge is None or challenge.kind is not kind or challenge.provider != provider.name:
+            raise CallbackRefused("unknown challenge")
+        if is_past(challenge.expires_at, self._clock):
+            raise CallbackRefused("late")
+        return await self._complete(challenge, data)
+
+    async def _complete(
+        self, challenge: VerificationChallenge, data: dict[str, Any]
+    ) -> VerificationChallenge:
+        passed = data["result"] == "passed"
+        now = self._clock.now()
+        state = ChallengeState.PASSED if passed else ChallengeState.FAILED
+        method = Method.FACE if challenge.kind is ChallengeKind.FACE else Method.BUSINESS_LICENCE
+        async with in_transaction():
+            won = await VerificationChallenge.filter(
+                id=challenge.id, state=ChallengeState.OPEN
+            ).update(state=state, completed_at=now)
+            if not won:
+                raise CallbackRefused("replayed")
+            case = await VerificationCase.get(id=challenge.case_id)  # type: ignore[attr-defined]
+            await VerificationAttempt.create(
+                case_id=case.id,
+                method=method,
+                provider=challenge.provider,
+                outcome=state.value,
+                reference=str(data.get("reference") or "")[:128] or None,
+                detail=str(data.get("reason") or "")[:200] or None,
+                created_at=now,
+            )
+            if passed:
+                await self._verified(case, challenge.kind, method)
+        challenge.state = state
+        return challenge
+
+    async def _verified(self, case: VerificationCase, kind: ChallengeKind, method: Method) -> None:
+        now = self._clock.now()
+        level = (
+            AssuranceLevel.REAL_PERSON if kind is ChallengeKind.FACE else AssuranceLevel.REAL_NAME
+        )
+        target = case.state if case.state is not CaseState.FAILED else CaseState.VERIFIED
+        await move(
+            case,
+            target,
+            now,
+            self._verification.policy.case_ttl,
+            level=level,
+            decided_by=method if case.state is CaseState.FAILED else case.decided_by,
+            decided_at=now,
+            failure_code=None,
+            failure_fields=[],
+        )
+        recorded = await self._accounts.record_verification(
+            case.account_id,  # type: ignore[attr-defined]
+            expected_case=case.id,
+            case_id=case.id,
+            status=STATUS_OF[case.state],
+            level=level_of(case),
+        )
+        if not recorded:
+            raise DomainError("CASE_ALREADY_MOVED")
+        await self._notices.decided(case)
+
+
+def _parse(body: bytes) -> dict[str, Any]:
+    try:
+        data = orjson.loads(body)
+        uuid.UUID(str(data["challenge_id"]))
+    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as error:
+        raise CallbackRefused("malformed") from error
+    if not isinstance(data, dict) or data.get("result") not in ("passed", "failed"):
+        raise CallbackRefused("malformed")
+    return data

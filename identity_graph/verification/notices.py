@@ -1,0 +1,118 @@
+"""What the holder is told about a case (SPEC §4.2, §4.4): the status texts of the MOST
+manual, failure reasons with the next steps, reviewer rejection reasons, and the SMS sent
+through the outbox for every decision and every failure with a next step.
+
+SMS go to the reserved phone in Chinese (the platform's language; the holder's own
+language is not known outside a request).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from identity_graph.accounts.enums import VerificationStatus, status_code
+from identity_graph.accounts.models import Account
+from identity_graph.accounts.vault import PersonalData
+from identity_graph.notifications.base import Notifier
+from identity_graph.notifications.models import Channel
+from identity_graph.verification.models import CaseState, VerificationCase
+from identity_graph.verification.rules import FALLBACKS, Method, Route
+
+Translate = Callable[..., str]
+
+STATUS_TEXTS: Mapping[str, tuple[str, str]] = {
+    "STATUS_UNVERIFIED": ("未实名认证", "Not verified"),
+    "STATUS_PENDING": ("实名认证中", "Verification in progress"),
+    "STATUS_VERIFIED": ("国家平台实名认证通过", "Verified by the national platform"),
+    "STATUS_FAILED": ("实名认证失败", "Real-name verification failed"),
+    "STATUS_MANUAL_REVIEW": ("人工审核中", "Under manual review"),
+    "STATUS_MANUAL_REJECTED": ("实名认证审核失败", "Manual review rejected"),
+    "STATUS_MANUAL_APPROVED": ("平台人工审核通过", "Approved by manual review"),
+}
+
+FAILURE_TEXTS: Mapping[str, tuple[str, str]] = {
+    "REGISTRY_MISMATCH": (
+        "国家平台核验信息不一致（{fields}）",
+        "the national platform's records differ ({fields})",
+    ),
+    "REGISTRY_NOT_FOUND": (
+        "国家平台未查询到该身份信息",
+        "the national platform has no record of this identity",
+    ),
+    "FACE_FAILED": ("人脸识别未通过", "the face check did not pass"),
+    "LICENCE_FAILED": ("电子营业执照核验未通过", "the electronic business licence check failed"),
+}
+
+NEXT_STEP_TEXTS: Mapping[str, tuple[str, str]] = {
+    "NEXT_SUBMIT": ("提交实名认证信息", "submit your identity data"),
+    "NEXT_FACE": ("进行人脸识别认证", "take a face check"),
+    "NEXT_BUSINESS_LICENCE": (
+        "使用电子营业执照认证",
+        "confirm with the electronic business licence",
+    ),
+    "NEXT_MANUAL_REVIEW": ("上传证件材料申请人工审核", "upload scans for manual review"),
+    "NEXT_WAIT": ("等待认证结果", "wait for the result"),
+    "NEXT_NONE": ("无需操作", "nothing to do"),
+}
+
+MESSAGES = {**STATUS_TEXTS, **FAILURE_TEXTS, **NEXT_STEP_TEXTS}
+
+_METHOD_STEP = {
+    Method.FACE: "NEXT_FACE",
+    Method.BUSINESS_LICENCE: "NEXT_BUSINESS_LICENCE",
+    Method.MANUAL_REVIEW: "NEXT_MANUAL_REVIEW",
+}
+
+
+def next_steps(case: VerificationCase | None, *, expired: bool = False) -> list[str]:
+    """What the holder can do now, as ``NEXT_*`` codes (also the GraphQL enum values)."""
+    if case is None or expired:
+        return ["NEXT_SUBMIT"]
+    state = case.state
+    if state in (CaseState.PENDING, CaseState.MANUAL_REVIEW):
+        return ["NEXT_WAIT"]
+    if state is CaseState.AWAITING_MATERIALS or state is CaseState.MANUAL_REJECTED:
+        return ["NEXT_MANUAL_REVIEW", "NEXT_SUBMIT"]
+    if state is CaseState.FAILED:
+        methods = FALLBACKS[case.subject] if case.route is Route.AUTOMATIC else ()
+        steps = [_METHOD_STEP[m] for m in methods] or ["NEXT_MANUAL_REVIEW"]
+        return [*steps, "NEXT_SUBMIT"]
+    if state is CaseState.SUPERSEDED:
+        return ["NEXT_SUBMIT"]
+    return ["NEXT_NONE"]
+
+
+class Notices:
+    def __init__(self, notifier: Notifier, vault: PersonalData, translate: Translate) -> None:
+        self._notifier = notifier
+        self._vault = vault
+        self._t = translate
+
+    async def decided(self, case: VerificationCase, reasons: list[str] | None = None) -> None:
+        """Tell the reserved phone about a decision or a failure (in the caller's transaction)."""
+        account = await Account.get(id=case.account_id)  # type: ignore[attr-defined]
+        phone = self._vault.phone_of(account)
+        if phone is None:
+            return
+        params = {"login_name": account.login_name}
+        if case.state in (CaseState.VERIFIED, CaseState.MANUAL_APPROVED):
+            template = "verification_passed"
+            params["status"] = self._t(status_code(VerificationStatus(case.state.value)))
+        elif case.state is CaseState.MANUAL_REJECTED:
+            template = "review_rejected"
+            params["reasons"] = "；".join(self._t(code) for code in reasons or [])
+        elif case.state is CaseState.FAILED:
+            template = "verification_failed"
+            params["reason"] = self.failure_text(case)
+            params["next_steps"] = "、".join(
+                self._t(code) for code in next_steps(case) if code != "NEXT_SUBMIT"
+            )
+        else:
+            return
+        await self._notifier.send(Channel.SMS, template, phone, params, "zh-CN")
+
+    def failure_text(self, case: VerificationCase, locale: str = "zh-CN") -> str:
+        if case.failure_code is None:
+            return ""
+        fields = "、".join(case.failure_fields or [])
+        return self._t(case.failure_code, locale, fields=fields)

@@ -1,0 +1,1 @@
+"""External authorities behind Protocols (ARCHITECTURE §3): one file per vendor."""
