@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from strawberry.permission import BasePermission
 
+from identity_graph.accounts.enums import AccountKind
 from identity_graph.accounts.models import Role
 from identity_graph.graphql.context import Info
 
@@ -40,3 +41,22 @@ class IsAdmin(HasRole):
 
 class IsReviewer(HasRole):
     role = Role.REVIEWER
+
+
+class IsVerified(BasePermission):
+    """For business fields (SPEC §4.2): an unverified or failed principal is refused with
+    VERIFICATION_REQUIRED and a message saying what to do next for its current status."""
+
+    message = "VERIFICATION_REQUIRED"
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        viewer = info.context.viewer
+        account = viewer.account if viewer is not None else None
+        if account is None:
+            self.error_extensions = {"code": "NOT_AUTHENTICATED"}
+            self.message = info.context.t("NOT_AUTHENTICATED")
+            return False
+        status = account.verification_status
+        self.error_extensions = {"code": "VERIFICATION_REQUIRED", "status": status.name}
+        self.message = info.context.t(f"VERIFICATION_REQUIRED_{status.name}")
+        return status.is_verified or account.kind is AccountKind.STAFF

@@ -12,7 +12,7 @@ from identity_graph.accounts.enums import AccountKind, AssuranceLevel
 from identity_graph.accounts.models import Account, Enterprise, NaturalPerson
 from identity_graph.accounts.vault import PersonalData
 from identity_graph.core.crypto import mask_id_number
-from identity_graph.oauth.tokens import ACR_VALUES
+from identity_graph.sessions.tokens import ACR_VALUES
 
 SUPPORTED = [
     "sub",

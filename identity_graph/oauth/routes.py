@@ -19,7 +19,6 @@ from identity_graph.oauth.grants import GRANTS
 from identity_graph.oauth.server import IdentityAuthorizationServer
 from identity_graph.oauth.starlette import StarletteOAuth2Request, oauth2_request
 from identity_graph.oauth.tokens import (
-    ACR_VALUES,
     AccessToken,
     AccessTokenIssuer,
     AccessTokenPolicy,
@@ -28,6 +27,7 @@ from identity_graph.oauth.tokens import (
 from identity_graph.oauth.userinfo import PATH as USERINFO_PATH
 from identity_graph.oauth.userinfo import userinfo_routes
 from identity_graph.sessions.signing_keys import Algorithm
+from identity_graph.sessions.tokens import ACR_VALUES
 
 TOKEN_PATH = "/oauth/token"
 JWKS_PATH = "/oauth/jwks"

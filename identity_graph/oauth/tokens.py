@@ -20,13 +20,6 @@ from identity_graph.core.secrets import new_token
 from identity_graph.oauth.bridge import PREPARED
 from identity_graph.sessions.signing_keys import Algorithm
 
-# The verification level as the OIDC ``acr`` claim (SPEC §4.1), named in discovery.
-ACR_VALUES = {
-    "phone_verified": "urn:identity-graph:acr:phone-verified",
-    "real_name": "urn:identity-graph:acr:real-name",
-    "real_person": "urn:identity-graph:acr:real-person",
-}
-
 
 @dataclass(frozen=True)
 class AccessTokenPolicy:

@@ -60,6 +60,14 @@ _SESSION_ACCOUNT_SQL = (
 )
 
 
+# The verification level as the OIDC ``acr`` claim (SPEC §4.1), named in discovery.
+ACR_VALUES = {
+    "phone_verified": "urn:identity-graph:acr:phone-verified",
+    "real_name": "urn:identity-graph:acr:real-name",
+    "real_person": "urn:identity-graph:acr:real-person",
+}
+
+
 class LoginSession(Model):
     id = fields.UUIDField(primary_key=True)
     account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
@@ -271,6 +279,9 @@ class TokenService:
             "auth_time": int(session.auth_time.timestamp()),
             "amr": list(session.amr or []),
             "account_type": account.kind.value,
+            # The verification level at issue time (SPEC §4.1); an API reads the current
+            # one from `me`, since verification may finish while the token is alive.
+            "acr": ACR_VALUES[account.level.value],
             "jti": uuid.uuid4().hex,
         }
         header = {"alg": Algorithm.ES256.value, "kid": key.kid, "typ": "at+jwt"}

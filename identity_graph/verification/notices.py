@@ -55,7 +55,34 @@ NEXT_STEP_TEXTS: Mapping[str, tuple[str, str]] = {
     "NEXT_NONE": ("无需操作", "nothing to do"),
 }
 
-MESSAGES = {**STATUS_TEXTS, **FAILURE_TEXTS, **NEXT_STEP_TEXTS}
+# What an unverified principal is told when a business field refuses it (``IsVerified``).
+REQUIRED_TEXTS: Mapping[str, tuple[str, str]] = {
+    "VERIFICATION_REQUIRED_UNVERIFIED": (
+        "请先完成实名认证后再办理业务",
+        "Complete real-name verification before using services",
+    ),
+    "VERIFICATION_REQUIRED_PENDING": (
+        "实名认证正在进行中，请等待认证结果后再办理业务",
+        "Verification is in progress; wait for the result before using services",
+    ),
+    "VERIFICATION_REQUIRED_FAILED": (
+        "实名认证失败，请选择人脸识别、电子营业执照或人工审核完成认证后再办理业务",
+        "Verification failed; complete it by face check, electronic licence or manual review"
+        " before using services",
+    ),
+    "VERIFICATION_REQUIRED_MANUAL_REVIEW": (
+        "材料正在人工审核中（5 个工作日内），审核通过后即可办理业务",
+        "Your materials are under review (within 5 working days); services open once approved",
+    ),
+    "VERIFICATION_REQUIRED_MANUAL_REJECTED": (
+        "实名认证审核失败，请查看原因并重新提交材料",
+        "Manual review was rejected; see the reasons and submit new materials",
+    ),
+    "VERIFICATION_REQUIRED_VERIFIED": ("", ""),
+    "VERIFICATION_REQUIRED_MANUAL_APPROVED": ("", ""),
+}
+
+MESSAGES = {**STATUS_TEXTS, **FAILURE_TEXTS, **NEXT_STEP_TEXTS, **REQUIRED_TEXTS}
 
 _METHOD_STEP = {
     Method.FACE: "NEXT_FACE",

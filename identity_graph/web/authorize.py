@@ -38,10 +38,10 @@ from identity_graph.oauth.audit import Refusals
 from identity_graph.oauth.routes import AUTHORIZE_PATH
 from identity_graph.oauth.server import IdentityAuthorizationServer
 from identity_graph.oauth.starlette import StarletteOAuth2Request, oauth2_request
-from identity_graph.oauth.tokens import ACR_VALUES
 from identity_graph.sessions import browser
 from identity_graph.sessions.authorization_codes import CodeRequest
 from identity_graph.sessions.browser import BrowserSession
+from identity_graph.sessions.tokens import ACR_VALUES
 from identity_graph.web import csrf
 from identity_graph.web.pages import Texts, page_locale, render
 

@@ -158,7 +158,12 @@ async def enterprise(
 
 
 async def submit(
-    gql: Any, hooks: TestHooks, token: str, *, person: Any = None, unit: Any = None,
+    gql: Any,
+    hooks: TestHooks,
+    token: str,
+    *,
+    person: Any = None,
+    unit: Any = None,
     language: str | None = None,
 ) -> dict[str, Any]:
     captcha_id, answer = await solved_captcha(gql, hooks)
@@ -181,3 +186,22 @@ async def my_verification(gql: Any, token: str) -> dict[str, Any]:
     body = await gql(MY_VERIFICATION, token=token)
     assert "errors" not in body, body
     return dict(body["data"]["myVerification"])
+
+
+async def upload(
+    client: Any, token: str, kind: str, data: bytes, name: str = "scan.png"
+) -> dict[str, Any]:
+    """``uploadDocument`` as a GraphQL multipart request (the spec's operations/map/files)."""
+    import orjson
+
+    operations = orjson.dumps({"query": UPLOAD, "variables": {"kind": kind, "file": None}})
+    response = await client.post(
+        "/graphql",
+        data={"operations": operations.decode(), "map": '{"0": ["variables.file"]}'},
+        files={"0": (name, data, "application/octet-stream")},
+        headers={"Authorization": f"Bearer {token}", "Apollo-Require-Preflight": "true"},
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert "errors" not in body, body
+    return dict(body["data"]["uploadDocument"])

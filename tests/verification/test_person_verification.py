@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from tortoise import Tortoise
 
 from identity_graph.verification.providers.sandbox import SandboxRegistry
 from tests.graphql.accounts_helpers import ME, latest_sms
@@ -80,9 +81,7 @@ async def test_failed_person_verified_by_face_at_the_real_person_level(
     assert again.status_code == 404
 
 
-async def test_registry_outage_keeps_pending_until_the_retry_succeeds(
-    gql, hooks, container, clock
-):
+async def test_registry_outage_keeps_pending_until_the_retry_succeeds(gql, hooks, container, clock):
     registry = container.registry
     assert isinstance(registry, SandboxRegistry)
     token = await resident(gql, hooks, container, ZHANG_WEI)
@@ -104,3 +103,16 @@ async def test_registry_outage_keeps_pending_until_the_retry_succeeds(
     assert verification["status"] == "VERIFIED"
     outcomes = [a["outcome"] for a in verification["currentCase"]["attempts"]]
     assert outcomes == ["unavailable", "unavailable", "match"]
+
+
+async def test_no_table_or_log_holds_the_id_number_in_clear(gql, hooks, container, caplog):
+    caplog.set_level("DEBUG")
+    token = await resident(gql, hooks, container, ZHANG_WEI)
+    await submit(gql, hooks, token, person={**ZHANG_WEI, "realName": "张卫"})
+    await submit(gql, hooks, token, person=ZHANG_WEI)
+
+    assert Tortoise.apps is not None
+    for model in Tortoise.apps["models"].values():
+        rows = await model.all().values()
+        assert "110105198503120039" not in str(rows), model.__name__
+    assert "110105198503120039" not in caplog.text
