@@ -342,7 +342,6 @@ class Container:
         self.reviews = ReviewService(
             self.clock,
             self.verification,
-            self.accounts,
             self.documents_owned,
             self.workdays,
             notices,
@@ -353,7 +352,6 @@ class Container:
         self.challenges = ChallengeService(
             self.clock,
             self.verification,
-            self.accounts,
             {
                 kind: SandboxChallenges(
                     path,

@@ -28,13 +28,12 @@ from tortoise.transactions import in_transaction
 
 from identity_graph.accounts.enums import AccountKind, AssuranceLevel
 from identity_graph.accounts.models import Account
-from identity_graph.accounts.service import AccountService
 from identity_graph.core.audit import AuditContext, AuditLog
 from identity_graph.core.clock import Clock
 from identity_graph.core.errors import DomainError, NotAuthorized
 from identity_graph.core.flow import is_past
 from identity_graph.core.signatures import verify
-from identity_graph.verification.cases import STATUS_OF, level_of, move
+from identity_graph.verification.cases import move
 from identity_graph.verification.models import (
     CaseState,
     ChallengeKind,
@@ -88,7 +87,6 @@ class ChallengeService:
         self,
         clock: Clock,
         verification: VerificationService,
-        accounts: AccountService,
         providers: Mapping[ChallengeKind, ChallengeProvider],
         notices: Notices,
         audit: AuditLog,
@@ -97,7 +95,6 @@ class ChallengeService:
     ) -> None:
         self._clock = clock
         self._verification = verification
-        self._accounts = accounts
         self.providers = dict(providers)
         self._notices = notices
         self._audit = audit
@@ -234,15 +231,7 @@ class ChallengeService:
             failure_code=None,
             failure_fields=[],
         )
-        recorded = await self._accounts.record_verification(
-            case.account_id,  # type: ignore[attr-defined]
-            expected_case=case.id,
-            case_id=case.id,
-            status=STATUS_OF[case.state],
-            level=level_of(case),
-        )
-        if not recorded:
-            raise DomainError("CASE_ALREADY_MOVED")
+        await self._verification.point(case.account_id, case.id, case)  # type: ignore[attr-defined]
         await self._notices.decided(case)
 
 

@@ -27,7 +27,6 @@ from tortoise.transactions import in_transaction
 
 from identity_graph.accounts.enums import AssuranceLevel, Role
 from identity_graph.accounts.models import Account
-from identity_graph.accounts.service import AccountService
 from identity_graph.core.audit import AuditContext, AuditLog
 from identity_graph.core.clock import Clock, local_date
 from identity_graph.core.errors import DomainError, NotAuthorized, ValidationFailed
@@ -35,7 +34,7 @@ from identity_graph.core.validators import Checks, optional_text
 from identity_graph.files.documents import Documents
 from identity_graph.files.models import Document
 from identity_graph.files.service import DocumentKind
-from identity_graph.verification.cases import STATUS_OF, WAITING_FOR_HOLDER, level_of, move
+from identity_graph.verification.cases import WAITING_FOR_HOLDER, move
 from identity_graph.verification.models import (
     CaseState,
     ManualReview,
@@ -121,7 +120,6 @@ class ReviewService:
         self,
         clock: Clock,
         verification: VerificationService,
-        accounts: AccountService,
         documents: Documents,
         workdays: WorkingDays,
         notices: Notices,
@@ -130,7 +128,6 @@ class ReviewService:
     ) -> None:
         self._clock = clock
         self._verification = verification
-        self._accounts = accounts
         self._documents = documents
         self._workdays = workdays
         self._notices = notices
@@ -169,7 +166,7 @@ class ReviewService:
                 note=text,
             )
             await move(case, CaseState.MANUAL_REVIEW, now, self._verification.policy.case_ttl)
-            await self._point(case)
+            await self._verification.point(case.account_id, case.id, case)  # type: ignore[attr-defined]
             await self._audit.record(
                 "verification.review_submitted",
                 context,
@@ -238,20 +235,8 @@ class ReviewService:
             mismatched=reasons,
             created_at=now,
         )
-        await self._point(case)
+        await self._verification.point(case.account_id, case.id, case)  # type: ignore[attr-defined]
         await self._notices.decided(case, reasons)
-
-    async def _point(self, case: VerificationCase) -> None:
-        account_id = case.account_id  # type: ignore[attr-defined]
-        recorded = await self._accounts.record_verification(
-            account_id,
-            expected_case=case.id,
-            case_id=case.id,
-            status=STATUS_OF[case.state],
-            level=level_of(case),
-        )
-        if not recorded:
-            raise DomainError("CASE_ALREADY_MOVED")
 
     async def queue(
         self,

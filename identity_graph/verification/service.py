@@ -234,7 +234,7 @@ class VerificationService:
                 updated_at=now,
                 expires_at=now + self.policy.case_ttl,
             )
-            await self._point(account.id, account.verification_case_id, case)
+            await self.point(account.id, account.verification_case_id, case)
             if state is CaseState.PENDING:
                 await self._jobs.enqueue(
                     REGISTRY_JOB, {"case_id": str(case.id)}, delay=self.policy.retry_after
@@ -253,10 +253,11 @@ class VerificationService:
         if case is not None and case.state is not CaseState.SUPERSEDED:
             await move(case, CaseState.SUPERSEDED, self._clock.now(), self.policy.case_ttl)
 
-    async def _point(
+    async def point(
         self, account_id: uuid.UUID, expected: uuid.UUID | None, case: VerificationCase
     ) -> None:
-        """Make ``case`` current and copy its status and level onto the account."""
+        """Make ``case`` current and copy its status and level onto the account; the
+        account must still point at ``expected`` (the optimistic lock of ``cases.py``)."""
         recorded = await self._accounts.record_verification(
             account_id,
             expected_case=expected,
@@ -335,7 +336,7 @@ class VerificationService:
                     failure_fields=mismatched,
                     decided_at=now,
                 )
-            await self._point(case.account_id, case.id, case)  # type: ignore[attr-defined]
+            await self.point(case.account_id, case.id, case)  # type: ignore[attr-defined]
             await self._notices.decided(case)
         return case
 
