@@ -1,6 +1,7 @@
 """The ``identity-graph`` command.
 
-serve, migrate, export-schema, create-admin, outbox, makemigrations.
+serve, migrate, export-schema, create-admin, create-client, outbox, rotate-keys,
+sandbox-providers, makemigrations.
 """
 
 from __future__ import annotations
@@ -80,6 +81,42 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         if metrics_dir:
             shutil.rmtree(metrics_dir, ignore_errors=True)
+    return 0
+
+
+def cmd_sandbox_providers(settings: Settings, args: argparse.Namespace) -> int:
+    """The sandbox authorities as their own process, reached by the HTTP adapters.
+
+    One app serves the registry check (``registry_server``) and the face and licence
+    provider (``challenge_server``), answering from the registry file with the configured
+    outage rate and latency. Point ``IDG_REGISTRY_URL``, ``IDG_FACE_URL`` and
+    ``IDG_LICENCE_URL`` of the service at it, with the same secret.
+    """
+    import uvicorn
+    from starlette.applications import Starlette
+
+    from identity_graph.verification.providers.challenge_server import create_challenge_app
+    from identity_graph.verification.providers.registry_file import load_registry
+    from identity_graph.verification.providers.registry_server import create_registry_app
+    from identity_graph.verification.providers.sandbox import SandboxRegistry
+
+    secret = args.secret or os.environ.get("IDG_SANDBOX_PROVIDERS_SECRET", "")
+    if len(secret) < 16:
+        print("a shared secret of at least 16 characters is required", file=sys.stderr)
+        print("(--secret or IDG_SANDBOX_PROVIDERS_SECRET)", file=sys.stderr)
+        return 2
+    world = load_registry(settings.registry_file)
+    registry = SandboxRegistry(
+        world,
+        outage_rate=settings.sandbox_outage_rate,
+        latency_seconds=settings.sandbox_latency_ms / 1000,
+    )
+    public = args.public_url or f"http://{args.host}:{args.port}"
+    registry_app = create_registry_app(registry, secret.encode())
+    challenge_app = create_challenge_app(secret.encode(), world, public)
+    app = Starlette(routes=[*registry_app.routes, *challenge_app.routes])
+    print(f"sandbox registry, face and licence providers on {public}", file=sys.stderr)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0
 
 
@@ -312,6 +349,15 @@ def build_parser() -> argparse.ArgumentParser:
     rotate = sub.add_parser("rotate-keys", help="start signing tokens with new keys")
     rotate.add_argument("--alg", choices=["ES256", "RS256", "all"], default="all")
     rotate.set_defaults(func=cmd_rotate_keys)
+    sandbox = sub.add_parser(
+        "sandbox-providers",
+        help="run the sandbox registry, face and licence providers as an HTTP service",
+    )
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=8100)
+    sandbox.add_argument("--public-url", help="where browsers reach it (default: host:port)")
+    sandbox.add_argument("--secret", help="shared secret (or IDG_SANDBOX_PROVIDERS_SECRET)")
+    sandbox.set_defaults(func=cmd_sandbox_providers)
     make = sub.add_parser("makemigrations", help="developer: write a migration for model changes")
     make.add_argument("--name")
     make.set_defaults(func=cmd_makemigrations)

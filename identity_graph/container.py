@@ -77,8 +77,9 @@ from identity_graph.verification import service as verification_service
 from identity_graph.verification.challenges import ChallengeService
 from identity_graph.verification.models import ChallengeKind
 from identity_graph.verification.notices import Notices
-from identity_graph.verification.providers.base import RegistryCheck
+from identity_graph.verification.providers.base import ChallengeProvider, RegistryCheck
 from identity_graph.verification.providers.http import HttpRegistry
+from identity_graph.verification.providers.http_challenges import HttpChallenges
 from identity_graph.verification.providers.registry_file import Registry, load_registry
 from identity_graph.verification.providers.sandbox import SandboxRegistry
 from identity_graph.verification.providers.sandbox_challenges import SandboxChallenges
@@ -353,17 +354,8 @@ class Container:
             self.clock,
             self.verification,
             {
-                kind: SandboxChallenges(
-                    path,
-                    public,
-                    self.hasher.digest("sandbox_provider", path).encode(),
-                    self.registry_world,
-                    self.clock,
-                )
-                for kind, path in (
-                    (ChallengeKind.FACE, "face"),
-                    (ChallengeKind.BUSINESS_LICENCE, "licence"),
-                )
+                ChallengeKind.FACE: self._challenge_provider(settings, "face"),
+                ChallengeKind.BUSINESS_LICENCE: self._challenge_provider(settings, "licence"),
             },
             notices,
             self.audit,
@@ -372,6 +364,24 @@ class Container:
         )
         self.reverification = Reverification(
             self.verification, self.profiles, self.vault, self.notifier, industry
+        )
+
+    def _challenge_provider(self, settings: Settings, kind: str) -> ChallengeProvider:
+        if getattr(settings, f"{kind}_provider") == "http":
+            secret = getattr(settings, f"{kind}_secret")
+            return HttpChallenges(
+                kind,
+                getattr(settings, f"{kind}_url"),
+                secret.get_secret_value().encode(),
+                self.clock,
+                timeout=settings.provider_timeout_seconds,
+            )
+        return SandboxChallenges(
+            kind,
+            settings.public_url.rstrip("/"),
+            self.hasher.digest("sandbox_provider", kind).encode(),
+            self.registry_world,
+            self.clock,
         )
 
     def job_worker(self) -> JobWorker:
@@ -393,3 +403,5 @@ class Container:
         if isinstance(self.gateway, HttpGateway):
             await self.gateway.aclose()
         await self.registry.aclose()
+        for provider in self.challenges.providers.values():
+            await provider.aclose()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -137,8 +137,34 @@ class Settings(BaseSettings):
     # Operator holiday calendar (CSV ``date,kind,name`` with ``# covers: YYYY`` lines) for
     # years the chinesecalendar package does not cover yet (SPEC §12).
     holiday_file: Path | None = None
-    # Face check and e-licence sessions (sandbox pages under /sandbox/ in development).
+    # Face check and e-licence sessions. ``sandbox`` serves the provider pages under
+    # /sandbox/ in this process; ``http`` opens sessions at a provider gateway (the protocol
+    # of verification/providers/http_challenges.py) whose callbacks are signed with the
+    # provider's secret.
     challenge_ttl_seconds: int = 600
+    face_provider: Literal["sandbox", "http"] = "sandbox"
+    face_url: str = ""
+    face_secret: SecretStr | None = None
+    licence_provider: Literal["sandbox", "http"] = "sandbox"
+    licence_url: str = ""
+    licence_secret: SecretStr | None = None
+    provider_timeout_seconds: float = 5.0
+
+    @model_validator(mode="after")
+    def _http_providers_are_configured(self) -> Settings:
+        """An HTTP adapter without an address or a real secret would fail, or trust anyone."""
+        for name in ("registry", "face", "licence"):
+            if getattr(self, f"{name}_provider") != "http":
+                continue
+            url, secret = getattr(self, f"{name}_url"), getattr(self, f"{name}_secret")
+            if not url.startswith(("https://", "http://")):
+                raise ValueError(f"IDG_{name.upper()}_URL is required for the http provider")
+            if secret is None or len(secret.get_secret_value()) < 16:
+                raise ValueError(
+                    f"IDG_{name.upper()}_SECRET (at least 16 characters) is required "
+                    "for the http provider"
+                )
+        return self
 
     @field_validator("previous_secret_keys", mode="before")
     @classmethod

@@ -130,3 +130,62 @@ def test_create_client_prints_the_secret_once_and_refuses_bad_uris(tmp_path: Pat
     )
     assert refused.returncode == 2
     assert "redirectUris.0" in refused.stderr
+
+
+def test_sandbox_providers_serve_the_registry_and_the_challenges(tmp_path: Path) -> None:
+    """The operator's stand-alone sandbox answers both HTTP adapters over a real port."""
+    import asyncio
+    import socket
+    import time
+
+    from identity_graph.core.clock import SystemClock
+    from identity_graph.ids.types import IdType
+    from identity_graph.verification.providers.base import (
+        ChallengeRequest,
+        PersonClaim,
+        RegistryOutcome,
+    )
+    from identity_graph.verification.providers.http import HttpRegistry
+    from identity_graph.verification.providers.http_challenges import HttpChallenges
+
+    assert run(tmp_path, "sandbox-providers", "--secret", "short", check=False).returncode == 2
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    secret = "sandbox-providers-secret"
+    env = {**os.environ, "IDG_DATA_DIR": str(tmp_path / "data"), "IDG_SECRET_KEY": "k" * 40}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "identity_graph.cli", "sandbox-providers", "--port", str(port)],
+        env={**env, "IDG_SANDBOX_PROVIDERS_SECRET": secret},
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    claim = PersonClaim("张伟", IdType.RESIDENT_ID_CARD, "110105198503120039")
+
+    async def use() -> tuple[RegistryOutcome, str]:
+        registry = HttpRegistry(base, secret.encode(), attempts=1)
+        face = HttpChallenges("face", base, secret.encode(), SystemClock(), attempts=1)
+        try:
+            answer = await registry.check_person(claim)
+            started = await face.start(
+                ChallengeRequest("c-1", "http://127.0.0.1:9/callback", None, claim)
+            )
+            return answer.outcome, started.url
+        finally:
+            await registry.aclose()
+            await face.aclose()
+
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        outcome, url = asyncio.run(use())
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    assert outcome is RegistryOutcome.MATCH
+    assert url.startswith(f"{base}/s/prv-")

@@ -58,6 +58,10 @@ MESSAGES = {
     ),
     "ALREADY_REAL_PERSON": ("已完成实人认证", "Already verified as a real person"),
     "CALLBACK_REFUSED": ("回调无效", "Callback refused"),
+    "CHALLENGE_PROVIDER_UNAVAILABLE": (
+        "认证服务暂时不可用，请稍后再试",
+        "The verification provider is unavailable; please try again later",
+    ),
 }
 
 _ACCEPTED_FROM = {
@@ -98,7 +102,8 @@ class ChallengeService:
         self.providers = dict(providers)
         self._notices = notices
         self._audit = audit
-        self._callback_base = public_url.rstrip("/") + "/verification/callbacks"
+        self._public_url = public_url.rstrip("/")
+        self._callback_base = self._public_url + "/verification/callbacks"
         self._ttl = ttl
 
     async def start(
@@ -111,9 +116,21 @@ class ChallengeService:
         account = await Account.get(id=account_id)
         case = await self._eligible_case(account, kind)
         provider = self.providers[kind]
+        challenge_id = uuid.uuid4()
+        claim = self._verification.claims.open(case.claim_cipher)
+        # The provider first: if it does not answer, nothing is written and the holder may
+        # simply try again (a callback for a row not yet written is refused and retried).
+        started = await provider.start(
+            ChallengeRequest(
+                str(challenge_id),
+                f"{self._callback_base}/{kind.value}",
+                self._public_url + return_url if return_url else None,
+                claim,
+            )
+        )
         now = self._clock.now()
         challenge = await VerificationChallenge.create(
-            id=uuid.uuid4(),
+            id=challenge_id,
             case_id=case.id,
             kind=kind,
             provider=provider.name,
@@ -121,18 +138,16 @@ class ChallengeService:
             created_at=now,
             expires_at=now + self._ttl,
         )
-        claim = self._verification.claims.open(case.claim_cipher)
-        started = await provider.start(
-            ChallengeRequest(
-                str(challenge.id), f"{self._callback_base}/{kind.value}", return_url, claim
-            )
-        )
         await self._audit.record(
             f"verification.{kind.value}_started",
             context,
             subject_type="account",
             subject_id=str(account.id),
-            details={"challenge": str(challenge.id), "provider": provider.name},
+            details={
+                "challenge": str(challenge.id),
+                "provider": provider.name,
+                "reference": started.reference,
+            },
         )
         return StartedChallenge(challenge, started.url)
 

@@ -27,7 +27,7 @@ from starlette.routing import Route
 
 from identity_graph.core.signatures import sign, verify
 from identity_graph.ids.types import IdType
-from identity_graph.verification.providers import http
+from identity_graph.verification.providers import signed_http
 from identity_graph.verification.providers.base import (
     PersonClaim,
     RegistryAnswer,
@@ -242,7 +242,7 @@ async def test_backoff_grows_between_attempts(monkeypatch: pytest.MonkeyPatch) -
         pauses.append(seconds)
 
     # Only the adapter's pauses: the event loop's other tasks keep the real asyncio.sleep.
-    monkeypatch.setattr(http, "asyncio", SimpleNamespace(sleep=record))
+    monkeypatch.setattr(signed_http, "asyncio", SimpleNamespace(sleep=record))
     registry = Scripted(status(503))
     async with httpx.AsyncClient(transport=httpx.MockTransport(registry)) as client:
         check = HttpRegistry(BASE_URL, SECRET, attempts=3, backoff_seconds=0.2, client=client)
@@ -351,7 +351,7 @@ async def test_only_an_owned_client_is_closed() -> None:
 
     owned = HttpRegistry(BASE_URL, SECRET)
     await owned.aclose()
-    assert owned._client.is_closed
+    assert owned._exchange._client.is_closed
 
 
 # Real sockets: a registry that never answers, one that is not there, and the server's checks.

@@ -93,7 +93,7 @@ class RegistryCheck(Protocol):
 class ChallengeRequest:
     """A face session or an e-licence challenge to open with a provider.
 
-    ``callback_url`` receives the signed result; ``return_url`` is where the provider's page
+    ``callback_url`` receives the signed result; ``return_url`` (absolute) is where the page
     sends the browser afterwards. ``subject`` is the claim being proved.
     """
 

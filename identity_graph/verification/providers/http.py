@@ -22,16 +22,12 @@ retried. Logs name the path, the status and the request id, never a name or an I
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
 import uuid
 from typing import Any
 
 import httpx
-import orjson
 
-from identity_graph.core.signatures import sign, verify
 from identity_graph.verification.providers.base import (
     PERSON_FIELDS,
     UNIT_FIELDS,
@@ -40,11 +36,16 @@ from identity_graph.verification.providers.base import (
     RegistryOutcome,
     UnitClaim,
 )
+from identity_graph.verification.providers.signed_http import (
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    SignedExchange,
+    Unanswered,
+)
 
 PERSONS_PATH = "/v1/persons/check"
 UNITS_PATH = "/v1/units/check"
-TIMESTAMP_HEADER = "X-IDG-Timestamp"
-SIGNATURE_HEADER = "X-IDG-Signature"
+__all__ = ["SIGNATURE_HEADER", "TIMESTAMP_HEADER", "HttpRegistry", "person_body", "unit_body"]
 # A tuple, not a set: membership by equality, so an unhashable "outcome" is just refused.
 _ANSWERED = (RegistryOutcome.MATCH, RegistryOutcome.MISMATCH, RegistryOutcome.NOT_FOUND)
 _REFERENCE_MAX = 128
@@ -92,15 +93,15 @@ class HttpRegistry:
         backoff_seconds: float = 0.2,
         client: httpx.AsyncClient | None = None,
     ) -> None:
-        if not base_url or attempts < 1:
-            raise ValueError("the http registry needs a base URL and at least one attempt")
-        self._base_url = base_url.rstrip("/")
-        self._secret = secret
-        self._timeout = timeout
-        self._attempts = attempts
-        self._backoff = backoff_seconds
-        self._owns_client = client is None
-        self._client = client or httpx.AsyncClient(timeout=timeout)
+        self._exchange = SignedExchange(
+            base_url,
+            secret,
+            timeout=timeout,
+            attempts=attempts,
+            backoff_seconds=backoff_seconds,
+            client=client,
+            label="registry",
+        )
 
     async def check_person(self, claim: PersonClaim) -> RegistryAnswer:
         return await self._check(PERSONS_PATH, person_body(claim), PERSON_FIELDS)
@@ -109,59 +110,17 @@ class HttpRegistry:
         return await self._check(UNITS_PATH, unit_body(claim), UNIT_FIELDS)
 
     async def aclose(self) -> None:
-        if self._owns_client:
-            await self._client.aclose()
+        await self._exchange.aclose()
 
     async def _check(
         self, path: str, fields: dict[str, Any], allowed: tuple[str, ...]
     ) -> RegistryAnswer:
         request_id = uuid.uuid4().hex
-        body = orjson.dumps({**fields, "request_id": request_id})
-        # Signed once: every retry is the same request, byte for byte.
-        timestamp = str(int(time.time()))
-        headers = {
-            "Content-Type": "application/json",
-            "Idempotency-Key": request_id,
-            TIMESTAMP_HEADER: timestamp,
-            SIGNATURE_HEADER: sign(self._secret, timestamp, body),
-        }
-        response = await self._post(path, body, headers)
-        if isinstance(response, str):
-            log.warning("registry %s unavailable (%s), request %s", path, response, request_id)
-            return _unavailable(response)
-        return self._read(path, response, request_id, allowed)
-
-    async def _post(self, path: str, body: bytes, headers: dict[str, str]) -> httpx.Response | str:
-        """The first response worth reading, or why none came (the last failure)."""
-        failure = "no attempt made"
-        for attempt in range(self._attempts):
-            if attempt:
-                await asyncio.sleep(self._backoff * 2 ** (attempt - 1))
-            try:
-                response = await self._client.post(
-                    self._base_url + path, content=body, headers=headers, timeout=self._timeout
-                )
-            except httpx.RequestError as exc:  # timeouts, refused connections, broken streams
-                failure = type(exc).__name__
-                continue
-            if response.status_code != 429 and response.status_code < 500:
-                return response
-            failure = f"HTTP {response.status_code}"
-        return failure
-
-    def _read(
-        self, path: str, response: httpx.Response, request_id: str, allowed: tuple[str, ...]
-    ) -> RegistryAnswer:
-        status = response.status_code
-        if not 200 <= status < 300:
-            log.warning(
-                "registry %s refused request %s: HTTP %d (configuration?)", path, request_id, status
-            )
-            return _unavailable(f"HTTP {status}")
-        if not self._signed(response):
-            log.warning("registry %s: unsigned or badly signed answer to %s", path, request_id)
-            return _unavailable("unsigned registry answer")
-        decoded = _decode(response.content, allowed)
+        try:
+            data = await self._exchange.post(path, {**fields, "request_id": request_id}, request_id)
+        except Unanswered as why:
+            return _unavailable(str(why))
+        decoded = _decode(data, allowed)
         if decoded is None:
             log.warning("registry %s: malformed answer to request %s", path, request_id)
             return _unavailable("malformed registry answer")
@@ -171,23 +130,10 @@ class HttpRegistry:
             return _unavailable("registry answer for another request")
         return answer
 
-    def _signed(self, response: httpx.Response) -> bool:
-        return verify(
-            self._secret,
-            response.headers.get(TIMESTAMP_HEADER, ""),
-            response.content,
-            response.headers.get(SIGNATURE_HEADER, ""),
-            now=time.time(),
-        )
 
-
-def _decode(content: bytes, allowed: tuple[str, ...]) -> tuple[object, RegistryAnswer] | None:
+def _decode(data: dict[str, Any], allowed: tuple[str, ...]) -> tuple[object, RegistryAnswer] | None:
     """The answer's request id and its meaning, or None if it is not a well-formed answer."""
-    try:
-        data = orjson.loads(content)
-    except orjson.JSONDecodeError:
-        return None
-    if not isinstance(data, dict) or data.get("outcome") not in _ANSWERED:
+    if data.get("outcome") not in _ANSWERED:
         return None
     outcome = RegistryOutcome(data["outcome"])
     mismatched, reference = data.get("mismatched", []), data.get("reference")

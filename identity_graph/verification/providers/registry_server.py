@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from identity_graph.core.signatures import sign, verify
+from identity_graph.core.signatures import verify
 from identity_graph.ids.types import IdType
 from identity_graph.verification.providers.base import (
     PersonClaim,
@@ -29,11 +29,11 @@ from identity_graph.verification.providers.base import (
     RegistryOutcome,
     UnitClaim,
 )
-from identity_graph.verification.providers.http import (
-    PERSONS_PATH,
+from identity_graph.verification.providers.http import PERSONS_PATH, UNITS_PATH
+from identity_graph.verification.providers.signed_http import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
-    UNITS_PATH,
+    signed_message,
 )
 
 _C = TypeVar("_C")
@@ -41,10 +41,10 @@ _C = TypeVar("_C")
 
 def create_registry_app(registry: RegistryCheck, secret: bytes) -> Starlette:
     async def persons(request: Request) -> Response:
-        return await _serve(request, secret, _person_claim, registry.check_person)
+        return await _serve(request, secret, person_claim, registry.check_person)
 
     async def units(request: Request) -> Response:
-        return await _serve(request, secret, _unit_claim, registry.check_unit)
+        return await _serve(request, secret, unit_claim, registry.check_unit)
 
     return Starlette(
         routes=[
@@ -86,13 +86,11 @@ async def _serve(
 
 
 def _signed(secret: bytes, content: dict[str, Any], status: int) -> Response:
-    body = orjson.dumps(content)
-    timestamp = str(int(time.time()))
-    headers = {TIMESTAMP_HEADER: timestamp, SIGNATURE_HEADER: sign(secret, timestamp, body)}
+    body, headers = signed_message(secret, content)
     return Response(body, status, headers, media_type="application/json")
 
 
-def _person_claim(data: dict[str, Any]) -> PersonClaim:
+def person_claim(data: dict[str, Any]) -> PersonClaim:
     return PersonClaim(
         real_name=_text(data, "real_name"),
         id_type=IdType(data["id_type"]),
@@ -103,7 +101,7 @@ def _person_claim(data: dict[str, Any]) -> PersonClaim:
     )
 
 
-def _unit_claim(data: dict[str, Any]) -> UnitClaim:
+def unit_claim(data: dict[str, Any]) -> UnitClaim:
     proxy = data.get("proxy_id_number")
     return UnitClaim(
         code=_text(data, "code"),
