@@ -1,5 +1,7 @@
 # identity_graph — production image. Build: docker build -t identity-graph .
-# Run:  docker run -p 8000:8000 -e IDG_SECRET_KEY=... -e IDG_DATABASE_URL=postgres://... identity-graph
+# Run:  docker run -p 8000:8000 -e IDG_SECRET_KEY=... -e IDG_DATABASE_URL=postgres://... \
+#         -e IDG_REGISTRY_PROVIDER=http -e IDG_REGISTRY_URL=... -e IDG_REGISTRY_SECRET=... (and FACE_, LICENCE_) identity-graph
+# Production refuses the sandbox authorities; a staging system may set IDG_ALLOW_SANDBOX_PROVIDERS=true.
 FROM python:3.11-slim AS build
 WORKDIR /src
 COPY pyproject.toml README.md ./

@@ -21,7 +21,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -159,11 +159,15 @@ def _flush_redis(env: dict[str, str]) -> None:
 
 
 @contextmanager
-def running_server(workers: int, accounts: int) -> Iterator[tuple[Server, list[str]]]:
-    """Fresh database, ``accounts`` seeded residents, and the server until the block ends."""
+def running_server(
+    workers: int, accounts: int, settings: Mapping[str, str] | None = None
+) -> Iterator[tuple[Server, list[str]]]:
+    """Fresh database, ``accounts`` seeded residents, and the server until the block ends.
+    ``settings`` adds ``IDG_*`` variables to the server's environment."""
     database_url = os.environ.get("IDG_BENCH_DATABASE_URL", DEFAULT_PG)
     data_dir = Path(tempfile.mkdtemp(prefix="idg-bench-"))
     env = server_env(database_url, data_dir)
+    env.update(settings or {})
     _flush_redis(env)
     asyncio.run(_reset_database(database_url))
     names = asyncio.run(_seed(env, accounts))
@@ -280,14 +284,19 @@ def run_wrk(
     )
 
 
-def round_arguments(description: str | None, connections: int = 32) -> argparse.Namespace:
+def round_parser(description: str | None, connections: int = 32) -> argparse.ArgumentParser:
     """The options every benchmark shares: round length and count, workers, connections."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--seconds", type=int, default=10, help="length of each round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=cores())
     parser.add_argument("--connections", type=int, default=connections)
-    return parser.parse_args()
+    return parser
+
+
+def round_arguments(description: str | None, connections: int = 32) -> argparse.Namespace:
+    """The shared options parsed (``round_parser`` to add a benchmark's own)."""
+    return round_parser(description, connections).parse_args()
 
 
 def median_round(results: list[WrkResult]) -> WrkResult:

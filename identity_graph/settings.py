@@ -149,6 +149,9 @@ class Settings(BaseSettings):
     licence_url: str = ""
     licence_secret: SecretStr | None = None
     provider_timeout_seconds: float = 5.0
+    # Production refuses sandbox authorities (anyone could pass their own face check on a
+    # sandbox page) unless this is set, for a staging system.
+    allow_sandbox_providers: bool = False
 
     @model_validator(mode="after")
     def _http_providers_are_configured(self) -> Settings:
@@ -164,6 +167,17 @@ class Settings(BaseSettings):
                     f"IDG_{name.upper()}_SECRET (at least 16 characters) is required "
                     "for the http provider"
                 )
+        sandboxes = [
+            name
+            for name in ("registry", "face", "licence")
+            if getattr(self, f"{name}_provider") == "sandbox"
+        ]
+        if self.env == "production" and sandboxes and not self.allow_sandbox_providers:
+            names = ", ".join(f"IDG_{name.upper()}_PROVIDER" for name in sandboxes)
+            raise ValueError(
+                f"sandbox verification providers in production ({names}): configure the http "
+                "providers, or set IDG_ALLOW_SANDBOX_PROVIDERS=true on a staging system"
+            )
         return self
 
     @field_validator("previous_secret_keys", mode="before")

@@ -52,7 +52,12 @@ def test_export_schema_matches_the_committed_file(tmp_path: Path) -> None:
 
 
 def test_production_refuses_to_start_without_a_key(tmp_path: Path) -> None:
-    env = {**os.environ, "IDG_DATA_DIR": str(tmp_path), "IDG_ENV": "production"}
+    env = {
+        **os.environ,
+        "IDG_DATA_DIR": str(tmp_path),
+        "IDG_ENV": "production",
+        "IDG_ALLOW_SANDBOX_PROVIDERS": "true",
+    }
     env.pop("IDG_SECRET_KEY", None)
     result = subprocess.run(
         [sys.executable, "-m", "identity_graph.cli", "outbox"],
@@ -64,6 +69,23 @@ def test_production_refuses_to_start_without_a_key(tmp_path: Path) -> None:
     )
     assert result.returncode != 0
     assert "IDG_SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_sandbox_authorities(tmp_path: Path) -> None:
+    env = {**os.environ, "IDG_DATA_DIR": str(tmp_path), "IDG_ENV": "production"}
+    env.update(IDG_SECRET_KEY="k" * 40, IDG_REGISTRY_PROVIDER="http")
+    env.update(IDG_REGISTRY_URL="https://registry.example", IDG_REGISTRY_SECRET="s" * 20)
+    result = subprocess.run(
+        [sys.executable, "-m", "identity_graph.cli", "outbox"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "IDG_FACE_PROVIDER, IDG_LICENCE_PROVIDER" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize("flag", ["--json"])

@@ -148,12 +148,37 @@ class ProfileService:
         locale: Locale,
     ) -> Account:
         account = await Account.get(id=account_id)
+        old, number = self.new_phone(account, new_phone)
+        await self.prove_phone(account, password, number, sms_code)
+        await self.write_phone(account, old, number, context=context, locale=locale)
+        return await Account.get(id=account.id)
+
+    def new_phone(self, account: Account, new_phone: str) -> tuple[str | None, str]:
+        """The current and the new reserved phone; the new one well-formed and different."""
         number = normalize_mobile(new_phone, "newPhone")
         old = self._vault.phone_of(account)
         if number == old:
             raise ValidationFailed.single("newPhone", "PHONE_UNCHANGED")
+        return old, number
+
+    async def prove_phone(
+        self, account: Account, password: str, number: str, sms_code: str
+    ) -> None:
+        """The holder's password, and the code sent to the new number (used up here)."""
         await self._check_password(account, password, "password")
         await self._sms.verify(SmsPurpose.CHANGE_PHONE, number, sms_code)
+
+    async def write_phone(
+        self,
+        account: Account,
+        old: str | None,
+        number: str,
+        *,
+        context: AuditContext,
+        locale: Locale,
+        reverification: bool = False,
+    ) -> None:
+        """Save the proved number (in the caller's transaction if there is one)."""
         index = self._vault.index_phone(number)
         now = self._clock.now()
         async with in_transaction():
@@ -164,12 +189,14 @@ class ProfileService:
                 phone_cipher=self._vault.seal(number, "phone"), phone_index=index, updated_at=now
             )
             await self._records.record(
-                account.id, context.actor_id, [masked_change("phone", old, number)]
+                account.id,
+                context.actor_id,
+                [masked_change("phone", old, number)],
+                reverification=reverification,
             )
             await self._security_event(account, "account.phone_changed", context)
             if old:
                 await self._notify(old, "phone_changed", account, now, locale, number)
-        return await Account.get(id=account.id)
 
     async def update_natural_person(
         self, account_id: uuid.UUID, values: Mapping[str, Any], context: AuditContext

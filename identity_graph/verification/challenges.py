@@ -174,6 +174,8 @@ class ChallengeService:
         challenge = await VerificationChallenge.get_or_none(id=challenge_id)
         if challenge is None or challenge.state is not ChallengeState.OPEN:
             raise CallbackRefused("unknown challenge")
+        if is_past(challenge.expires_at, self._clock):
+            raise CallbackRefused("late")
         case = await VerificationCase.get(id=challenge.case_id)  # type: ignore[attr-defined]
         return challenge, self._verification.claims.open(case.claim_cipher)
 

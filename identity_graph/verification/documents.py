@@ -135,9 +135,14 @@ def clean_unit_form(
     today: date,
 ) -> CleanUnit:
     """Validate the form. A USCC with a wrong check character is kept (it routes the case
-    to manual review, SPEC §12); an organisation code must pass its check."""
+    to manual review, SPEC §12); an organisation code must pass its check. A unit outside
+    the mainland gives its own registration number (unit identifier) as the code."""
     checks = Checks()
-    code, checksum_ok, is_uscc = _unit_code(checks, form.code)
+    if region is UnitRegion.DOMESTIC:
+        code, checksum_ok, is_uscc = _unit_code(checks, form.code)
+    else:
+        code = checks.run(clean_text, form.code.upper(), "code", max_length=64)
+        checksum_ok, is_uscc = True, False
     name = checks.run(clean_text, form.unit_name, "unitName", max_length=100)
     rep_name = clean_real_name(checks, form.legal_rep_name, "legalRepresentative.name")
     rep = clean_document(
@@ -162,6 +167,8 @@ def clean_unit_form(
     if is_uscc:
         changes["uscc"] = ("uscc", code)
         changes["usccChecksum"] = ("uscc_checksum_ok", checksum_ok)
+    elif region is not UnitRegion.DOMESTIC:
+        changes["unitIdentifier"] = ("unit_identifier", code)
     optional = {
         "foundingDate": ("founding_date", founding),
         "unitPhone": ("unit_phone", phone),

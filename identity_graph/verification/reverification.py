@@ -8,6 +8,8 @@ stateDiagram-v2
     [*] --> rerun: confirmed -> saved, case superseded, new case (automatic route)
     [*] --> review: confirmed identity change (name / ID number / code) -> manual review only
     [*] --> plain: principal not verified -> saved, status unchanged
+    [*] --> phone: resident's reserved phone on a verified account, confirmed -> number
+    phone --> rerun: saved with a new case re-checking the verified claim
 ```
 
 Listed fields are ``rules.PERSON_REVERIFY`` / ``UNIT_REVERIFY``. The new values are checked
@@ -19,17 +21,34 @@ running the identity cannot change: the answer would be about data no longer hel
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
-from identity_graph.accounts.enums import AccountKind, VerificationStatus
+from tortoise.transactions import in_transaction
+
+from identity_graph.accounts.enums import (
+    AccountKind,
+    LegalPersonType,
+    UnitRegion,
+    VerificationStatus,
+)
+from identity_graph.accounts.forms import clean_optional, clean_unit_codes
 from identity_graph.accounts.models import Account, Enterprise, NaturalPerson
 from identity_graph.accounts.profile import ProfileService
 from identity_graph.accounts.profile_forms import clean_enterprise_changes, clean_person_changes
 from identity_graph.accounts.vault import PersonalData
 from identity_graph.core.audit import AuditContext
 from identity_graph.core.clock import local_date
-from identity_graph.core.errors import ConfirmationRequired, DomainError, NotAuthorized
+from identity_graph.core.errors import (
+    ConfirmationRequired,
+    DomainError,
+    NotAuthorized,
+    ValidationFailed,
+)
+from identity_graph.core.i18n import Locale
+from identity_graph.core.validators import Checks
 from identity_graph.notifications.base import Notifier
 from identity_graph.notifications.models import Channel
 from identity_graph.verification.documents import (
@@ -60,13 +79,31 @@ MESSAGES = {
 }
 
 _BUSY = (VerificationStatus.PENDING, VerificationStatus.MANUAL_REVIEW)
+# updateEnterprise's input names -> the verification form's field names (rules.UNIT_REVERIFY).
 _UNIT_KEYS = {
     "unitName": "unitName",
     "uscc": "uscc",
     "legalRepresentativeName": "legalRepresentative.name",
     "legalRepresentativeIdType": "legalRepresentative.idType",
     "legalRepresentativeIdNumber": "legalRepresentative.idNumber",
+    "regionType": "regionType",
+    "legalPersonType": "legalPersonType",
+    "unitIdentifier": "unitIdentifier",
+    "unitNature": "unitNature",
 }
+_INPUT_NAMES = {form: name for name, form in _UNIT_KEYS.items()}
+
+
+@contextmanager
+def _input_names(region: UnitRegion) -> Iterator[None]:
+    """Name invalid fields as updateEnterprise's input does (the form says ``code`` and
+    ``legalRepresentative.name``; the update says ``uscc`` and ``legalRepresentativeName``)."""
+    names = {**_INPUT_NAMES, "code": "uscc" if region is UnitRegion.DOMESTIC else "unitIdentifier"}
+    try:
+        yield
+    except ValidationFailed as failed:
+        renamed = [replace(e, field=names.get(e.field, e.field)) for e in failed.errors]
+        raise ValidationFailed(renamed) from None
 
 
 class Reverification:
@@ -116,6 +153,49 @@ class Reverification:
         )
         return await NaturalPerson.get(id=account_id)
 
+    async def change_phone(
+        self,
+        account_id: uuid.UUID,
+        password: str,
+        new_phone: str,
+        sms_code: str,
+        confirm: bool,
+        ctx: AuditContext,
+        locale: Locale,
+    ) -> Account:
+        """A resident's reserved phone is a listed field: on a verified resident the change
+        is confirmed first (before the SMS code is used up), then saved together with a new
+        case that checks the verified identity again."""
+        account = await Account.get(id=account_id)
+        old, number = self._profiles.new_phone(account, new_phone)
+        listed = account.kind is AccountKind.NATURAL_PERSON
+        rerun = listed and account.verification_status.is_verified
+        if rerun and not confirm:
+            raise ConfirmationRequired("REVERIFICATION_CONFIRMATION_REQUIRED", ["phone"])
+        await self._profiles.prove_phone(account, password, number, sms_code)
+        if not rerun:
+            await self._profiles.write_phone(account, old, number, context=ctx, locale=locale)
+            return await Account.get(id=account.id)
+        current = await self._verification.current(account)
+        assert current is not None  # a verified account has the case that verified it
+        person = await NaturalPerson.get(id=account.id)
+        async with in_transaction():
+            await self._profiles.write_phone(
+                account, old, number, context=ctx, locale=locale, reverification=True
+            )
+            case = await self._verification.open_case(
+                account,
+                Subject.PERSON,
+                person_route(person.id_type),
+                {},
+                current.claim_cipher,
+                ctx,
+                CaseReason.CHANGE,
+            )
+        await self._notify_started(account, number)
+        await self._verification.check_now(case)
+        return await Account.get(id=account.id)
+
     async def update_enterprise(
         self, account_id: uuid.UUID, values: Mapping[str, Any], confirm: bool, ctx: AuditContext
     ) -> Enterprise:
@@ -129,28 +209,69 @@ class Reverification:
             await self._profiles.apply_changes(account_id, free, ctx)
             return await Enterprise.get(id=account_id)
         unit = await Enterprise.get(id=account_id)
-        clean = clean_unit_form(
-            self._unit_form(unit, listed),
-            region=unit.region_type,
-            legal_person_type=unit.legal_person_type,
-            industry=self._industry,
-            today=today,
-        )
-        changed = self._changed(unit, clean.changes, UNIT_REVERIFY)
-        route = unit_route(unit.region_type, unit.legal_person_type, checksum_ok=clean.checksum_ok)
+        region = listed.get("regionType") or unit.region_type
+        legal_type = listed.get("legalPersonType") or unit.legal_person_type
+        with _input_names(region):
+            classification = self._classification(unit, listed, region, legal_type)
+            clean = clean_unit_form(
+                self._unit_form(unit, listed, region),
+                region=region,
+                legal_person_type=legal_type,
+                industry=self._industry,
+                today=today,
+            )
+        changes = {**clean.changes, **classification}
+        changed = self._changed(unit, changes, UNIT_REVERIFY)
+        route = unit_route(region, legal_type, checksum_ok=clean.checksum_ok)
         await self._apply(
             account,
             Subject.UNIT,
             route,
-            changed,
-            UNIT_IDENTITY,
-            clean.changes,
+            [_INPUT_NAMES.get(field, field) for field in changed],
+            frozenset(_INPUT_NAMES.get(field, field) for field in UNIT_IDENTITY),
+            changes,
             free,
             self._verification.claims.seal(clean.claim),
             confirm,
             ctx,
         )
         return await Enterprise.get(id=account_id)
+
+    def _classification(
+        self,
+        unit: Enterprise,
+        listed: Mapping[str, Any],
+        region: UnitRegion,
+        legal_type: LegalPersonType,
+    ) -> dict[str, tuple[str, Any]]:
+        """Region, legal-person type, unit identifier and nature: they decide which code
+        the unit must have and which route its verification takes."""
+        checks = Checks()
+        for field in ("regionType", "legalPersonType"):
+            if field in listed and listed[field] is None:
+                checks.fail(field, "REQUIRED")
+        codes = clean_unit_codes(
+            checks,
+            region,
+            legal_type,
+            listed.get("uscc", unit.uscc),
+            listed.get("unitIdentifier", unit.unit_identifier),
+            accept_unchecked_uscc=True,
+            prefix="",
+        )
+        nature = (
+            clean_optional(checks, listed["unitNature"], "unitNature", 64)
+            if "unitNature" in listed
+            else None
+        )
+        checks.raise_if_any()
+        chosen = {
+            "regionType": ("region_type", region),
+            "legalPersonType": ("legal_person_type", legal_type),
+            "unitIdentifier": ("unit_identifier", codes.unit_identifier),
+            "unitNature": ("unit_nature", nature),
+        }
+        return {field: value for field, value in chosen.items() if field in listed}
 
     async def _apply(
         self,
@@ -180,7 +301,10 @@ class Reverification:
         case = await self._verification.open_case(
             account, subject, route, {**identity_changes, **free}, claim, ctx, reason
         )
-        phone = self._vault.phone_of(account)
+        await self._notify_started(account, self._vault.phone_of(account))
+        await self._verification.check_now(case)
+
+    async def _notify_started(self, account: Account, phone: str | None) -> None:
         if phone:
             await self._notifier.send(
                 Channel.SMS,
@@ -189,7 +313,6 @@ class Reverification:
                 {"login_name": account.login_name},
                 "zh-CN",
             )
-        await self._verification.check_now(case)
 
     def _changed(
         self,
@@ -224,12 +347,18 @@ class Reverification:
             address=None,
         )
 
-    def _unit_form(self, unit: Enterprise, listed: Mapping[str, Any]) -> UnitForm:
+    def _unit_form(
+        self, unit: Enterprise, listed: Mapping[str, Any], region: UnitRegion
+    ) -> UnitForm:
         def pick(key: str, current: Any) -> Any:
             return listed.get(key, current)
 
+        if region is UnitRegion.DOMESTIC:
+            code = pick("uscc", unit.uscc or unit.unit_identifier)
+        else:
+            code = pick("unitIdentifier", unit.unit_identifier)
         return UnitForm(
-            code=pick("uscc", unit.uscc or unit.unit_identifier or ""),
+            code=code or "",
             unit_name=pick("unitName", unit.name),
             legal_rep_name=pick(
                 "legalRepresentative.name",

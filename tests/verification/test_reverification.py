@@ -6,8 +6,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.graphql.accounts_helpers import ERRORS
-from tests.verification.flows import ZHANG_WEI, my_verification, resident, submit
+from tests.graphql.accounts_helpers import ERRORS, PASSWORD, sms_code
+from tests.verification.flows import (
+    XINGQIAO,
+    ZHANG_WEI,
+    enterprise,
+    my_verification,
+    resident,
+    submit,
+)
 
 pytestmark = pytest.mark.postgres
 
@@ -68,4 +75,170 @@ async def test_unlisted_fields_change_without_reverification(gql, hooks, contain
     token = await verified(gql, hooks, container)
     body = await gql(UPDATE, {"input": {"address": "北京市朝阳区建国路1号"}}, token=token)
     assert body["data"]["updateNaturalPerson"]["__typename"] == "NaturalPersonUpdated"
+    assert (await my_verification(gql, token))["status"] == "VERIFIED"
+
+
+# --- the reserved phone of a verified resident (a listed field, SPEC §4.4) -------------
+
+CHANGE_PHONE = (
+    """
+mutation ChangePhone($input: ChangePhoneInput!) {
+  changePhone(input: $input) {
+    __typename
+    ... on PhoneChanged { account { phone verificationStatus } }
+    ... on ConfirmationRequiredError { code message fields }
+"""
+    + ERRORS
+    + "  }\n}\n"
+)
+NEW_PHONE = "13987654321"
+
+
+async def test_a_verified_resident_confirms_a_phone_change_then_is_checked_again(
+    gql, hooks, container
+):
+    token = await verified(gql, hooks, container)
+    first_case = (await my_verification(gql, token))["currentCase"]["id"]
+    code = await sms_code(gql, hooks, container, NEW_PHONE, "CHANGE_PHONE")
+    change = {"password": PASSWORD, "newPhone": NEW_PHONE, "smsCode": code}
+
+    asked = (await gql(CHANGE_PHONE, {"input": change}, token=token))["data"]["changePhone"]
+    assert asked["__typename"] == "ConfirmationRequiredError", asked
+    assert asked["fields"] == ["phone"]
+    assert "重新进行实名认证" in asked["message"]
+    assert (await my_verification(gql, token))["currentCase"]["id"] == first_case
+
+    # The same code still works: asking for confirmation did not use it up.
+    body = await gql(
+        CHANGE_PHONE, {"input": {**change, "confirmReverification": True}}, token=token
+    )
+    done = body["data"]["changePhone"]
+    assert done["__typename"] == "PhoneChanged", done
+    verification = await my_verification(gql, token)
+    assert verification["status"] == "VERIFIED"
+    assert verification["currentCase"]["id"] != first_case
+    assert verification["currentCase"]["decidedBy"] == "REGISTRY"
+    records = (await gql(RECORDS, token=token))["data"]["infoUpdateRecords"]["edges"]
+    assert records[0]["node"] == {"reverification": True, "changes": [{"field": "phone"}]}
+    texts = [m.text for m in await container.notifier.list_messages(destination=NEW_PHONE)]
+    assert "国家平台实名认证通过" in texts[0]
+    assert any("重新" in text for text in texts), texts
+
+
+async def test_a_phone_change_asked_to_confirm_writes_nothing_when_the_code_is_wrong(
+    gql, hooks, container
+):
+    token = await verified(gql, hooks, container)
+    await sms_code(gql, hooks, container, NEW_PHONE, "CHANGE_PHONE")
+    change = {
+        "password": PASSWORD,
+        "newPhone": NEW_PHONE,
+        "smsCode": "000000",
+        "confirmReverification": True,
+    }
+    refused = (await gql(CHANGE_PHONE, {"input": change}, token=token))["data"]["changePhone"]
+    assert refused["__typename"] == "ValidationErrors", refused
+    assert refused["errors"][0]["field"] == "smsCode"
+    verification = await my_verification(gql, token)
+    assert verification["status"] == "VERIFIED"
+    assert len(verification["currentCase"]["attempts"]) == 1
+
+
+# --- units: classification fields (SPEC §4.4 unit list) -----------------------------------
+
+UPDATE_ENTERPRISE = (
+    """
+mutation Update($input: UpdateEnterpriseInput!) {
+  updateEnterprise(input: $input) {
+    __typename
+    ... on EnterpriseUpdated { enterprise { regionType legalPersonType unitIdentifier unitNature } }
+    ... on ConfirmationRequiredError { code message fields }
+"""
+    + ERRORS
+    + "  }\n}\n"
+)
+
+
+async def verified_unit(gql, hooks, container) -> str:
+    token = await enterprise(gql, hooks, container, XINGQIAO)
+    result = await submit(gql, hooks, token, unit=XINGQIAO)
+    assert result["verification"]["status"] == "VERIFIED"
+    return token
+
+
+async def update_unit(gql, token, **values) -> dict:
+    body = await gql(UPDATE_ENTERPRISE, {"input": values}, token=token)
+    assert "errors" not in body, body
+    return dict(body["data"]["updateEnterprise"])
+
+
+async def test_unit_nature_change_is_confirmed_then_rechecked(gql, hooks, container):
+    token = await verified_unit(gql, hooks, container)
+    first_case = (await my_verification(gql, token))["currentCase"]["id"]
+
+    asked = await update_unit(gql, token, unitNature="有限责任公司")
+    assert asked["__typename"] == "ConfirmationRequiredError", asked
+    assert asked["fields"] == ["unitNature"]
+
+    done = await update_unit(gql, token, unitNature="有限责任公司", confirmReverification=True)
+    assert done["__typename"] == "EnterpriseUpdated", done
+    assert done["enterprise"]["unitNature"] == "有限责任公司"
+    verification = await my_verification(gql, token)
+    assert verification["status"] == "VERIFIED"
+    assert verification["currentCase"]["id"] != first_case
+
+
+async def test_legal_person_type_other_sends_the_unit_to_manual_review(gql, hooks, container):
+    token = await verified_unit(gql, hooks, container)
+
+    done = await update_unit(gql, token, legalPersonType="OTHER", confirmReverification=True)
+
+    assert done["__typename"] == "EnterpriseUpdated", done
+    assert done["enterprise"]["legalPersonType"] == "OTHER"
+    verification = await my_verification(gql, token)
+    assert verification["status"] == "UNVERIFIED"
+    assert verification["currentCase"]["route"] == "MANUAL"
+    assert verification["nextSteps"] == ["MANUAL_REVIEW", "SUBMIT"]
+
+
+async def test_moving_a_unit_outside_the_mainland_needs_its_identifier(gql, hooks, container):
+    token = await verified_unit(gql, hooks, container)
+
+    missing = await update_unit(gql, token, regionType="HMT", confirmReverification=True)
+    assert missing["__typename"] == "ValidationErrors", missing
+    assert ("unitIdentifier", "UNIT_IDENTIFIER_REQUIRED") in [
+        (e["field"], e["code"]) for e in missing["errors"]
+    ]
+    assert (await my_verification(gql, token))["status"] == "VERIFIED"
+
+    asked = await update_unit(gql, token, regionType="HMT", unitIdentifier="hk-68012345")
+    assert asked["__typename"] == "ConfirmationRequiredError", asked
+    assert sorted(asked["fields"]) == ["regionType", "unitIdentifier"]
+    done = await update_unit(
+        gql, token, regionType="HMT", unitIdentifier="hk-68012345", confirmReverification=True
+    )
+    assert done["enterprise"] == {
+        "regionType": "HMT",
+        "legalPersonType": "ENTERPRISE",
+        "unitIdentifier": "HK-68012345",
+        "unitNature": None,
+    }
+    verification = await my_verification(gql, token)
+    assert verification["currentCase"]["route"] == "MANUAL"
+    assert verification["currentCase"]["claim"]["code"] == "HK-68012345"
+
+
+async def test_unit_errors_and_confirmations_name_the_update_inputs(gql, hooks, container):
+    token = await verified_unit(gql, hooks, container)
+
+    bad = await update_unit(gql, token, legalRepresentativeIdNumber="110105198503120038")
+    assert bad["__typename"] == "ValidationErrors", bad
+    assert [e["field"] for e in bad["errors"]] == ["legalRepresentativeIdNumber"]
+    bad_code = await update_unit(gql, token, uscc="91110000MA01K7PW7I")
+    assert [e["field"] for e in bad_code["errors"]] == ["uscc"]
+    cleared = await update_unit(gql, token, regionType=None)
+    assert [(e["field"], e["code"]) for e in cleared["errors"]] == [("regionType", "REQUIRED")]
+
+    asked = await update_unit(gql, token, legalRepresentativeName="李娜")
+    assert asked["fields"] == ["legalRepresentativeName"]
     assert (await my_verification(gql, token))["status"] == "VERIFIED"

@@ -113,23 +113,26 @@ class AccountMutations:
 
     @strawberry.mutation(
         description="Change the reserved phone: the password, and the code sent to the new "
-        "number by `requestSmsCode(purpose: CHANGE_PHONE)`."
+        "number by `requestSmsCode(purpose: CHANGE_PHONE)`. On a verified resident this "
+        "answers ConfirmationRequiredError (before the code is used) until "
+        "`confirmReverification` is sent; then verification runs again."
     )
     async def change_phone(self, info: Info, input: ChangePhoneInput) -> ChangePhoneResult:
         context = info.context
 
         async def call() -> AccountModel:
             viewer = _viewer(info)
-            return await context.services.profiles.change_phone(
+            return await context.services.reverification.change_phone(
                 viewer.account_id,
                 input.password,
                 input.new_phone,
                 input.sms_code,
-                context=context.audit,
-                locale=context.locale,
+                input.confirm_reverification,
+                context.audit,
+                context.locale,
             )
 
-        return await payload(
+        return await confirmable_payload(
             info, call(), lambda account: PhoneChanged(account=Account.from_model(account, info))
         )
 

@@ -80,7 +80,7 @@ ChangePasswordResult = Annotated[
     strawberry.union("ChangePasswordResult", description="Changed, or why not."),
 ]
 ChangePhoneResult = Annotated[
-    PhoneChanged | _ERRORS,
+    PhoneChanged | _ERRORS | ConfirmationRequiredError,
     strawberry.union("ChangePhoneResult", description="Changed, or why not."),
 ]
 UpdateNaturalPersonResult = Annotated[

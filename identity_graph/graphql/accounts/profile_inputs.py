@@ -9,7 +9,14 @@ from typing import Any
 import strawberry
 
 from identity_graph.accounts import enums as domain
-from identity_graph.graphql.accounts.enums import EnterpriseSize, Holding, IdType, RegionType
+from identity_graph.graphql.accounts.enums import (
+    EnterpriseSize,
+    Holding,
+    IdType,
+    LegalPersonType,
+    RegionType,
+    UnitRegion,
+)
 from identity_graph.ids import types as ids
 
 
@@ -24,6 +31,11 @@ class ChangePhoneInput:
     password: str = strawberry.field(description="The current password.")
     new_phone: str = strawberry.field(description="The new mainland mobile number.")
     sms_code: str = strawberry.field(description="Code from `requestSmsCode(CHANGE_PHONE)`.")
+    confirm_reverification: bool = strawberry.field(
+        default=False,
+        description="Yes, re-run real-name verification (a verified resident's reserved "
+        "phone is a listed field).",
+    )
 
 
 def _sent(source: object, names: dict[str, str]) -> dict[str, Any]:
@@ -143,6 +155,19 @@ class UpdateEnterpriseInput:
     legal_representative_id_number: str | None = strawberry.field(
         default=strawberry.UNSET, description=f"Representative's document number. {_REVERIFY}"
     )
+    region_type: UnitRegion | None = strawberry.field(
+        default=strawberry.UNSET, description=f"Where the unit is registered. {_REVERIFY}"
+    )
+    legal_person_type: LegalPersonType | None = strawberry.field(
+        default=strawberry.UNSET, description=f"Legal-person type. {_REVERIFY}"
+    )
+    unit_identifier: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description=f"Registration number of a unit outside the mainland. {_REVERIFY}",
+    )
+    unit_nature: str | None = strawberry.field(
+        default=strawberry.UNSET, description=f"Unit nature (单位性质). {_REVERIFY}"
+    )
     confirm_reverification: bool = strawberry.field(
         default=False, description="Yes, re-run real-name verification if the change needs it."
     )
@@ -167,8 +192,20 @@ class UpdateEnterpriseInput:
                 "uscc": "uscc",
                 "legal_representative_name": "legalRepresentativeName",
                 "legal_representative_id_number": "legalRepresentativeIdNumber",
+                "unit_identifier": "unitIdentifier",
+                "unit_nature": "unitNature",
             },
         )
+        if self.region_type is not strawberry.UNSET:
+            sent["regionType"] = (
+                domain.UnitRegion[self.region_type.name] if self.region_type else None
+            )
+        if self.legal_person_type is not strawberry.UNSET:
+            sent["legalPersonType"] = (
+                domain.LegalPersonType[self.legal_person_type.name]
+                if self.legal_person_type
+                else None
+            )
         rep_type = self.legal_representative_id_type
         if rep_type is not strawberry.UNSET and rep_type is not None:
             sent["legalRepresentativeIdType"] = ids.IdType[rep_type.name]

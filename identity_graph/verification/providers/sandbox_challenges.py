@@ -1,7 +1,7 @@
 """Sandbox face check and electronic business licence (SPEC §4.4, §10), like a payment sandbox.
 
 ``start`` hands out the address of a sandbox page served by this process under
-``/sandbox/...`` (``web/sandbox.py``). There a tester passes or fails the face session, or
+``/sandbox/...`` (``web/verification.py``). There a tester passes or fails the face session, or
 types the unit's licence password as the licence app would (test licences are in the
 registry file). The page then produces exactly what a real provider sends: a JSON result
 signed with the provider secret, delivered to the same callback handler the HTTP route
