@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from identity_graph.accounts import forms, login_names, pledge, profile, registration
+from identity_graph.accounts.enums import AssuranceLevel
 from identity_graph.accounts.industry import MESSAGES as INDUSTRY_MESSAGES
 from identity_graph.accounts.industry import IndustryCatalog
 from identity_graph.accounts.password_policy import POLICY_MESSAGES
@@ -66,8 +67,8 @@ from identity_graph.sessions.qr_login import MESSAGES as QR_MESSAGES
 from identity_graph.sessions.qr_login import QrLogins
 from identity_graph.sessions.service import SessionService
 from identity_graph.sessions.signing_keys import SigningKeys
+from identity_graph.sessions.tokens import ACR_VALUES, TokenPolicy, TokenService
 from identity_graph.sessions.tokens import MESSAGES as TOKEN_MESSAGES
-from identity_graph.sessions.tokens import TokenPolicy, TokenService
 from identity_graph.sessions.upstream import UpstreamLinks
 from identity_graph.settings import Settings
 from identity_graph.verification import challenges as verification_challenges
@@ -86,6 +87,7 @@ from identity_graph.verification.providers.sandbox_challenges import SandboxChal
 from identity_graph.verification.reverification import Reverification
 from identity_graph.verification.review import ReviewService
 from identity_graph.verification.service import REGISTRY_JOB, Policy, VerificationService
+from identity_graph.verification.upstream import UpstreamAssurance
 from identity_graph.verification.workdays import WorkingDays, load_holiday_file
 
 
@@ -361,6 +363,19 @@ class Container:
             self.audit,
             public,
             timedelta(seconds=settings.challenge_ttl_seconds),
+        )
+        self.upstream_assurance = UpstreamAssurance(
+            self.verification,
+            self.vault,
+            notices,
+            self.audit,
+            {
+                **{uri: AssuranceLevel(level) for level, uri in ACR_VALUES.items()},
+                **{
+                    acr: AssuranceLevel(level)
+                    for acr, level in settings.upstream_acr_levels.items()
+                },
+            },
         )
         self.reverification = Reverification(
             self.verification, self.profiles, self.vault, self.notifier, industry

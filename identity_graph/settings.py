@@ -99,6 +99,9 @@ class Settings(BaseSettings):
     upstream_client_id: str = ""
     upstream_client_secret: SecretStr | None = None
     upstream_scope: str = "openid profile identity"
+    # The upstream's ``acr`` values and the level each stands for here (JSON object, values
+    # phone_verified / real_name / real_person); this service's own ACR URIs are always known.
+    upstream_acr_levels: dict[str, Literal["phone_verified", "real_name", "real_person"]] = {}
 
     # `make serve` registers two demo partner sites (public clients on 127.0.0.1:8001/8002)
     # when env is development; see examples/partner_site.py.

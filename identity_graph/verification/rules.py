@@ -40,6 +40,7 @@ class Method(StrEnum):
     FACE = "face"
     BUSINESS_LICENCE = "business_licence"
     MANUAL_REVIEW = "manual_review"
+    UPSTREAM = "upstream"  # the upstream national platform account vouched (never offered)
 
 
 LEVELS: tuple[AssuranceLevel, ...] = (

@@ -217,7 +217,7 @@ class VerificationService:
         now = self._clock.now()
         state = CaseState.PENDING if route is Route.AUTOMATIC else CaseState.AWAITING_MATERIALS
         async with in_transaction():
-            await self._supersede(account)
+            await self.supersede(account)
             if changes:
                 await self._profiles.apply_changes(
                     account.id, changes, context, reverification=True
@@ -248,7 +248,8 @@ class VerificationService:
             )
         return case
 
-    async def _supersede(self, account: Account) -> None:
+    async def supersede(self, account: Account) -> None:
+        """Retire the account's current case (a newer one is about to replace it)."""
         case = await self.current(account)
         if case is not None and case.state is not CaseState.SUPERSEDED:
             await move(case, CaseState.SUPERSEDED, self._clock.now(), self.policy.case_ttl)

@@ -12,6 +12,11 @@ stateDiagram-v2
     link_pending --> logged_in: a local login, then the link is made
 ```
 
+On every completed upstream login the upstream's assurance (``acr`` with the verified real
+name and ID number from UserInfo) may raise the account's level
+(``verification/upstream.py``). A login that needed the local link cannot: had the
+upstream vouched for a verified ID number held here, it would have linked by that number.
+
 This uses httpx and joserfc directly rather than authlib's Starlette client, which needs a
 server-side session middleware this service does not otherwise use.
 """
@@ -38,6 +43,7 @@ from identity_graph.container import Container
 from identity_graph.core.audit import AuditContext
 from identity_graph.core.i18n import Locale
 from identity_graph.sessions import browser
+from identity_graph.verification.upstream import UpstreamIdentity
 from identity_graph.web.login import safe_return_to
 from identity_graph.web.pages import Texts, page_locale, render
 
@@ -136,17 +142,38 @@ def upstream_routes(services: Container) -> list[Route]:
             raise ValueError("the ID token is replayed or expired")
         return claims, str(tokens.get("access_token", ""))
 
-    async def matched_by_id_number(access_token: str) -> Account | None:
-        """Only an ID number the upstream says it verified may link by itself."""
+    async def userinfo(access_token: str) -> dict[str, Any]:
+        """The upstream's UserInfo answer (empty when it gives none)."""
+        if not access_token or "userinfo_endpoint" not in metadata:
+            return {}
         async with httpx.AsyncClient(timeout=10) as http:
             answer = await http.get(
                 metadata["userinfo_endpoint"], headers={"Authorization": f"Bearer {access_token}"}
             )
         info = answer.json() if answer.status_code == 200 else {}
-        number = info.get("id_number")
-        if not isinstance(number, str) or info.get("real_name_status") != "VERIFIED":
+        return info if isinstance(info, dict) else {}
+
+    def asserted(claims: dict[str, Any], info: dict[str, Any]) -> UpstreamIdentity:
+        def text(value: object) -> str | None:
+            return value if isinstance(value, str) and value else None
+
+        return UpstreamIdentity(
+            issuer=upstream,
+            subject=str(claims["sub"]),
+            acr=text(claims.get("acr")) or text(info.get("acr")),
+            real_name=text(info.get("real_name")),
+            id_number=text(info.get("id_number")),
+            verified=info.get("real_name_status") == "VERIFIED",
+        )
+
+    async def matched_by_id_number(identity: UpstreamIdentity) -> Account | None:
+        """Only an ID number the upstream says it verified may link by itself."""
+        if identity.id_number is None or not identity.verified:
             return None
-        return await services.upstream_links.match_id_number(number)
+        return await services.upstream_links.match_id_number(identity.id_number)
+
+    async def raise_level(account: Account, identity: UpstreamIdentity) -> None:
+        await services.upstream_assurance.apply(account.id, identity, AuditContext())
 
     async def log_in(request: Request, account: Account, return_to: str) -> Response:
         tokens = await services.tokens.start_session(account, amr=["fed"], client_ip=None)
@@ -172,17 +199,19 @@ def upstream_routes(services: Container) -> list[Route]:
             return message(request, locale, texts.upstream_failed)
         try:
             claims, access_token = await id_token_claims(code, flow)
+            identity = asserted(claims, await userinfo(access_token))
         except (httpx.HTTPError, JoseError, ValueError, KeyError):
             return message(request, locale, texts.upstream_failed)
-        subject = str(claims["sub"])
+        subject = identity.subject
         account = await services.upstream_links.account_for(upstream, subject)
         if account is None:
-            account = await matched_by_id_number(access_token)
+            account = await matched_by_id_number(identity)
             if account is not None:
                 await services.upstream_links.link(
                     upstream, subject, account.id, "id_number", AuditContext()
                 )
         if account is not None:
+            await raise_level(account, identity)
             return await log_in(request, account, flow["r"])
         pending = {"s": subject, "r": flow["r"], "e": now() + _TTL}
         response = render(

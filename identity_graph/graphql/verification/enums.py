@@ -30,6 +30,9 @@ class VerificationMethod(Enum):
         rules.Method.BUSINESS_LICENCE.value, description="电子营业执照."
     )
     MANUAL_REVIEW = strawberry.enum_value(rules.Method.MANUAL_REVIEW.value, description="人工审核.")
+    UPSTREAM = strawberry.enum_value(
+        rules.Method.UPSTREAM.value, description="国家平台账号登录时由上游认证 (upstream login)."
+    )
 
 
 @strawberry.enum(description="What the holder can do next.")
