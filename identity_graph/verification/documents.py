@@ -62,6 +62,9 @@ class UnitForm:
     industry: str | None
     size: EnterpriseSize | None
     holding: Holding | None
+    # The person verifying for the unit (经办人) when not its legal representative: the
+    # registry must link them to the unit (SPEC §4.4).
+    proxy: DocumentInput | None = None
 
 
 @dataclass(frozen=True)
@@ -151,6 +154,11 @@ def clean_unit_form(
         today=today,
         prefix="legalRepresentative.",
     )
+    proxy = (
+        clean_document(checks, form.proxy, today=today, prefix="proxy.")
+        if form.proxy is not None
+        else None
+    )
     founding = clean_past_date(checks, form.founding_date, "foundingDate", today)
     address = checks.run(clean_text, form.address, "address", max_length=200)
     phone = clean_unit_phone(checks, form.unit_phone, "unitPhone")
@@ -178,7 +186,13 @@ def clean_unit_form(
     }
     changes.update({key: value for key, value in optional.items() if value[1] is not None})
     claim = UnitClaim(
-        code, name, rep_name, form.legal_rep_id_type, rep.parsed.number, founding_date=founding
+        code,
+        name,
+        rep_name,
+        form.legal_rep_id_type,
+        rep.parsed.number,
+        founding_date=founding,
+        proxy_id_number=proxy.parsed.number if proxy is not None else None,
     )
     return CleanUnit(changes, claim, checksum_ok)
 

@@ -66,3 +66,36 @@ async def test_other_legal_person_type_goes_to_manual_review(gql, hooks, contain
     result = await submit(gql, hooks, token, unit=XINGQIAO)
     assert result["verification"]["currentCase"]["route"] == "MANUAL"
     assert result["verification"]["nextSteps"] == ["MANUAL_REVIEW", "SUBMIT"]
+
+
+async def test_a_proxy_linked_to_the_unit_verifies_it(gql, hooks, container):
+    token = await enterprise(gql, hooks, container, XINGQIAO)
+    proxy = {"idType": "RESIDENT_ID_CARD", "idNumber": "440305199501300062"}
+
+    result = await submit(gql, hooks, token, unit={**XINGQIAO, "proxy": proxy})
+
+    assert result["verification"]["status"] == "VERIFIED", result
+
+
+async def test_a_proxy_the_registry_does_not_link_fails_on_that_field(gql, hooks, container):
+    token = await enterprise(gql, hooks, container, XINGQIAO)
+    # 李娜 acts for the Nanjing unit, not for this one.
+    proxy = {"idType": "RESIDENT_ID_CARD", "idNumber": "320102199007210048"}
+
+    result = await submit(gql, hooks, token, unit={**XINGQIAO, "proxy": proxy})
+
+    verification = result["verification"]
+    assert verification["status"] == "FAILED"
+    assert verification["currentCase"]["failureFields"] == ["proxy"]
+    assert verification["nextSteps"] == ["BUSINESS_LICENCE", "MANUAL_REVIEW", "SUBMIT"]
+
+
+async def test_a_malformed_proxy_number_names_its_field(gql, hooks, container):
+    token = await enterprise(gql, hooks, container, XINGQIAO)
+    proxy = {"idType": "RESIDENT_ID_CARD", "idNumber": "440305199501300063"}
+
+    result = await submit(gql, hooks, token, unit={**XINGQIAO, "proxy": proxy})
+
+    assert result["__typename"] == "ValidationErrors", result
+    assert [e["field"] for e in result["errors"]] == ["proxy.idNumber"]
+    assert (await my_verification(gql, token))["currentCase"] is None

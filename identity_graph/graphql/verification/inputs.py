@@ -8,6 +8,7 @@ import strawberry
 
 from identity_graph.accounts.enums import EnterpriseSize as DomainSize
 from identity_graph.accounts.enums import Holding as DomainHolding
+from identity_graph.accounts.forms import DocumentInput
 from identity_graph.graphql.accounts.enums import (
     EnterpriseSize,
     Holding,
@@ -54,6 +55,14 @@ class RepresentativeVerificationInput:
     id_number: str = strawberry.field(description="Document number.")
 
 
+@strawberry.input(
+    description="The person verifying for a unit (经办人), if not its legal representative."
+)
+class ProxyVerificationInput:
+    id_type: IdType = strawberry.field(description="Document type.")
+    id_number: str = strawberry.field(description="Document number.")
+
+
 @strawberry.input(description="A legal person's verification form (法人实名认证).")
 class UnitVerificationInput:
     code: str = strawberry.field(description="USCC (18) or organisation code (9).")
@@ -67,9 +76,15 @@ class UnitVerificationInput:
     industry: str | None = strawberry.field(default=None, description="GB/T 4754 code.")
     size: EnterpriseSize | None = strawberry.field(default=None, description="Size.")
     holding: Holding | None = strawberry.field(default=None, description="Ownership.")
+    proxy: ProxyVerificationInput | None = strawberry.field(
+        default=None,
+        description="Who verifies for the unit when not the legal representative; the "
+        "national platform must link them to the unit.",
+    )
 
     def to_domain(self) -> UnitForm:
         rep = self.legal_representative
+        proxy = self.proxy
         return UnitForm(
             self.code,
             self.unit_name,
@@ -82,6 +97,7 @@ class UnitVerificationInput:
             self.industry,
             DomainSize[self.size.name] if self.size else None,
             DomainHolding[self.holding.name] if self.holding else None,
+            DocumentInput(DomainIdType[proxy.id_type.name], proxy.id_number) if proxy else None,
         )
 
 
