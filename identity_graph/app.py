@@ -31,6 +31,7 @@ from identity_graph.web.home import home_routes
 from identity_graph.web.login import login_routes
 from identity_graph.web.logout import logout_routes
 from identity_graph.web.qr import qr_routes
+from identity_graph.web.register import register_routes
 from identity_graph.web.upstream import upstream_routes
 from identity_graph.web.verification import verification_routes
 
@@ -91,6 +92,7 @@ def create_app(
         *home_routes(services),
         *upstream_routes(services),
         *verification_routes(services),
+        *register_routes(services),
         *login_routes(services),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]

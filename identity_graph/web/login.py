@@ -18,13 +18,12 @@ from starlette.routing import Route
 from identity_graph.accounts.enums import AccountKind
 from identity_graph.container import Container
 from identity_graph.core.audit import AuditContext
-from identity_graph.core.errors import AuthenticationRefused, DomainError
+from identity_graph.core.errors import AuthenticationRefused, DomainError, RateLimited
 from identity_graph.core.i18n import Locale
-from identity_graph.core.net import client_address
 from identity_graph.sessions import browser
 from identity_graph.sessions.login import PasswordLogin
 from identity_graph.web import csrf
-from identity_graph.web.pages import Texts, page_locale, render
+from identity_graph.web.pages import Texts, page_locale, render, request_address
 
 _KINDS = {"natural_person": AccountKind.NATURAL_PERSON, "enterprise": AccountKind.ENTERPRISE}
 
@@ -41,10 +40,7 @@ def login_routes(services: Container) -> list[Route]:
     secure = settings.public_url.startswith("https://")
 
     def address(request: Request) -> str:
-        peer = request.client.host if request.client else None
-        return client_address(
-            peer, request.headers.get("x-forwarded-for"), trust_proxy=settings.trust_forwarded_for
-        )
+        return request_address(request, settings.trust_forwarded_for)
 
     async def page(
         request: Request,
@@ -58,7 +54,11 @@ def login_routes(services: Container) -> list[Route]:
     ) -> Response:
         texts = Texts(locale)
         token = csrf.token_for(request)
-        captcha = await services.captcha.issue(address(request))
+        try:
+            captcha = await services.captcha.issue(address(request))
+        except RateLimited as exc:
+            text = services.translate(exc.code, locale, **exc.params)
+            return render(request, "message.html", locale, 429, heading=texts.login, message=text)
         base = {"return_to": return_to, "lang": locale}
         response = render(
             request,

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from identity_graph.core.i18n import Locale, negotiate
+from identity_graph.core.net import client_address
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 _ENVIRONMENT = Environment(
@@ -129,6 +130,74 @@ TEXTS: dict[str, tuple[str, str]] = {
         "页面已过期，请重新提交",
         "The page expired; please submit again",
     ),
+    "register_link": ("没有账号？立即注册", "No account yet? Register"),
+    "have_account": ("已有账号？去登录", "Already registered? Log in"),
+    "register_title": ("自然人注册", "Register as a resident"),
+    "register_step_phone": ("第一步：验证手机号码", "Step 1: verify your mobile number"),
+    "register_step_details": (
+        "第二步：填写账号和身份信息",
+        "Step 2: your account and identity details",
+    ),
+    "phone": ("手机号码", "Mobile number"),
+    "send_code": ("获取短信验证码", "Send me an SMS code"),
+    "resend_code": ("重新获取短信验证码", "Request a new SMS code"),
+    "sms_code": ("短信验证码", "SMS code"),
+    "login_name": ("登录名", "Login name"),
+    "login_name_hint": (
+        "4–20 个字符，可用字母、数字、下划线和汉字，以字母或汉字开头",
+        "4–20 letters, digits, _ or Chinese characters, starting with a letter or one"
+        " Chinese character",
+    ),
+    "password_hint": (
+        "至少 8 位，包含大写字母、小写字母、数字、符号中的至少 3 类",
+        "At least 8 characters mixing 3 of: upper case, lower case, digits, symbols",
+    ),
+    "password_confirm": ("确认密码", "Repeat the password"),
+    "password_mismatch": ("两次输入的密码不一致", "The two passwords differ"),
+    "email_optional": ("电子邮箱（选填）", "E-mail (optional)"),
+    "real_name": ("真实姓名", "Real name"),
+    "region_type": ("证件所属地区", "Where the document is from"),
+    "region_mainland": ("中国大陆", "Mainland China"),
+    "region_hmt": ("港澳台", "Hong Kong, Macao, Taiwan"),
+    "region_other": ("其他", "Other"),
+    "id_type": ("证件类型", "ID type"),
+    "id_type_resident_id_card": ("居民身份证", "Resident identity card"),
+    "id_type_foreigner_permanent_residence_id": (
+        "外国人永久居留身份证",
+        "Foreigner's permanent residence ID card",
+    ),
+    "id_type_exit_entry_permit_hk_macao": (
+        "往来港澳通行证",
+        "Exit-entry permit to Hong Kong and Macao",
+    ),
+    "id_type_travel_permit_taiwan": ("往来台湾通行证", "Travel permit to Taiwan"),
+    "id_type_mainland_travel_permit_hk_macao": (
+        "港澳居民来往内地通行证",
+        "Mainland travel permit for Hong Kong and Macao residents",
+    ),
+    "id_type_mainland_travel_permit_taiwan": (
+        "台湾居民来往大陆通行证",
+        "Mainland travel permit for Taiwan residents",
+    ),
+    "id_type_hmt_residence_permit": (
+        "港澳台居民居住证",
+        "Residence permit for Hong Kong, Macao and Taiwan residents",
+    ),
+    "id_type_foreign_passport": ("境外护照", "Foreign passport"),
+    "id_number": ("证件号码", "ID number"),
+    "id_valid_from": ("证件有效期起始日期", "Document valid from"),
+    "id_valid_until": ("证件有效期截止日期", "Document valid until"),
+    "id_long_term": ("长期有效", "Long-term (no expiry date)"),
+    "choose": ("请选择", "Choose"),
+    "pledge_title": ("真实性承诺书（版本 {version}）", "Truthfulness pledge (version {version})"),
+    "pledge_accept": ("我已阅读并接受以上承诺", "I have read and accept this pledge"),
+    "register_submit": ("注册", "Register"),
+    "registered_title": ("注册成功", "Registration complete"),
+    "registered": (
+        "账号“{login_name}”已创建，请登录。",
+        "The account “{login_name}” is created; please log in.",
+    ),
+    "go_login": ("去登录", "Log in"),
 }
 
 
@@ -164,3 +233,11 @@ def render(
         **context,
     )
     return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
+
+
+def request_address(request: Request, trust_forwarded_for: bool) -> str:
+    """The client's address for rate limits: the peer, or X-Forwarded-For behind a proxy."""
+    peer = request.client.host if request.client else None
+    return client_address(
+        peer, request.headers.get("x-forwarded-for"), trust_proxy=trust_forwarded_for
+    )

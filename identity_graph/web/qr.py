@@ -18,10 +18,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from identity_graph.container import Container
-from identity_graph.core.net import client_address
 from identity_graph.sessions import browser
 from identity_graph.web.login import safe_return_to
-from identity_graph.web.pages import Texts, page_locale, render
+from identity_graph.web.pages import Texts, page_locale, render, request_address
 
 
 def qr_data_url(text: str) -> str:
@@ -71,10 +70,7 @@ def qr_routes(services: Container) -> list[Route]:
             request_id = uuid.UUID(str(form.get("request_id", "")))
         except ValueError:
             return JSONResponse({"state": "expired"})
-        peer = request.client.host if request.client else None
-        address = client_address(
-            peer, request.headers.get("x-forwarded-for"), trust_proxy=settings.trust_forwarded_for
-        )
+        address = request_address(request, settings.trust_forwarded_for)
         result = await services.qr_logins.poll(request_id, str(form.get("poll_token", "")), address)
         if result.tokens is None:
             return JSONResponse({"state": result.state}, headers={"Cache-Control": "no-store"})

@@ -114,3 +114,14 @@ async def test_front_page_says_who_is_logged_in(client, hooks, gql, container):
     assert 'content="0;url=/"' in answer.text
     home = await client.get("/")
     assert "当前登录" in home.text and "zhangsan" in home.text
+
+
+async def test_too_many_captchas_from_one_address_is_a_429_page_not_an_error(client, container):
+    limit = container.settings.captcha_per_ip_per_minute
+    for _ in range(limit):
+        assert (await client.get("/login")).status_code == 200
+
+    refused = await client.get("/login", headers={"Accept-Language": "en"})
+
+    assert refused.status_code == 429
+    assert "Traceback" not in refused.text and "<form" not in refused.text
