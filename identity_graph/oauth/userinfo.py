@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from identity_graph.accounts.enums import AccountKind
 from identity_graph.container import Container
 from identity_graph.oauth.claims import claims_for
 from identity_graph.oauth.tokens import read_access_token
@@ -63,11 +64,13 @@ def userinfo_routes(services: Container) -> list[Route]:
         sub = services.subjects.for_client(client, account.id) if account else None
         if account is None or client is None or sub != claims.get("sub"):
             return _refusal("invalid_token")
-        people = await services.accounts.get_natural_persons([account.id])
-        units = await services.accounts.get_enterprises([account.id])
-        body = claims_for(
-            account, scopes, services.vault, people.get(account.id), units.get(account.id)
-        )
+        # Only the row the account's kind has (one query, not two).
+        person = unit = None
+        if account.kind is AccountKind.NATURAL_PERSON:
+            person = (await services.accounts.get_natural_persons([account.id])).get(account.id)
+        elif account.kind is AccountKind.ENTERPRISE:
+            unit = (await services.accounts.get_enterprises([account.id])).get(account.id)
+        body = claims_for(account, scopes, services.vault, person, unit)
         body["sub"] = sub
         return JSONResponse(body, headers={"Cache-Control": "no-store"})
 

@@ -232,3 +232,29 @@ async def test_refused_authorization_requests_are_audited(client, container):
     await client.get(authorize_url("idg-nobody"))
     [event] = await AuditEvent.filter(action="oauth.refused")
     assert event.details == {"endpoint": "authorize", "error": "invalid_client"}
+
+
+async def test_userinfo_for_a_legal_person_names_the_unit(client, hooks, gql, container):
+    from tests.graphql.accounts_helpers import register_enterprise
+
+    registered_unit = await register_enterprise(gql, hooks, container)
+    assert registered_unit["__typename"] == "Registered", registered_unit
+    login_name = registered_unit["account"]["loginName"]
+    registered = await web_client(container, first_party=True, scopes=["openid", "profile"])
+    client_id = registered.client.client_id
+    first = await client.get(authorize_url(client_id))
+    return_to = parse_qs(urlsplit(first.headers["location"]).query)["return_to"][0]
+    _, form = await open_form(client, return_to=return_to, kind="enterprise")
+    answer = await submit(client, hooks, form, login_name)
+    back = await client.get(refresh_target(answer.text))
+    code = parse_qs(urlsplit(back.headers["location"]).query)["code"][0]
+    tokens = (await exchange(client, code, client_id, registered.secret)).json()
+
+    info = await client.get(
+        "/oauth/userinfo", headers={"Authorization": f"Bearer {tokens['access_token']}"}
+    )
+
+    assert info.status_code == 200
+    body = info.json()
+    assert (body["account_type"], body["name"]) == ("enterprise", "福州示例贸易有限公司")
+    assert body["preferred_username"] == login_name
