@@ -34,6 +34,8 @@ class Prepared:
     code: Any = None  # the authorization code claimed by this request
     code_request: Any = None  # who authorizes, at the authorize step
     refresh: Any = None  # the refresh token claimed by this request
+    refresh_claimed: bool = False  # claimed before authlib ran (``refresh`` may be None)
+    pending_refresh: Any = None  # (token, grant) for the route to store after an inline run
     inline: bool = False  # running on the event loop: nothing may be fetched
 
 

@@ -83,9 +83,11 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
     INCLUDE_NEW_REFRESH_TOKEN = True
 
     def authenticate_refresh_token(self, refresh_token: str) -> Any:
+        prepared = PREPARED.get()
+        if prepared is not None and prepared.refresh_claimed:
+            return prepared.refresh  # the route claimed it (``token_routes``' fast path)
         client_id = self.request.client.get_client_id()
         row = call_async(self.server.claim_live_refresh, refresh_token, client_id)
-        prepared = PREPARED.get()
         if prepared is not None:
             prepared.refresh = row
         return row

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from authlib.oauth2.rfc6749.errors import OAuth2Error
 from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -15,7 +16,7 @@ from identity_graph.oauth import bridge
 from identity_graph.oauth.audit import Refusals
 from identity_graph.oauth.claims import SUPPORTED as CLAIMS
 from identity_graph.oauth.endpoints import IntrospectionEndpoint, RevocationEndpoint
-from identity_graph.oauth.grants import GRANTS
+from identity_graph.oauth.grants import GRANTS, RefreshTokenGrant
 from identity_graph.oauth.server import IdentityAuthorizationServer
 from identity_graph.oauth.starlette import StarletteOAuth2Request, oauth2_request
 from identity_graph.oauth.tokens import (
@@ -153,6 +154,30 @@ def oauth_routes(services: Container, server: IdentityAuthorizationServer) -> li
     async def revoke(request: Request) -> Response:
         return await endpoint(RevocationEndpoint.ENDPOINT_NAME, request)
 
+    async def claim_first(
+        prepared: bridge.Prepared, oauth_request: StarletteOAuth2Request
+    ) -> bool:
+        """Authenticate the client as authlib will (prepared client, no I/O), then claim
+        the refresh token; False leaves the whole request to authlib in a thread, which
+        then answers the error (bad client, missing token) as usual."""
+        token_value = oauth_request.payload.data.get("refresh_token")
+        if not isinstance(token_value, str) or not token_value:
+            return False
+        marker = bridge.PREPARED.set(prepared)
+        prepared.inline = True  # only prepared clients: nothing may be fetched from here
+        try:
+            client = server.authenticate_client(
+                oauth_request, RefreshTokenGrant.TOKEN_ENDPOINT_AUTH_METHODS, "token"
+            )
+        except OAuth2Error:
+            return False
+        finally:
+            prepared.inline = False
+            bridge.PREPARED.reset(marker)
+        prepared.refresh = await server.claim_live_refresh(token_value, client.get_client_id())
+        prepared.refresh_claimed = True
+        return True
+
     async def token(request: Request) -> Response:
         oauth_request = await oauth2_request(request, issuer)
         prepared = bridge.Prepared(
@@ -162,11 +187,18 @@ def oauth_routes(services: Container, server: IdentityAuthorizationServer) -> li
         client_id = _client_id(oauth_request)
         for named in _client_ids(oauth_request):
             prepared.clients[named] = await services.clients.get(named)
-        if oauth_request.payload.grant_type == "client_credentials":
+        grant_type = oauth_request.payload.grant_type
+        if grant_type == "client_credentials":
             # Every hook of this grant reads only what was prepared: no thread needed.
             response: Response = bridge.run_inline(
                 prepared, server.create_token_response, oauth_request
             )
+        elif grant_type == "refresh_token" and await claim_first(prepared, oauth_request):
+            # Claimed here on the event loop; authlib then reads only prepared objects, and
+            # the successor it makes is stored here too.
+            response = bridge.run_inline(prepared, server.create_token_response, oauth_request)
+            if prepared.pending_refresh is not None:
+                await server.refresh_tokens.store(*prepared.pending_refresh)
         else:
             response = await bridge.run(prepared, server.create_token_response, oauth_request)
         await refusals.record(request, "token", client_id, response)

@@ -13,8 +13,10 @@ import orjson
 from authlib.oauth2 import AuthorizationServer
 from starlette.responses import Response
 
+from identity_graph.accounts.models import Account
 from identity_graph.clients.models import OAuthClient
 from identity_graph.clients.service import ClientService
+from identity_graph.core.rows import fetch_by_ids
 from identity_graph.oauth.bridge import PREPARED, call_async
 from identity_graph.oauth.client import Client
 from identity_graph.oauth.grants import EXTENSIONS, GRANTS
@@ -48,11 +50,14 @@ class IdentityAuthorizationServer(AuthorizationServer):
         row = await self.refresh_tokens.claim(token, client_id)
         if row is None:
             return None
-        if (
-            row.session_id is not None
-            and await self._tokens.session_account(row.session_id) is None
-        ):
+        if row.session_id is not None:
+            account = await self._tokens.session_account(row.session_id)
+        else:
+            owner = row.account_id  # type: ignore[attr-defined]
+            account = next(iter(await fetch_by_ids(Account, [owner])), None)
+        if account is None:
             return None
+        row.account = account  # the session check loaded it: no second query
         return row
 
     def query_client(self, client_id: str) -> Client | None:
@@ -83,7 +88,10 @@ class IdentityAuthorizationServer(AuthorizationServer):
             auth_time=origin.auth_time,
             family_id=family,
         )
-        call_async(self.refresh_tokens.store, refresh, grant)
+        if prepared.inline:
+            prepared.pending_refresh = (refresh, grant)  # the route stores it (no thread)
+        else:
+            call_async(self.refresh_tokens.store, refresh, grant)
 
     def create_oauth2_request(self, request: StarletteOAuth2Request) -> StarletteOAuth2Request:
         return request

@@ -11,6 +11,9 @@ stateDiagram-v2
 
 Tokens are stored as keyed hashes; each belongs to a family started by one authorization
 and to the login session behind it, so a logout ends the family too.
+
+Claiming and storing run on every refresh grant, so they send hand-written SQL (as the
+bearer check does, ``core/rows.py``): the claim is one conditional ``UPDATE … RETURNING``.
 """
 
 from __future__ import annotations
@@ -19,14 +22,42 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from tortoise import fields
+from tortoise import connections, fields
 from tortoise.models import Model
 
 from identity_graph.accounts.models import Account
 from identity_graph.core.clock import Clock
+from identity_graph.core.rows import bind, is_postgres
 from identity_graph.core.secrets import SecretHasher
 
 _PURPOSE = "oauth-refresh-token"
+_TABLE = '"oauth_refresh_tokens"'
+_CLAIM_SQL = (
+    'UPDATE "oauth_refresh_tokens" SET "used_at" = {0} WHERE "token_hmac" = {1}'
+    ' AND "client_id" = {2} AND "used_at" IS NULL AND "revoked_at" IS NULL RETURNING *'
+)
+_COLUMNS = (
+    "token_hmac",
+    "family_id",
+    "client_id",
+    "account_id",
+    "session_id",
+    "scope",
+    "acr",
+    "auth_time",
+    "created_at",
+    "expires_at",
+)
+_INSERT_SQL = "INSERT INTO {} ({}) VALUES ({{}})".format(  # noqa: S608 - fixed names
+    _TABLE, ", ".join(f'"{column}"' for column in _COLUMNS)
+)
+_FAMILY_REVOKED_SQL = (
+    f'SELECT 1 FROM {_TABLE} WHERE "family_id" = {{}} AND "revoked_at" IS NOT NULL LIMIT 1'  # noqa: S608
+)
+
+
+def _marks(count: int, postgres: bool) -> list[str]:
+    return [f"${n}" for n in range(1, count + 1)] if postgres else ["?"] * count
 
 
 class OAuthRefreshToken(Model):
@@ -78,44 +109,51 @@ class OAuthRefreshTokens:
 
     async def store(self, token: str, grant: RefreshGrant) -> None:
         now = self._clock.now()
-        await OAuthRefreshToken.create(
-            token_hmac=self._hasher.digest(_PURPOSE, token),
-            family_id=grant.family_id,
-            client_id=grant.client_id,
-            account_id=grant.account_id,
-            session_id=grant.session_id,
-            scope=grant.scope,
-            acr=grant.acr,
-            auth_time=grant.auth_time,
-            created_at=now,
-            expires_at=now + self._ttl,
+        connection = connections.get("default")
+        postgres = is_postgres(connection)
+        values = (
+            self._hasher.digest(_PURPOSE, token),
+            grant.family_id,
+            grant.client_id,
+            grant.account_id,
+            grant.session_id,
+            grant.scope,
+            grant.acr,
+            grant.auth_time,
+            now,
+            now + self._ttl,
+        )
+        await connection.execute_query(
+            _INSERT_SQL.format(", ".join(_marks(len(values), postgres))),
+            [bind(value, postgres) for value in values],
         )
         # Reuse may have revoked the family while this successor was being made: checking
         # after the insert covers both orders (revoke first, or insert first).
-        if (
-            await OAuthRefreshToken.filter(family_id=grant.family_id)
-            .exclude(revoked_at=None)
-            .exists()
-        ):
+        revoked = await connection.execute_query_dict(
+            _FAMILY_REVOKED_SQL.format(_marks(1, postgres)[0]), [bind(grant.family_id, postgres)]
+        )
+        if revoked:
             await self.revoke_family(grant.family_id)
 
     async def claim(self, token: str, client_id: str) -> OAuthRefreshToken | None:
-        """The row if this call is the first to redeem a live token of ``client_id``;
-        presenting a used one revokes its family (reuse detection). Another client's token
-        is left alone: it proves nothing about the owner's copy."""
+        """The row (its account not loaded) if this call is the first to redeem a live
+        token of ``client_id``; presenting a used one revokes its family (reuse detection).
+        Another client's token is left alone: it proves nothing about the owner's copy."""
         now = self._clock.now()
-        row = await OAuthRefreshToken.get_or_none(
-            token_hmac=self._hasher.digest(_PURPOSE, token), client_id=client_id
-        ).prefetch_related("account")
-        if row is None or row.revoked_at is not None or row.expires_at <= now:
-            return None
-        claimed = await OAuthRefreshToken.filter(id=row.id, used_at=None, revoked_at=None).update(
-            used_at=now
+        digest = self._hasher.digest(_PURPOSE, token)
+        connection = connections.get("default")
+        postgres = is_postgres(connection)
+        rows = await connection.execute_query_dict(
+            _CLAIM_SQL.format(*_marks(3, postgres)), [now, digest, client_id]
         )
-        if not claimed:
-            await self.revoke_family(row.family_id)
-            return None
-        return row
+        if rows:
+            claimed = OAuthRefreshToken._init_from_db(**rows[0])
+            # Expired: now marked used, which changes nothing for a dead token.
+            return claimed if claimed.expires_at > now else None
+        seen = await OAuthRefreshToken.get_or_none(token_hmac=digest, client_id=client_id)
+        if seen is not None and seen.revoked_at is None and seen.used_at is not None:
+            await self.revoke_family(seen.family_id)
+        return None
 
     async def find(self, token: str) -> OAuthRefreshToken | None:
         """A live (unused, unrevoked) refresh token, for revocation requests (RFC 7009)."""

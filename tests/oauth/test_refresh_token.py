@@ -125,3 +125,26 @@ async def test_rfc7009_revocation_of_a_refresh_token_ends_the_family(client, con
     )
     assert after.json()["error"] == "invalid_grant"
     assert await OAuthRefreshToken.filter(revoked_at=None).count() == 0
+
+
+async def test_a_wrong_secret_or_a_missing_token_burns_nothing(client, container):
+    registered, headers, tokens, _ = await first_pair(client, container)
+    wrong = basic(registered.client.client_id, "not-the-secret")
+
+    refused = await client.post(
+        "/oauth/token", data=refresh_form(tokens["refresh_token"]), headers=wrong
+    )
+    missing = await client.post(
+        "/oauth/token", data={"grant_type": "refresh_token"}, headers=headers
+    )
+    unknown = await client.post("/oauth/token", data=refresh_form("no-such-token"), headers=headers)
+
+    assert (refused.status_code, refused.json()["error"]) == (401, "invalid_client")
+    assert (missing.status_code, missing.json()["error"]) == (400, "invalid_request")
+    assert (unknown.status_code, unknown.json()["error"]) == (400, "invalid_grant")
+    # The refused attempts did not use the token up: its owner still can.
+    rotated = await client.post(
+        "/oauth/token", data=refresh_form(tokens["refresh_token"]), headers=headers
+    )
+    assert rotated.status_code == 200, rotated.text
+    assert await OAuthRefreshToken.filter(used_at=None, revoked_at=None).count() == 1
