@@ -137,21 +137,9 @@ class ProfileService:
                 await self._notify(phone, "password_changed", account, now, locale)
         return strength
 
-    async def change_phone(
-        self,
-        account_id: uuid.UUID,
-        password: str,
-        new_phone: str,
-        sms_code: str,
-        *,
-        context: AuditContext,
-        locale: Locale,
-    ) -> Account:
-        account = await Account.get(id=account_id)
-        old, number = self.new_phone(account, new_phone)
-        await self.prove_phone(account, password, number, sms_code)
-        await self.write_phone(account, old, number, context=context, locale=locale)
-        return await Account.get(id=account.id)
+    # Changing the reserved phone is three steps, composed by
+    # ``verification.reverification.Reverification.change_phone`` (the phone is a field
+    # whose change re-runs verification on a verified resident).
 
     def new_phone(self, account: Account, new_phone: str) -> tuple[str | None, str]:
         """The current and the new reserved phone; the new one well-formed and different."""

@@ -33,8 +33,7 @@ class Prepared:
     id_token_key: Any = None
     code: Any = None  # the authorization code claimed by this request
     code_request: Any = None  # who authorizes, at the authorize step
-    refresh: Any = None  # the refresh token claimed by this request
-    refresh_claimed: bool = False  # claimed before authlib ran (``refresh`` may be None)
+    refresh: Any = None  # the refresh token the route claimed for this request
     pending_refresh: Any = None  # (token, grant) for the route to store after an inline run
     inline: bool = False  # running on the event loop: nothing may be fetched
 

@@ -83,14 +83,11 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
     INCLUDE_NEW_REFRESH_TOKEN = True
 
     def authenticate_refresh_token(self, refresh_token: str) -> Any:
+        # The token route claimed it before authlib ran (``oauth/routes.py``, ``claim_first``):
+        # authlib reaches this hook only after the same client authentication succeeded
+        # there and with the same refresh token present.
         prepared = PREPARED.get()
-        if prepared is not None and prepared.refresh_claimed:
-            return prepared.refresh  # the route claimed it (``token_routes``' fast path)
-        client_id = self.request.client.get_client_id()
-        row = call_async(self.server.claim_live_refresh, refresh_token, client_id)
-        if prepared is not None:
-            prepared.refresh = row
-        return row
+        return prepared.refresh if prepared is not None else None
 
     def authenticate_user(self, refresh_token: Any) -> Any:
         # The claim already checked that the login session lives (one hop, not two).

@@ -175,7 +175,6 @@ def oauth_routes(services: Container, server: IdentityAuthorizationServer) -> li
             prepared.inline = False
             bridge.PREPARED.reset(marker)
         prepared.refresh = await server.claim_live_refresh(token_value, client.get_client_id())
-        prepared.refresh_claimed = True
         return True
 
     async def token(request: Request) -> Response:
