@@ -4,14 +4,16 @@
 ```mermaid
 stateDiagram-v2
     [*] --> OPEN: startFaceVerification / startBusinessLicenceVerification (10 minutes)
+    [*] --> unavailable: the provider opens no session (typed error, no row written)
     OPEN --> PASSED: signed callback "passed" (case -> VERIFIED; face: level real person)
     OPEN --> FAILED: signed callback "failed" (case keeps its state; reason recorded)
     OPEN --> [*]: expired: a late callback is refused
 ```
 
-A callback is accepted only if its HMAC signature verifies with the provider's secret, its
-timestamp is within five minutes, it names an OPEN challenge of that provider's kind that
-has not expired, and it is the first: the challenge is closed by a conditional UPDATE, so
+The row is written only after the provider has opened its session. A callback is accepted
+only if its HMAC signature verifies with the provider's secret, its timestamp is within five
+minutes, it names an OPEN challenge of that provider's kind that has not expired, and it is
+the first: the challenge is closed by a conditional UPDATE, so
 a replayed or duplicated callback changes nothing.
 """
 
