@@ -57,12 +57,18 @@ def create_app(
 ) -> Starlette:
     """Build the ASGI app. Tests pass their own container and manage the database."""
     services = container or Container(settings)
-    graphql_app = GraphQLApp(build_schema(settings), services)
+    graphql_app = GraphQLApp(
+        build_schema(settings), services, timeout_seconds=settings.graphql_timeout_seconds
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if manage_database:
-            await open_database(settings.resolved_database_url, settings.database_pool_size)
+            await open_database(
+                settings.resolved_database_url,
+                settings.database_pool_size,
+                settings.database_statement_timeout_ms,
+            )
         stop = asyncio.Event()
         worker = None
         if settings.jobs_worker_enabled:

@@ -51,8 +51,12 @@ async def _release_as_is(connection: Any) -> None:
     """
 
 
-def tortoise_config(url: str, pool_size: int = 10) -> dict[str, Any]:
-    """The Tortoise config dict for ``url`` (``sqlite://path`` or ``postgres://…``)."""
+def tortoise_config(url: str, pool_size: int = 10, statement_timeout_ms: int = 0) -> dict[str, Any]:
+    """The Tortoise config dict for ``url`` (``sqlite://path`` or ``postgres://…``).
+
+    ``statement_timeout_ms`` (PostgreSQL) cuts off any statement that runs longer, so a
+    slow query cannot hold a pooled connection and a worker (0: no limit, for migrations).
+    """
     connection: str | dict[str, Any] = url
     if is_postgres(url):
         separator = "&" if "?" in url else "?"
@@ -60,6 +64,10 @@ def tortoise_config(url: str, pool_size: int = 10) -> dict[str, Any]:
             url = f"{url}{separator}minsize=1&maxsize={pool_size}"
         connection = expand_db_url(url)
         connection["credentials"]["reset"] = _release_as_is
+        if statement_timeout_ms > 0:
+            connection["credentials"]["server_settings"] = {
+                "statement_timeout": str(statement_timeout_ms)
+            }
     else:
         ensure_sqlite_dir(url)
     return {
@@ -82,9 +90,10 @@ def ensure_sqlite_dir(url: str) -> None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
-async def open_database(url: str, pool_size: int = 10) -> None:
+async def open_database(url: str, pool_size: int = 10, statement_timeout_ms: int = 0) -> None:
     """Initialise Tortoise for this process (visible to every task, as Starlette needs)."""
-    await Tortoise.init(config=tortoise_config(url, pool_size), _enable_global_fallback=True)
+    config = tortoise_config(url, pool_size, statement_timeout_ms)
+    await Tortoise.init(config=config, _enable_global_fallback=True)
 
 
 async def close_database() -> None:

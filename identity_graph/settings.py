@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./data")
     database_url: str = ""
     database_pool_size: int = 10
+    # PostgreSQL cuts off any statement running longer (0: no limit).
+    database_statement_timeout_ms: int = 5000
     redis_url: str = ""
 
     # Field encryption (AES-GCM) and keyed hashes. Without a key, development
@@ -44,6 +46,9 @@ class Settings(BaseSettings):
     graphql_max_depth: int = 12
     graphql_max_aliases: int = 30
     graphql_max_tokens: int = 2000
+    graphql_max_complexity: int = 1000
+    # A GraphQL request still running after this is cut off with REQUEST_TIMEOUT.
+    graphql_timeout_seconds: float = 15.0
     graphql_max_batch: int = 10
     graphql_introspection: bool = True
     graphql_document_cache: int = 512

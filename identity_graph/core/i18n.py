@@ -42,9 +42,22 @@ CORE_MESSAGES: Catalog = {
     "QUERY_MISSING": ("缺少 GraphQL 查询", "No GraphQL query in the request"),
     "QUERY_TOO_DEEP": ("查询嵌套层级过深", "The query is nested too deeply"),
     "TOO_MANY_ALIASES": ("查询使用的别名过多", "The query uses too many aliases"),
+    "QUERY_TOO_COMPLEX": (
+        "查询展开片段后选择的字段过多",
+        "The query selects too many fields once its fragments are expanded",
+    ),
+    "INTROSPECTION_TOO_DEEP": (
+        "内省查询嵌套层级过深",
+        "The introspection query is nested too deeply",
+    ),
+    "VARIABLE_UNUSED": ("声明的变量未被使用", "A declared variable is never used"),
     "TOO_MANY_TOKENS": ("查询过长", "The query is too long"),
     "VARIABLE_INVALID": ("变量值不符合类型要求", "A variable does not match its declared type"),
     "INTROSPECTION_DISABLED": ("已关闭内省查询", "Introspection is disabled"),
+    "REQUEST_TIMEOUT": (
+        "请求处理超时，请简化查询或稍后重试",
+        "The request took too long and was stopped; simplify it or try again later",
+    ),
     "INTERNAL_ERROR": ("服务器内部错误，请稍后重试", "Internal error; please try again later"),
 }
 

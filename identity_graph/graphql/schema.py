@@ -7,11 +7,12 @@ from collections.abc import Callable
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
+from strawberry.extensions import ParserCache, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from identity_graph.core.errors import DomainError
+from identity_graph.core.timeouts import is_timeout
 from identity_graph.graphql.accounts.mutations import AccountMutations
 from identity_graph.graphql.accounts.queries import AccountQueries
 from identity_graph.graphql.accounts.types import Account, Enterprise, NaturalPerson
@@ -64,6 +65,9 @@ class IdentitySchema(strawberry.federation.Schema):
             original = error.original_error
             if original is None or isinstance(original, (DomainError, GraphQLError)):
                 continue
+            if is_timeout(original):  # the caller's request was too expensive: not a bug
+                log.warning("request cut off by its time budget in %s", error.path)
+                continue
             log.error("unexpected error in %s", error.path, exc_info=original)
 
 
@@ -71,9 +75,8 @@ def build_schema(settings: Settings) -> IdentitySchema:
     size = settings.graphql_document_cache
     extensions: list[Callable[[], SchemaExtension]] = [
         # Clients send the same few documents again and again: parse and validate each
-        # once per process (strawberry keeps these LRU caches at module level).
+        # once per process (LRU caches shared by every request; see limits.py).
         lambda: ParserCache(maxsize=size),
-        lambda: ValidationCache(maxsize=size),
         *limit_extensions(settings),
         OperationMetrics,
     ]

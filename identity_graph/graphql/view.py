@@ -5,11 +5,14 @@
   status instead of strawberry's plain text.
 * Every GraphQL error carries ``extensions.code``; unexpected exceptions are masked as
   ``INTERNAL_ERROR`` (their details stay in the server log, without variables).
+* A request past its budget (``IDG_GRAPHQL_TIMEOUT_SECONDS``, or a database statement past
+  ``IDG_DATABASE_STATEMENT_TIMEOUT_MS``) is cut off with ``REQUEST_TIMEOUT``.
 * GraphiQL is served from our own static files: it works offline and under a strict CSP.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import orjson
@@ -28,6 +31,7 @@ from identity_graph.container import Container
 from identity_graph.core.errors import DomainError
 from identity_graph.core.i18n import negotiate
 from identity_graph.core.net import client_address
+from identity_graph.core.timeouts import is_timeout
 from identity_graph.graphql.context import Context
 from identity_graph.graphql.ide import GRAPHIQL_HTML
 from identity_graph.graphql.limits import code_for_message
@@ -60,13 +64,16 @@ def transport_error(exc: HTTPException) -> tuple[int, str]:
 
 
 class GraphQLApp(GraphQL[Context, None]):
-    def __init__(self, schema: IdentitySchema, container: Container) -> None:
+    def __init__(
+        self, schema: IdentitySchema, container: Container, *, timeout_seconds: float
+    ) -> None:
         super().__init__(
             schema,
             graphql_ide="graphiql" if container.settings.graphql_ide else None,
             multipart_uploads_enabled=True,
         )
         self.container = container
+        self.timeout_seconds = timeout_seconds
 
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)
@@ -80,7 +87,10 @@ class GraphQLApp(GraphQL[Context, None]):
             return
         request = Request(scope, receive=receive)
         try:
-            response = await self.run(request)
+            async with asyncio.timeout(self.timeout_seconds):
+                response = await self.run(request)
+        except TimeoutError:
+            response = self._timed_out(request)
         except HTTPException as exc:
             locale = negotiate(request.headers.get("accept-language"))
             status, code = transport_error(exc)
@@ -94,6 +104,13 @@ class GraphQLApp(GraphQL[Context, None]):
                 body, status_code=status, headers=headers if status == 405 else None
             )
         await response(scope, receive, send)
+
+    def _timed_out(self, request: Request) -> Response:
+        """The request ran past its budget and was cancelled (its transaction rolled back)."""
+        locale = negotiate(request.headers.get("accept-language"))
+        message = self.container.translate("REQUEST_TIMEOUT", locale)
+        body = {"errors": [{"message": message, "extensions": {"code": "REQUEST_TIMEOUT"}}]}
+        return JSONResponse(body, status_code=503)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         settings = self.container.settings
@@ -146,6 +163,9 @@ class GraphQLApp(GraphQL[Context, None]):
                 if code in self.container.translate:
                     extensions["detail"] = error.message
                     formatted["message"] = self.container.translate(code, locale)
+        elif is_timeout(original):
+            extensions = {"code": "REQUEST_TIMEOUT"}
+            formatted["message"] = self.container.translate("REQUEST_TIMEOUT", locale)
         else:
             extensions = {"code": "INTERNAL_ERROR"}
             formatted["message"] = self.container.translate("INTERNAL_ERROR", locale)
