@@ -15,6 +15,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from identity_graph.container import Container
+from identity_graph.core.sweeps import run_sweeps
 from identity_graph.db import close_database, open_database
 from identity_graph.graphql.schema import build_schema
 from identity_graph.graphql.view import GraphQLApp
@@ -70,17 +71,20 @@ def create_app(
                 settings.database_statement_timeout_ms,
             )
         stop = asyncio.Event()
-        worker = None
+        tasks = []
         if settings.jobs_worker_enabled:
-            worker = asyncio.create_task(services.job_worker().run_forever(stop))
+            tasks.append(asyncio.create_task(services.job_worker().run_forever(stop)))
+            tasks.append(
+                asyncio.create_task(run_sweeps(services.sweeps(), stop, settings.sweep_seconds))
+            )
         if manage_database:
             _settle_garbage_collector()
         try:
             yield
         finally:
             stop.set()
-            if worker is not None:
-                await worker
+            for task in tasks:
+                await task
             await services.aclose()
             if manage_database:
                 await close_database()

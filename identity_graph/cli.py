@@ -217,6 +217,34 @@ def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(_with_container(settings, action))
 
 
+def cmd_services(settings: Settings, args: argparse.Namespace) -> int:
+    """The services catalogue (事项): add a partner's service, list, retire."""
+    from identity_graph.core.audit import AuditContext
+    from identity_graph.core.errors import DomainError, ValidationFailed
+
+    async def action(container: Any) -> int:
+        catalogue = container.catalogue
+        context = AuditContext(client_ip="cli")
+        try:
+            if args.action == "add":
+                await catalogue.register(args.client_id, args.code, args.name, context)
+            elif args.action == "retire":
+                await catalogue.retire(args.code, context)
+        except DomainError as exc:
+            errors = exc.errors if isinstance(exc, ValidationFailed) else [exc.primary()]
+            for error in errors:
+                message = container.translate(error.code, "en", **error.params)
+                print(f"error: {error.field}: {message}", file=sys.stderr)
+            return 2
+        rows = await catalogue.listing(client_id=args.client_id, limit=1000, after_id=None)
+        for row in rows:
+            retired = "  (retired)" if row.retired_at else ""
+            print(f"{row.code}\t{row.client.client_id}\t{row.name}{retired}")
+        return 0
+
+    return asyncio.run(_with_container(settings, action))
+
+
 async def _demo_partners(container: Any) -> int:
     from identity_graph.demo import ensure_demo_partners
 
@@ -358,6 +386,19 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--public-url", help="where browsers reach it (default: host:port)")
     sandbox.add_argument("--secret", help="shared secret (or IDG_SANDBOX_PROVIDERS_SECRET)")
     sandbox.set_defaults(func=cmd_sandbox_providers)
+    services = sub.add_parser("services", help="the services catalogue (事项) of partner systems")
+    services_sub = services.add_subparsers(dest="action", required=True)
+    add = services_sub.add_parser("add", help="register a service a partner system provides")
+    add.add_argument("client_id")
+    add.add_argument("code", help="service code, e.g. 000106004000")
+    add.add_argument("name")
+    listing = services_sub.add_parser("list", help="list the catalogue")
+    listing.add_argument("--client-id")
+    retire = services_sub.add_parser("retire", help="retire a service (no more grants)")
+    retire.add_argument("code")
+    for action in (retire,):
+        action.set_defaults(client_id=None)
+    services.set_defaults(func=cmd_services)
     make = sub.add_parser("makemigrations", help="developer: write a migration for model changes")
     make.add_argument("--name")
     make.set_defaults(func=cmd_makemigrations)

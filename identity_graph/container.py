@@ -23,10 +23,14 @@ from identity_graph.accounts.registration import RegistrationService
 from identity_graph.accounts.service import MESSAGES as ACCOUNT_MESSAGES
 from identity_graph.accounts.service import AccountService
 from identity_graph.accounts.vault import PersonalData
+from identity_graph.agents.service import MESSAGES as AGENT_MESSAGES
+from identity_graph.agents.service import build_agent_service
 from identity_graph.challenges.captcha import MESSAGES as CAPTCHA_MESSAGES
 from identity_graph.challenges.captcha import CaptchaService
 from identity_graph.challenges.sms import MESSAGES as SMS_MESSAGES
 from identity_graph.challenges.sms import SmsCodeService, SmsPolicy
+from identity_graph.clients.catalogue import MESSAGES as CATALOGUE_MESSAGES
+from identity_graph.clients.catalogue import ServiceCatalogue
 from identity_graph.clients.revocations import TokenRevocations
 from identity_graph.clients.service import MESSAGES as CLIENT_MESSAGES
 from identity_graph.clients.service import ClientService
@@ -44,6 +48,7 @@ from identity_graph.core.ratelimit import (
     Rule,
 )
 from identity_graph.core.secrets import SecretHasher
+from identity_graph.core.sweeps import Sweep
 from identity_graph.core.validators import VALIDATOR_MESSAGES
 from identity_graph.files.documents import Documents
 from identity_graph.files.service import MESSAGES as FILE_MESSAGES
@@ -65,6 +70,7 @@ from identity_graph.sessions.logout import BACKCHANNEL_JOB, LogoutService
 from identity_graph.sessions.oauth_refresh import OAuthRefreshTokens
 from identity_graph.sessions.qr_login import MESSAGES as QR_MESSAGES
 from identity_graph.sessions.qr_login import QrLogins
+from identity_graph.sessions.service import MESSAGES as SESSION_MESSAGES
 from identity_graph.sessions.service import SessionService
 from identity_graph.sessions.signing_keys import SigningKeys
 from identity_graph.sessions.tokens import ACR_VALUES, TokenPolicy, TokenService
@@ -172,6 +178,9 @@ class Container:
                 registration.MESSAGES,
                 login.MESSAGES,
                 CLIENT_MESSAGES,
+                CATALOGUE_MESSAGES,
+                AGENT_MESSAGES,
+                SESSION_MESSAGES,
                 CONSENT_MESSAGES,
                 QR_MESSAGES,
                 verification_service.MESSAGES,
@@ -249,6 +258,12 @@ class Container:
         self.info_updates = InfoUpdateLog(self.clock)
         self.clients = ClientService(self.clock, self.hasher, self.audit)
         self.subjects = Subjects(self.hasher)
+        self.catalogue = ServiceCatalogue(self.clock, self.audit)
+        self.agents = build_agent_service(
+            self.clock,
+            self.accounts,
+            self.catalogue, self.notifier, self.vault, self.audit, self.limiter
+        )
         self.revocations = TokenRevocations(self.clock, self.audit)
         self.signing_keys = SigningKeys(
             self.clock,
@@ -266,7 +281,15 @@ class Container:
                 session_ttl=timedelta(seconds=settings.session_ttl_seconds),
             ),
         )
-        self.sessions = SessionService(self.clock, self.hasher, self.audit, self.tokens)
+        self.sessions = SessionService(
+            self.clock,
+            self.hasher,
+            self.audit,
+            self.tokens,
+            self.clients,
+            self.revocations,
+            self.agents.bindings,
+        )
         self.authorization_codes = AuthorizationCodes(self.clock, self.hasher)
         self.browser_sessions = BrowserSessions(self.hasher, self.tokens)
         self.qr_logins = QrLogins(self.clock, self.hasher, self.tokens, self.audit)
@@ -297,6 +320,7 @@ class Container:
                 max_failures_per_address=settings.login_max_failures_per_address,
                 window_seconds=settings.login_lockout_window_seconds,
             ),
+            self.agents.bindings,
         )
         self.profiles = ProfileService(
             self.clock,
@@ -411,6 +435,10 @@ class Container:
             batch_size=self.settings.jobs_batch_size,
             poll_seconds=self.settings.jobs_poll_seconds,
         )
+
+    def sweeps(self) -> dict[str, Sweep]:
+        """Periodic housekeeping run beside the job worker (``core/sweeps.py``)."""
+        return {"agents.expire": self.agents.bindings.expire_due}
 
     async def aclose(self) -> None:
         if self._redis is not None:

@@ -22,6 +22,7 @@ MODEL_MODULES = [
     "identity_graph.accounts.models",
     "identity_graph.clients.models",
     "identity_graph.clients.revocations",
+    "identity_graph.agents.models",
     "identity_graph.sessions.models",
     "identity_graph.sessions.signing_keys",
     "identity_graph.sessions.tokens",

@@ -80,6 +80,8 @@ class Settings(BaseSettings):
     jobs_backoff_base_seconds: float = 2.0
     jobs_backoff_max_seconds: float = 3600.0
     jobs_lease_seconds: float = 120.0
+    # Periodic sweeps (expired agent bindings, …) run with the job worker.
+    sweep_seconds: float = 60.0
 
     # Argon2id at OWASP's first recommended setting (m=19 MiB, t=2, p=1), pinned.
     argon2_time_cost: int = 2

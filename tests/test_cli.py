@@ -154,6 +154,24 @@ def test_create_client_prints_the_secret_once_and_refuses_bad_uris(tmp_path: Pat
     assert "redirectUris.0" in refused.stderr
 
 
+def test_services_catalogue_add_list_retire(tmp_path: Path) -> None:
+    created = run(
+        tmp_path, "create-client", "外国人工作管理系统", "--grant-type", "client_credentials"
+    )
+    client_id = created.stdout.split("client_id: ", 1)[1].split()[0]
+    added = run(tmp_path, "services", "add", client_id, "000106004000", "外国人来华工作许可")
+    assert added.stdout.strip() == f"000106004000\t{client_id}\t外国人来华工作许可"
+    again = run(tmp_path, "services", "add", client_id, "000106004000", "重复", check=False)
+    assert again.returncode == 2
+    assert "code: This service code is already in use" in again.stderr
+    unknown = run(tmp_path, "services", "add", "idg-nobody", "12345", "x", check=False)
+    assert "clientId: No such client" in unknown.stderr
+    retired = run(tmp_path, "services", "retire", "000106004000")
+    assert retired.stdout.strip().endswith("(retired)")
+    listed = run(tmp_path, "services", "list", "--client-id", client_id)
+    assert listed.stdout.count("\n") == 1
+
+
 def test_sandbox_providers_serve_the_registry_and_the_challenges(tmp_path: Path) -> None:
     """The operator's stand-alone sandbox answers both HTTP adapters over a real port."""
     import asyncio

@@ -19,6 +19,12 @@ def test_every_setting_is_documented() -> None:
     assert missing == []
 
 
+def test_readme_stands_alone() -> None:
+    """A clone has no ``../shared``: the README must not send a reader there."""
+    assert "../shared" not in README
+    assert "shared/" not in README
+
+
 def test_readme_names_the_two_commands() -> None:
     assert "make serve" in README
     assert "make test" in README

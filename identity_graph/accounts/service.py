@@ -140,6 +140,35 @@ class AccountService:
             await PasswordCredential.filter(id=credential.id, hash=stored).update(hash=rehashed)
         return True
 
+    async def find_agent_person(self, phone: str, id_number: str) -> LoginTarget:
+        """The resident an agent login names by reserved phone and ID number (seed 004 §一).
+
+        ``key`` is the phone's normalised form whether or not anyone holds it; a phone held
+        by someone whose ID number differs finds nobody.
+        """
+        try:
+            index = self._vault.index_phone(normalize_mobile(phone, "agentPhone"))
+        except ValidationFailed:
+            return LoginTarget(None, f"agent-phone:raw:{login_key(phone[:64])}")
+        key = f"agent-phone:{index}"
+        account = await Account.get_or_none(kind=AccountKind.NATURAL_PERSON, phone_index=index)
+        if account is None:
+            return LoginTarget(None, key)
+        text = unicodedata.normalize("NFKC", id_number).strip().upper()[:64]
+        holder = await NaturalPerson.get_or_none(
+            id=account.id, id_number_index=self._vault.index_id_number(text)
+        )
+        return LoginTarget(account if holder else None, key)
+
+    async def check_hash(self, stored: str | None, password: str) -> bool:
+        """Check ``password`` against a hash kept elsewhere (an agent password); without one,
+        a decoy costs the same time."""
+        matched = await self._passwords.verify(stored or await self._decoy_hash(), password)
+        return matched and stored is not None
+
+    async def hash_password(self, password: str) -> str:
+        return await self._passwords.hash(password)
+
     async def _decoy_hash(self) -> str:
         if self._decoy is None:
             self._decoy = await self._passwords.hash(new_token(16))

@@ -30,3 +30,22 @@ class OAuthClient(Model):
 
     class Meta:
         table = "oauth_clients"
+
+
+class ServiceItem(Model):
+    """A service (事项) a partner system provides, e.g. ``000106004000`` 外国人来华工作许可
+    (SPEC §2.4). Enterprises grant their agents services from this catalogue; a retired
+    service keeps its row (grants refer to it) but can no longer be granted or handled."""
+
+    id = fields.BigIntField(primary_key=True)
+    code = fields.CharField(max_length=32, unique=True)
+    name = fields.CharField(max_length=100)
+    client: fields.ForeignKeyRelation[OAuthClient] = fields.ForeignKeyField(
+        "models.OAuthClient", related_name="services", on_delete=fields.CASCADE
+    )
+    created_at = fields.DatetimeField()
+    updated_at = fields.DatetimeField()
+    retired_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "service_items"

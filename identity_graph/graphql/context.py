@@ -25,6 +25,8 @@ class Context:
     viewer: Viewer | None
     locale: Locale
     client_ip: str
+    # A partner back-end calling with a client-credentials token (no person): its client id.
+    partner_client_id: str | None = None
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

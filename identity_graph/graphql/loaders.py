@@ -9,6 +9,8 @@ from typing import TypeVar
 from strawberry.dataloader import DataLoader
 
 from identity_graph.accounts.models import Account, Enterprise, NaturalPerson
+from identity_graph.agents.models import AgentGrant
+from identity_graph.agents.people import PersonCard, UnitCard
 from identity_graph.container import Container
 from identity_graph.core.jobs import Job
 
@@ -37,3 +39,9 @@ class Loaders:
             accounts.get_enterprises
         )
         self.job_by_id: DataLoader[int, Job | None] = _by_key(services.jobs.get_many)
+        agents = services.agents
+        self.agent_person: DataLoader[uuid.UUID, PersonCard | None] = _by_key(agents.people.persons)
+        self.agent_unit: DataLoader[uuid.UUID, UnitCard | None] = _by_key(agents.people.units)
+        self.grants_by_binding: DataLoader[uuid.UUID, list[AgentGrant] | None] = _by_key(
+            agents.grants.live_by_binding
+        )

@@ -53,6 +53,19 @@ def decode_int_cursor(kind: str, cursor: str | None, field: str = "after") -> in
         raise ValidationFailed.single(field, "CURSOR_INVALID") from None
 
 
+def decode_text_cursor(kind: str, cursor: str | None, field: str = "after") -> str | None:
+    """The key of a cursor made by ``encode_cursor(kind, text)``; the caller parses it."""
+    if cursor is None:
+        return None
+    try:
+        prefix, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+    except (ValueError, UnicodeDecodeError):
+        raise ValidationFailed.single(field, "CURSOR_INVALID") from None
+    if prefix != kind or not value:
+        raise ValidationFailed.single(field, "CURSOR_INVALID")
+    return value
+
+
 def page_size(first: int, field: str = "first") -> int:
     if first < 1 or first > MAX_PAGE:
         raise ValidationFailed.single(field, "PAGE_SIZE_INVALID", max=MAX_PAGE)

@@ -16,6 +16,8 @@ from identity_graph.core.timeouts import is_timeout
 from identity_graph.graphql.accounts.mutations import AccountMutations
 from identity_graph.graphql.accounts.queries import AccountQueries
 from identity_graph.graphql.accounts.types import Account, Enterprise, NaturalPerson
+from identity_graph.graphql.agents.mutations import AgentMutations
+from identity_graph.graphql.agents.queries import AgentQueries
 from identity_graph.graphql.challenges.mutations import ChallengeMutations
 from identity_graph.graphql.challenges.queries import ChallengeQueries
 from identity_graph.graphql.clients.mutations import ClientMutations
@@ -35,6 +37,7 @@ log = logging.getLogger("identity_graph.graphql")
 @strawberry.type(description="Everything you can read.")
 class Query(
     AccountQueries,
+    AgentQueries,
     ChallengeQueries,
     ClientQueries,
     ConsentQueries,
@@ -48,6 +51,7 @@ class Query(
 class Mutation(
     SessionMutations,
     AccountMutations,
+    AgentMutations,
     ClientMutations,
     ConsentMutations,
     ChallengeMutations,

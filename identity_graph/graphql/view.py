@@ -115,17 +115,20 @@ class GraphQLApp(GraphQL[Context, None]):
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         settings = self.container.settings
         peer = request.client.host if request.client else None
-        viewer = None
+        viewer = partner = None
         authorization = request.headers.get("authorization", "")
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() == "bearer" and token.strip():
             viewer = await self.container.sessions.authenticate_bearer(token.strip())
+            if viewer is None:
+                partner = await self.container.sessions.authenticate_client(token.strip())
         return Context(
             request=request,
             response=response,
             services=self.container,
             viewer=viewer,
             locale=negotiate(request.headers.get("accept-language")),
+            partner_client_id=partner,
             client_ip=client_address(
                 peer,
                 request.headers.get("x-forwarded-for"),

@@ -51,6 +51,15 @@ TEMPLATES: Mapping[str, tuple[str, str]] = {
         "Manual review of your account ({login_name}) was rejected: {reasons}. Log in for"
         " details and submit new materials.",
     ),
+    "agent_application_approved": (
+        "{unit}已同意您的经办人申请，有效期至 {until}。单位授权事项后即可代为办理。",
+        "{unit} approved your agent application, valid until {until}. You can act for the unit"
+        " once it grants you services.",
+    ),
+    "agent_application_rejected": (
+        "{unit}驳回了您的经办人申请：{reason}。",
+        "{unit} rejected your agent application: {reason}.",
+    ),
     "reverification_started": (
         "您的账号（{login_name}）修改了实名信息，实名认证状态已重置并重新认证。"
         "如非本人操作，请立即申诉。",

@@ -31,11 +31,13 @@ from typing import NoReturn
 from identity_graph.accounts.enums import AccountKind, AccountStatus
 from identity_graph.accounts.models import Account
 from identity_graph.accounts.service import AccountService
+from identity_graph.agents.bindings import AgentBindings
 from identity_graph.challenges.captcha import CaptchaService
 from identity_graph.core.audit import AuditContext, AuditLog
 from identity_graph.core.clock import CHINA_TIME, Clock
 from identity_graph.core.errors import AuthenticationRefused, CaptchaRequired, RateLimited
 from identity_graph.core.ratelimit import Decision, RateLimiter, Rule
+from identity_graph.core.validators import Checks
 from identity_graph.sessions.tokens import TokenPair, TokenService
 
 MESSAGES = {
@@ -60,6 +62,11 @@ MESSAGES = {
         "This account is locked; file an appeal or contact the operator",
     ),
     "ACCOUNT_DISABLED": ("账号已被停用", "This account has been disabled"),
+    "AGENT_LOGIN_NOT_EFFECTIVE": (
+        "您的经办人身份已过期、尚未生效或已被取消，或该单位暂不能办理业务，请联系单位管理员",
+        "Your agent validity is over, not yet begun or revoked, or the unit cannot act now;"
+        " contact the unit's administrator",
+    ),
 }
 _STATUS_CODES = {
     AccountStatus.PENDING_ACTIVATION: "ACCOUNT_PENDING_ACTIVATION",
@@ -76,12 +83,21 @@ class LoginPolicy:
 
 
 @dataclass(frozen=True)
+class AgentIdentity:
+    """Who logs in as an agent (经办人登录, seed 004 §一): the unit is the login's identifier."""
+
+    phone: str
+    id_number: str
+
+
+@dataclass(frozen=True)
 class PasswordLogin:
     kind: AccountKind
     identifier: str
     password: str
     captcha_id: str | None = None
     captcha_answer: str | None = None
+    agent: AgentIdentity | None = None
 
 
 @dataclass(frozen=True)
@@ -100,7 +116,9 @@ class LoginService:
         tokens: TokenService,
         audit: AuditLog,
         policy: LoginPolicy,
+        agents: AgentBindings | None = None,
     ) -> None:
+        self._agents = agents
         self._clock = clock
         self._accounts = accounts
         self._captcha = captcha
@@ -115,6 +133,8 @@ class LoginService:
         self._in_flight = Rule("login_in_progress", 1, 30)
 
     async def login(self, attempt: PasswordLogin, context: AuditContext) -> LoggedIn:
+        if attempt.agent is not None:
+            return await self._agent_login(attempt, attempt.agent, context)
         address = context.client_ip or "unknown"
         target = await self._accounts.find_for_login(attempt.kind, attempt.identifier)
         # Failures count per account, whichever form named it; an identifier nobody holds
@@ -133,6 +153,52 @@ class LoginService:
         await self._accounts.record_login(account)
         await self._record(account, context, "success", None)
         return LoggedIn(account, tokens)
+
+    async def _agent_login(
+        self, attempt: PasswordLogin, agent: AgentIdentity, context: AuditContext
+    ) -> LoggedIn:
+        """Unit account or credit code + agent phone + ID number + agent password; the same
+        captcha, lockout and decoy rules as every login, counted per (unit, phone)."""
+        checks = Checks()
+        for field, value in (("agentPhone", agent.phone), ("agentIdNumber", agent.id_number)):
+            if not value.strip():
+                checks.fail(field, "REQUIRED")
+        checks.raise_if_any()
+        address = context.client_ip or "unknown"
+        unit = await self._accounts.find_for_login(AccountKind.ENTERPRISE, attempt.identifier)
+        person = await self._accounts.find_agent_person(agent.phone, agent.id_number)
+        subject = f"agent:{unit.key}:{person.key}"
+        if not (await self._limiter.hit(self._in_flight, subject)).allowed:
+            raise RateLimited(1, self._in_flight.name)
+        try:
+            await self._check_gates(attempt, subject, address)
+            binding = None
+            if unit.account is not None and person.account is not None and self._agents:
+                binding = await self._agents.credential(unit.account.id, person.account.id)
+            stored = binding.password_hash if binding else None
+            if not await self._accounts.check_hash(stored, attempt.password):
+                await self._failed(person.account, subject, address, context)
+            assert unit.account is not None and person.account is not None
+            await self._agent_standing(unit.account, person.account, context)
+            await self._limiter.reset(self._per_account, subject)
+        finally:
+            await self._limiter.reset(self._in_flight, subject)
+        tokens = await self._tokens.start_session(
+            person.account, amr=["pwd"], client_ip=address, acting_enterprise_id=unit.account.id
+        )
+        await self._accounts.record_login(person.account)
+        await self._record(person.account, context, "success", "agent")
+        return LoggedIn(person.account, tokens)
+
+    async def _agent_standing(self, unit: Account, person: Account, context: AuditContext) -> None:
+        """Told only to a caller who knew the agent password."""
+        if person.status in _STATUS_CODES:
+            await self._record(person, context, "refused", person.status.value)
+            raise AuthenticationRefused(_STATUS_CODES[person.status])
+        assert self._agents is not None
+        if await self._agents.acting(person.id, unit.id) is None:
+            await self._record(person, context, "refused", "agent_binding_not_effective")
+            raise AuthenticationRefused("AGENT_LOGIN_NOT_EFFECTIVE")
 
     async def _authenticate(
         self,

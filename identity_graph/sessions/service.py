@@ -1,23 +1,41 @@
 """Resolves bearer credentials to a ``Viewer``; issues personal access tokens for operators.
 
-Two kinds of bearer credential are accepted: short-lived signed access tokens from a login
-session (``tokens.py``), and personal access tokens (``idg_pat_…``) that let operators and
-scripts call the admin API; like every secret those are shown once and stored as a keyed
-hash.
+Three kinds of bearer credential are accepted: short-lived signed access tokens from a login
+session (``tokens.py``); personal access tokens (``idg_pat_…``) that let operators and
+scripts call the admin API (like every secret shown once and stored as a keyed hash); and a
+partner's client-credentials access token, which names a client, not a person
+(``authenticate_client``: partner operations such as ``canHandleService``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import timedelta
 
 from identity_graph.accounts.models import Account, AccountStatus
+from identity_graph.agents.bindings import AgentBindings
+from identity_graph.agents.models import AgentBinding
+from identity_graph.clients.revocations import TokenRevocations
+from identity_graph.clients.service import ClientService
 from identity_graph.core.audit import AuditContext, AuditLog
 from identity_graph.core.clock import Clock
+from identity_graph.core.errors import DomainError, NotAuthorized
 from identity_graph.core.secrets import SecretHasher, new_token
 from identity_graph.sessions.models import PersonalAccessToken
 from identity_graph.sessions.tokens import TokenService
 from identity_graph.sessions.viewer import Viewer
+
+MESSAGES = {
+    "SWITCH_NEEDS_SESSION": (
+        "切换单位需要登录会话（个人访问令牌不能切换）",
+        "Switching into a unit needs a login session (personal access tokens cannot switch)",
+    ),
+    "SWITCH_NOT_AN_AGENT": (
+        "您不是该单位在有效期内的经办人，或该单位暂不能办理业务",
+        "You are not an agent of this unit within your validity, or the unit cannot act now",
+    ),
+}
 
 PAT_PREFIX = "idg_pat_"
 _PURPOSE = "personal-access-token"
@@ -25,12 +43,22 @@ _PURPOSE = "personal-access-token"
 
 class SessionService:
     def __init__(
-        self, clock: Clock, hasher: SecretHasher, audit: AuditLog, tokens: TokenService
+        self,
+        clock: Clock,
+        hasher: SecretHasher,
+        audit: AuditLog,
+        tokens: TokenService,
+        clients: ClientService | None = None,
+        revocations: TokenRevocations | None = None,
+        agents: AgentBindings | None = None,
     ) -> None:
         self._clock = clock
         self._hasher = hasher
         self._audit = audit
         self._tokens = tokens
+        self._clients = clients
+        self._revocations = revocations
+        self._agents = agents
 
     async def issue_personal_token(
         self, account: Account, name: str, lifetime: timedelta, context: AuditContext
@@ -64,11 +92,52 @@ class SessionService:
             return None
         return _viewer(row.account, "personal_access_token")
 
+    async def authenticate_client(self, token: str) -> str | None:
+        """The partner client behind a client-credentials bearer token, or None: the token
+        must be valid and unrevoked, and the client still registered and enabled."""
+        if self._clients is None or self._revocations is None:
+            return None
+        claims = await self._tokens.verify_client_token(token)
+        if claims is None or await self._revocations.is_revoked(claims["jti"]):
+            return None
+        client = await self._clients.get(claims["client_id"])
+        return client.client_id if client is not None else None
+
     async def _from_access_token(self, token: str) -> Viewer | None:
         grant = await self._tokens.verify_access_token(token)
         if grant is None:
             return None
-        return _viewer(grant.account, "access_token", grant.session_id)
+        viewer = _viewer(grant.account, "access_token", grant.session_id)
+        if viewer is None or grant.acting_enterprise_id is None or self._agents is None:
+            return viewer
+        # Acting for a unit only while the binding holds: checked at every use (SPEC §7).
+        binding = await self._agents.acting(viewer.account_id, grant.acting_enterprise_id)
+        if binding is None:
+            return viewer
+        return dataclasses.replace(viewer, acting_enterprise_id=grant.acting_enterprise_id)
+
+    async def switch_enterprise(
+        self, viewer: Viewer, enterprise_id: uuid.UUID | None, context: AuditContext
+    ) -> AgentBinding | None:
+        """Act for ``enterprise_id`` in this session (an effective binding required), or
+        return to acting as oneself (None)."""
+        if viewer.session_id is None or self._agents is None:
+            raise NotAuthorized("SWITCH_NEEDS_SESSION")
+        binding = None
+        if enterprise_id is not None:
+            binding = await self._agents.acting(viewer.account_id, enterprise_id)
+            if binding is None:
+                raise DomainError("SWITCH_NOT_AN_AGENT", "enterpriseId")
+        if not await self._tokens.set_acting_enterprise(viewer.session_id, enterprise_id):
+            raise NotAuthorized("SWITCH_NEEDS_SESSION")
+        await self._audit.record(
+            "session.switched",
+            context,
+            subject_type="account",
+            subject_id=str(viewer.account_id),
+            details={"enterprise": str(enterprise_id) if enterprise_id else None},
+        )
+        return binding
 
 
 def _viewer(

@@ -55,9 +55,11 @@ MESSAGES = {
 
 
 _SESSION_ACCOUNT_SQL = (
-    "SELECT a.*, s.expires_at AS session_expires_at, s.revoked_at AS session_revoked_at"
+    "SELECT a.*, s.expires_at AS session_expires_at, s.revoked_at AS session_revoked_at,"
+    " s.acting_enterprise_id AS session_acting_enterprise_id"
     " FROM login_sessions s JOIN accounts a ON a.id = s.account_id WHERE s.id = {}"
 )
+_SESSION_COLUMNS = ("session_expires_at", "session_revoked_at", "session_acting_enterprise_id")
 
 
 # The verification level as the OIDC ``acr`` claim (SPEC §4.1), named in discovery.
@@ -118,6 +120,8 @@ class AccessGrant:
     claims: dict[str, Any]
     account: Account
     session_id: uuid.UUID
+    # The enterprise the session acts for (agent login or switchEnterprise), as stored now.
+    acting_enterprise_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -138,14 +142,20 @@ class TokenService:
         self._policy = policy
 
     async def start_session(
-        self, account: Account, *, amr: list[str], client_ip: str | None
+        self,
+        account: Account,
+        *,
+        amr: list[str],
+        client_ip: str | None,
+        acting_enterprise_id: uuid.UUID | None = None,
     ) -> TokenPair:
-        """A new login session and its first token pair."""
+        """A new login session and its first token pair (an agent login names the unit)."""
         now = self._clock.now()
         async with in_transaction():
             session = await LoginSession.create(
                 id=uuid.uuid4(),
                 account=account,
+                acting_enterprise_id=acting_enterprise_id,
                 amr=amr,
                 auth_time=now,
                 client_ip=client_ip,
@@ -213,10 +223,38 @@ class TokenService:
             session_id = uuid.UUID(str(claims.get("sid")))
         except ValueError:
             return None
-        account = await self._active_session_account(session_id, now)
-        if account is None or str(account.id) != claims.get("sub"):
+        found = await self._active_session_account(session_id, now)
+        if found is None or str(found[0].id) != claims.get("sub"):
             return None
-        return AccessGrant(claims, account, session_id)
+        return AccessGrant(claims, found[0], session_id, found[1])
+
+    async def set_acting_enterprise(
+        self, session_id: uuid.UUID, enterprise_id: uuid.UUID | None
+    ) -> bool:
+        """Switch a live session into an enterprise, or back to the person (None)."""
+        updated = await LoginSession.filter(
+            id=session_id, revoked_at=None, expires_at__gt=self._clock.now()
+        ).update(acting_enterprise_id=enterprise_id)
+        return bool(updated)
+
+    async def verify_client_token(self, token: str) -> dict[str, Any] | None:
+        """The claims of a valid client-credentials access token (a partner back-end calling
+        as itself: ``sub`` is its client id and no session is named), or None."""
+        try:
+            decoded = jwt.decode(
+                token, await self._keys.verification_keys(), algorithms=[Algorithm.ES256.value]
+            )
+        except (JoseError, ValueError):
+            return None
+        claims = decoded.claims
+        if decoded.header.get("typ") != "at+jwt" or claims.get("iss") != self._policy.issuer:
+            return None
+        if float(claims.get("exp", 0)) <= self._clock.now().timestamp() or "sid" in claims:
+            return None
+        client_id = claims.get("client_id")
+        if not isinstance(client_id, str) or claims.get("sub") != client_id:
+            return None
+        return claims if isinstance(claims.get("jti"), str) else None
 
     async def live_session(self, session_id: uuid.UUID) -> LoginSession | None:
         """A live login session with its account (for the provider's authorize step)."""
@@ -236,10 +274,13 @@ class TokenService:
 
     async def session_account(self, session_id: uuid.UUID) -> Account | None:
         """The account of a live login session (the provider's browser session uses it)."""
-        return await self._active_session_account(session_id, self._clock.now())
+        found = await self._active_session_account(session_id, self._clock.now())
+        return found[0] if found else None
 
-    async def _active_session_account(self, session_id: uuid.UUID, now: datetime) -> Account | None:
-        """The account of a live session, in one hand-written query.
+    async def _active_session_account(
+        self, session_id: uuid.UUID, now: datetime
+    ) -> tuple[Account, uuid.UUID | None] | None:
+        """The account of a live session and the unit it acts for, in one hand-written query.
 
         Every bearer request runs this; building it through the query builder cost about
         as much as the rest of a small GraphQL request (measured in bench/README.md).
@@ -251,10 +292,13 @@ class TokenService:
         )
         if not rows or rows[0]["session_revoked_at"] is not None:
             return None
-        expires = _EXPIRES_FIELD.to_python_value(rows[0]["session_expires_at"])
+        row = rows[0]
+        expires = _EXPIRES_FIELD.to_python_value(row["session_expires_at"])
         if expires is None or expires <= now:
             return None
-        return Account._init_from_db(**rows[0])
+        acting = row["session_acting_enterprise_id"]
+        account = {k: v for k, v in row.items() if k not in _SESSION_COLUMNS}
+        return Account._init_from_db(**account), uuid.UUID(str(acting)) if acting else None
 
     async def _new_refresh_token(self, session: LoginSession) -> str:
         token = new_token(32)

@@ -71,6 +71,10 @@ from identity_graph.verification.rules import (
 from identity_graph.verification.service import VerificationService
 
 MESSAGES = {
+    "USCC_IMMUTABLE": (
+        "统一社会信用代码注册后不可更改",
+        "The unified social credit code cannot change after registration",
+    ),
     "REVERIFICATION_CONFIRMATION_REQUIRED": (
         "账号已实名认证，修改{fields}可能重新进行实名认证，请确认后再提交",
         "The account is verified; changing {fields} may re-run real-name verification."
@@ -104,6 +108,16 @@ def _input_names(region: UnitRegion) -> Iterator[None]:
     except ValidationFailed as failed:
         renamed = [replace(e, field=names.get(e.field, e.field)) for e in failed.errors]
         raise ValidationFailed(renamed) from None
+
+
+def _keep_uscc(unit: Enterprise, listed: Mapping[str, Any]) -> None:
+    """SPEC §2.2, seed 004 企业变更: the credit code never changes once registered (a unit
+    that registered without one, outside the mainland, may add one by re-verification)."""
+    if unit.uscc is None or "uscc" not in listed:
+        return
+    sent = "".join(str(listed["uscc"] or "").split()).upper()
+    if sent != unit.uscc:
+        raise ValidationFailed.single("uscc", "USCC_IMMUTABLE")
 
 
 class Reverification:
@@ -209,6 +223,7 @@ class Reverification:
             await self._profiles.apply_changes(account_id, free, ctx)
             return await Enterprise.get(id=account_id)
         unit = await Enterprise.get(id=account_id)
+        _keep_uscc(unit, listed)
         region = listed.get("regionType") or unit.region_type
         legal_type = listed.get("legalPersonType") or unit.legal_person_type
         with _input_names(region):

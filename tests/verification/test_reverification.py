@@ -235,7 +235,14 @@ async def test_unit_errors_and_confirmations_name_the_update_inputs(gql, hooks, 
     assert bad["__typename"] == "ValidationErrors", bad
     assert [e["field"] for e in bad["errors"]] == ["legalRepresentativeIdNumber"]
     bad_code = await update_unit(gql, token, uscc="91110000MA01K7PW7I")
-    assert [e["field"] for e in bad_code["errors"]] == ["uscc"]
+    assert [(e["field"], e["code"]) for e in bad_code["errors"]] == [("uscc", "USCC_IMMUTABLE")]
+    # Not even to another registered unit's code (the audit's case), nor with re-verification.
+    other = await update_unit(
+        gql, token, uscc="91320102MA1N8X3Q5W", confirmReverification=True
+    )
+    assert [(e["field"], e["code"]) for e in other["errors"]] == [("uscc", "USCC_IMMUTABLE")]
+    same = await update_unit(gql, token, uscc=" 91110000ma01k7pw7y ", address="北京市海淀区1号")
+    assert same["__typename"] != "ValidationErrors", same
     cleared = await update_unit(gql, token, regionType=None)
     assert [(e["field"], e["code"]) for e in cleared["errors"]] == [("regionType", "REQUIRED")]
 

@@ -144,7 +144,10 @@ class UpdateEnterpriseInput:
         default=strawberry.UNSET, description=f"Registered name. {_REVERIFY}"
     )
     uscc: str | None = strawberry.field(
-        default=strawberry.UNSET, description=f"Unified social credit code. {_REVERIFY}"
+        default=strawberry.UNSET,
+        description="Unified social credit code: it never changes once registered (a different"
+        f" code is refused with `USCC_IMMUTABLE`); a unit registered without one may add it."
+        f" {_REVERIFY}",
     )
     legal_representative_name: str | None = strawberry.field(
         default=strawberry.UNSET, description=f"Legal representative's name. {_REVERIFY}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
@@ -31,6 +31,8 @@ from identity_graph.graphql.accounts.enums import (
     VerificationStatus,
 )
 from identity_graph.graphql.accounts.kinds import AccountKind
+from identity_graph.graphql.agents.pages import agent_page, person_bindings_page
+from identity_graph.graphql.agents.types import AgentConnection
 from identity_graph.graphql.context import Info
 
 
@@ -93,6 +95,23 @@ class NaturalPerson:
             address=row.address if reveal else None,
             occupation=row.occupation if reveal else None,
         )
+
+    @strawberry.field(
+        description="The person's bindings to units (法人(单位)授权办理情况), pending and active:"
+        " only for the person; null for anyone else."
+    )
+    async def agent_bindings(
+        self,
+        info: Info,
+        first: Annotated[int, strawberry.argument(description="Page size (1 to 100).")] = 20,
+        after: Annotated[
+            str | None, strawberry.argument(description="`endCursor` of the previous page.")
+        ] = None,
+    ) -> AgentConnection | None:
+        viewer = info.context.viewer
+        if viewer is None or str(viewer.account_id) != str(self.id):
+            return None
+        return await person_bindings_page(info, first, after)
 
     @classmethod
     async def resolve_reference(cls, info: Info, **keys: Any) -> NaturalPerson | None:
@@ -198,6 +217,21 @@ class Enterprise:
             holding=_enum(Holding, row.holding),
             legal_representative=rep,
         )
+
+    @strawberry.field(
+        description="The unit's agents (我的经办人), pending and active: only for the unit's"
+        " legal account and its main or admin agents; null for anyone else, another"
+        " subgraph's caller included."
+    )
+    async def agents(
+        self,
+        info: Info,
+        first: Annotated[int, strawberry.argument(description="Page size (1 to 100).")] = 20,
+        after: Annotated[
+            str | None, strawberry.argument(description="`endCursor` of the previous page.")
+        ] = None,
+    ) -> AgentConnection | None:
+        return await agent_page(info, uuid.UUID(str(self.id)), first, after)
 
     @classmethod
     async def resolve_reference(cls, info: Info, **keys: Any) -> Enterprise | None:

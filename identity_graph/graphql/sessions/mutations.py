@@ -22,7 +22,7 @@ from identity_graph.graphql.errors import (
     login_payload,
     payload,
 )
-from identity_graph.sessions.login import LoggedIn, PasswordLogin
+from identity_graph.sessions.login import AgentIdentity, LoggedIn, PasswordLogin
 from identity_graph.sessions.tokens import TokenPair
 
 
@@ -35,6 +35,11 @@ class LoginKind(Enum):
         "enterprise", description="Legal person: account name or credit code (USCC)."
     )
     STAFF = strawberry.enum_value("staff", description="Reviewer or operator: login name.")
+    AGENT = strawberry.enum_value(
+        "agent",
+        description="Agent of a unit (经办人登录): the unit's account name or credit code as"
+        " `identifier`, plus `agentPhone`, `agentIdNumber` and the agent password.",
+    )
 
 
 @strawberry.input(description="Password login. A captcha is required after any failure.")
@@ -46,6 +51,12 @@ class LoginInput:
     password: str = strawberry.field(description="The password.")
     captcha_id: str | None = strawberry.field(default=None, description="`Captcha.id`.")
     captcha_answer: str | None = strawberry.field(default=None, description="Its answer.")
+    agent_phone: str | None = strawberry.field(
+        default=None, description="Agent login: the agent's reserved mobile number."
+    )
+    agent_id_number: str | None = strawberry.field(
+        default=None, description="Agent login: the agent's ID number."
+    )
 
 
 @strawberry.type(description="Tokens of a new or refreshed session. Keep the refresh token secret.")
@@ -111,12 +122,16 @@ class SessionMutations:
     )
     async def login(self, info: Info, input: LoginInput) -> LoginResult:
         context = info.context
+        agent = input.kind is LoginKind.AGENT
         attempt = PasswordLogin(
-            kind=DomainAccountKind[input.kind.name],
+            kind=DomainAccountKind.ENTERPRISE if agent else DomainAccountKind[input.kind.name],
             identifier=input.identifier,
             password=input.password,
             captcha_id=input.captcha_id,
             captcha_answer=input.captcha_answer,
+            agent=AgentIdentity(input.agent_phone or "", input.agent_id_number or "")
+            if agent
+            else None,
         )
 
         def done(result: LoggedIn) -> SessionTokens:

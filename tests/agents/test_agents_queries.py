@@ -1,0 +1,114 @@
+"""A page of 100 agents with their people, units and grants costs the same number of
+database queries as a page of 5 (SPEC §9, §13: no query per list item)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+from tortoise import Tortoise
+
+from identity_graph.accounts.enums import AccountKind, VerificationStatus
+from identity_graph.accounts.models import Account, NaturalPerson
+from identity_graph.agents.models import (
+    AgentBinding,
+    AgentGrant,
+    AgentRole,
+    BindingOrigin,
+    BindingState,
+)
+from identity_graph.clients.models import ServiceItem
+from identity_graph.ids.types import IdType, RegionType
+from tests.agents.flows import MY_AGENTS, SERVICE, world
+
+
+@contextmanager
+def counted() -> Iterator[list[str]]:
+    """Every statement the default connection runs while the block lasts."""
+    connection_type = type(Tortoise.get_connection("default"))
+    seen: list[str] = []
+    originals = {}
+    for name in ("execute_query", "execute_query_dict", "execute_insert", "execute_many"):
+        original = getattr(connection_type, name)
+        originals[name] = original
+
+        def wrapper(self: Any, query: str, *args: Any, _original: Any = original) -> Any:
+            seen.append(query)
+            return _original(self, query, *args)
+
+        setattr(connection_type, name, wrapper)
+    try:
+        yield seen
+    finally:
+        for name, original in originals.items():
+            setattr(connection_type, name, original)
+
+
+async def _agents(container: Any, unit_id: str, count: int, clock: Any) -> None:
+    now = clock.now()
+    service = await ServiceItem.get(code=SERVICE)
+    vault = container.vault
+    for n in range(count):
+        person_id = uuid.uuid4()
+        await Account.create(
+            id=person_id,
+            kind=AccountKind.NATURAL_PERSON,
+            login_name=f"agent{n:03d}",
+            login_key=f"agent{n:03d}",
+            verification_status=VerificationStatus.VERIFIED,
+            phone_cipher=vault.seal(f"1370000{n:04d}", "phone"),
+            phone_index=vault.index_phone(f"1370000{n:04d}"),
+            created_at=now,
+            updated_at=now,
+        )
+        number = f"1101051985031{n:04d}X"
+        await NaturalPerson.create(
+            id=person_id,
+            account_id=person_id,
+            real_name_cipher=vault.seal(f"经办人{n}", "real_name"),
+            region_type=RegionType.MAINLAND,
+            id_type=IdType.RESIDENT_ID_CARD,
+            id_number_cipher=vault.seal(number, "id_number"),
+            id_number_index=vault.index_id_number(number),
+            updated_at=now,
+        )
+        binding = await AgentBinding.create(
+            id=uuid.uuid4(),
+            enterprise_id=uuid.UUID(unit_id),
+            person_id=person_id,
+            role=AgentRole.AGENT,
+            state=BindingState.ACTIVE,
+            origin=BindingOrigin.ADDED,
+            live_key=f"{unit_id}:{person_id}",
+            created_at=now + timedelta(seconds=n),
+            updated_at=now,
+            expires_at=now + timedelta(days=365),
+        )
+        await AgentGrant.create(
+            binding=binding, service=service, live_key=f"{binding.id}:{service.id}", granted_at=now
+        )
+
+
+async def _page_queries(gql: Any, token: str, first: int) -> int:
+    with counted() as seen:
+        body = await gql(MY_AGENTS, {"first": first}, token=token)
+    edges = body["data"]["myAgents"]["edges"]
+    assert len(edges) == first
+    assert all(edge["node"]["services"][0]["service"]["code"] == SERVICE for edge in edges)
+    assert all(edge["node"]["person"]["idNumber"].startswith("1101") for edge in edges)
+    return len(seen)
+
+
+async def test_a_page_of_100_agents_costs_a_constant_number_of_queries(
+    gql, hooks, container, clock
+):
+    w = await world(gql, hooks, container)
+    await _agents(container, w.unit_id, 100, clock)
+    small = await _page_queries(gql, w.unit_token, 5)
+    large = await _page_queries(gql, w.unit_token, 100)
+    assert small == large, (small, large)
+    print(f"myAgents page: {large} queries for 5 or 100 agents")
+    assert large <= 10, large
