@@ -1,5 +1,6 @@
-"""The provider's login page (SPEC §3, §7): natural-person and legal-person tabs, password
-and image captcha, lockout messages, usable without JavaScript.
+"""The provider's login page (SPEC §3, §7): natural-person, legal-person and agent tabs
+(经办人登录: the unit, the agent's phone and ID number, the agent password), password and
+image captcha, lockout messages, usable without JavaScript.
 
 A successful login starts a login session, sets the browser-session cookie and continues
 to ``return_to`` (a path on this site, never another origin: no open redirect) through a
@@ -21,11 +22,21 @@ from identity_graph.core.audit import AuditContext
 from identity_graph.core.errors import AuthenticationRefused, DomainError, RateLimited
 from identity_graph.core.i18n import Locale
 from identity_graph.sessions import browser
-from identity_graph.sessions.login import PasswordLogin
+from identity_graph.sessions.login import AgentIdentity, PasswordLogin
 from identity_graph.web import csrf
 from identity_graph.web.pages import Texts, page_locale, render, request_address
 
-_KINDS = {"natural_person": AccountKind.NATURAL_PERSON, "enterprise": AccountKind.ENTERPRISE}
+_KINDS = {
+    "natural_person": AccountKind.NATURAL_PERSON,
+    "enterprise": AccountKind.ENTERPRISE,
+    # An agent logs in as the person, acting for the unit the identifier names.
+    "agent": AccountKind.ENTERPRISE,
+}
+_IDENTIFIER_LABELS = {
+    "natural_person": "person_identifier",
+    "enterprise": "enterprise_identifier",
+    "agent": "agent_unit",
+}
 
 
 def safe_return_to(value: str | None) -> str:
@@ -50,6 +61,7 @@ def login_routes(services: Container) -> list[Route]:
         *,
         error: str | None = None,
         identifier: str = "",
+        agent_phone: str = "",
         status: int = 200,
     ) -> Response:
         texts = Texts(locale)
@@ -69,11 +81,13 @@ def login_routes(services: Container) -> list[Route]:
             return_to=return_to,
             error=error,
             identifier=identifier,
+            agent_phone=agent_phone,
             csrf_token=token,
             captcha=captcha,
             tabs=[
                 ("natural_person", texts.natural_person),
                 ("enterprise", texts.enterprise),
+                ("agent", texts.agent),
                 ("qr", texts.qr),
             ],
             tab_urls={
@@ -83,9 +97,7 @@ def login_routes(services: Container) -> list[Route]:
             upstream_url="/login/upstream?" + urlencode({"return_to": return_to})
             if settings.upstream_issuer
             else None,
-            identifier_label=texts.person_identifier
-            if kind == "natural_person"
-            else texts.enterprise_identifier,
+            identifier_label=getattr(texts, _IDENTIFIER_LABELS[kind]),
         )
         csrf.remember(response, token, secure)
         return response
@@ -104,6 +116,7 @@ def login_routes(services: Container) -> list[Route]:
         kind = kind if kind in _KINDS else "natural_person"
         return_to = safe_return_to(field.get("return_to"))
         identifier = field.get("identifier", "")[:64]
+        agent_phone = field.get("agent_phone", "")[:20]
         if not csrf.is_valid(request, field.get("csrf_token")):
             message = Texts(locale).csrf
             return await page(request, locale, kind, return_to, error=message, status=403)
@@ -113,6 +126,9 @@ def login_routes(services: Container) -> list[Route]:
             password=field.get("password", ""),
             captcha_id=field.get("captcha_id") or None,
             captcha_answer=field.get("captcha_answer") or "",
+            agent=AgentIdentity(agent_phone, field.get("agent_id_number", "")[:64])
+            if kind == "agent"
+            else None,
         )
         try:
             result = await services.login.login(attempt, AuditContext(client_ip=address(request)))
@@ -127,6 +143,7 @@ def login_routes(services: Container) -> list[Route]:
                 return_to,
                 error=message,
                 identifier=identifier,
+                agent_phone=agent_phone,
                 status=status,
             )
         response = render(request, "continue.html", locale, next_url=return_to)

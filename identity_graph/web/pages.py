@@ -28,6 +28,14 @@ TEXTS: dict[str, tuple[str, str]] = {
     "login": ("登录", "Log in"),
     "natural_person": ("自然人登录", "Residents"),
     "enterprise": ("法人登录", "Legal persons"),
+    "agent": ("经办人登录", "Agents"),
+    "agent_unit": (
+        "企业账号 / 统一社会信用代码",
+        "Unit's account name or unified social credit code",
+    ),
+    "agent_phone": ("经办人手机号", "Agent's mobile number"),
+    "agent_id_number": ("经办人身份证号码", "Agent's ID number"),
+    "agent_password": ("经办人密码", "Agent password"),
     "person_identifier": ("用户名 / 手机号码", "Login name or mobile number"),
     "enterprise_identifier": (
         "账号名 / 统一社会信用代码",
