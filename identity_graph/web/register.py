@@ -1,9 +1,11 @@
-"""The resident registration page (SPEC §2.1, §3): two steps, usable without JavaScript.
+"""The registration pages (SPEC §2.1, §2.2, §3): residents at ``/register``, legal persons
+(法人注册, seed 004 §二) at ``/register?kind=enterprise``; two steps, usable without JavaScript.
 
 Step 1 proves the phone can be reached: mobile number and image captcha go to
 ``SmsCodeService.request`` (what ``requestSmsCode(purpose: REGISTER)`` calls). Step 2
 carries the phone forward with the rest of the form to
-``RegistrationService.register_natural_person`` (what ``registerNaturalPerson`` calls).
+``RegistrationService.register_natural_person`` or ``register_enterprise`` (what
+``registerNaturalPerson`` / ``registerEnterprise`` call).
 No server state joins the steps: the code is bound to the phone, so a phone changed
 between them only earns ``SMS_CODE_NOT_REQUESTED``.
 
@@ -44,8 +46,15 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from identity_graph.accounts import pledge
+from identity_graph.accounts.enums import LegalPersonType, UnitRegion
 from identity_graph.accounts.forms import DocumentInput
-from identity_graph.accounts.inputs import Credentials, NaturalPersonRegistration
+from identity_graph.accounts.inputs import (
+    Credentials,
+    EnterpriseRegistration,
+    LegalRepresentativeInput,
+    NaturalPersonRegistration,
+    UnitInput,
+)
 from identity_graph.challenges.models import SmsPurpose
 from identity_graph.container import Container
 from identity_graph.core.audit import AuditContext
@@ -61,21 +70,29 @@ Errors = dict[str, list[str]]
 
 _PHONE_FIELDS = frozenset({"phone", "captchaAnswer"})
 _PASSWORDS = frozenset({"credentials.password", "passwordConfirm"})
-_DETAIL_FIELDS = _PASSWORDS | {
+_CREDENTIAL_FIELDS = _PASSWORDS | {
     "credentials.loginName",
     "credentials.phone",
     "credentials.email",
     "credentials.smsCode",
     "credentials.pledgeAccepted",
     "credentials.pledgeVersion",
-    "realName",
-    "regionType",
-    "idType",
-    "idNumber",
-    "idValidFrom",
-    "idValidUntil",
-    "idLongTerm",
 }
+_DOCUMENT = ("idType", "idNumber", "idValidFrom", "idValidUntil", "idLongTerm")
+_DETAIL_FIELDS = _CREDENTIAL_FIELDS | {"realName", "regionType", *_DOCUMENT}
+_REP = "legalRepresentative."
+_UNIT_DETAIL_FIELDS = _CREDENTIAL_FIELDS | {
+    "unit.name",
+    "unit.regionType",
+    "unit.legalPersonType",
+    "unit.uscc",
+    "unit.unitIdentifier",
+    "unit.address",
+    "unit.foundingDate",
+    f"{_REP}name",
+    *(_REP + name for name in _DOCUMENT),
+}
+_FIELDS = {"natural_person": _DETAIL_FIELDS, "enterprise": _UNIT_DETAIL_FIELDS}
 
 
 def _choice(kind: type[E], form: Mapping[str, str], name: str, bad: list[FieldError]) -> E | None:
@@ -115,18 +132,22 @@ def _id_type_groups(texts: Texts) -> list[tuple[str, list[tuple[str, str]]]]:
     ]
 
 
-def registration_input(
-    form: Mapping[str, str],
-) -> tuple[NaturalPersonRegistration | None, list[FieldError]]:
-    """The typed registration the form describes, or the fields that cannot be typed."""
-    bad: list[FieldError] = []
-    region = _choice(RegionType, form, "regionType", bad)
-    id_type = _choice(IdType, form, "idType", bad)
-    valid_from = _date(form, "idValidFrom", bad)
-    valid_until = _date(form, "idValidUntil", bad)
-    if region is None or id_type is None or bad:
-        return None, bad
-    credentials = Credentials(
+def _document(
+    form: Mapping[str, str], bad: list[FieldError], prefix: str = ""
+) -> DocumentInput | None:
+    id_type = _choice(IdType, form, f"{prefix}idType", bad)
+    valid_from = _date(form, f"{prefix}idValidFrom", bad)
+    valid_until = _date(form, f"{prefix}idValidUntil", bad)
+    if id_type is None:
+        return None
+    long_term = form.get(f"{prefix}idLongTerm") == "yes"
+    return DocumentInput(
+        id_type, form.get(f"{prefix}idNumber", ""), valid_from, valid_until, long_term
+    )
+
+
+def _credentials(form: Mapping[str, str]) -> Credentials:
+    return Credentials(
         login_name=form.get("credentials.loginName", ""),
         password=form.get("credentials.password", ""),
         phone=form.get("credentials.phone", ""),
@@ -135,12 +156,51 @@ def registration_input(
         pledge_version=form.get("credentials.pledgeVersion", ""),
         pledge_accepted=form.get("credentials.pledgeAccepted") == "yes",
     )
-    document = DocumentInput(
-        id_type, form.get("idNumber", ""), valid_from, valid_until, form.get("idLongTerm") == "yes"
-    )
+
+
+def registration_input(
+    form: Mapping[str, str],
+) -> tuple[NaturalPersonRegistration | None, list[FieldError]]:
+    """The typed registration the form describes, or the fields that cannot be typed."""
+    bad: list[FieldError] = []
+    region = _choice(RegionType, form, "regionType", bad)
+    document = _document(form, bad)
+    if region is None or document is None or bad:
+        return None, bad
     return NaturalPersonRegistration(
-        credentials, real_name=form.get("realName", ""), region_type=region, document=document
+        _credentials(form),
+        real_name=form.get("realName", ""),
+        region_type=region,
+        document=document,
     ), []
+
+
+def enterprise_input(
+    form: Mapping[str, str],
+) -> tuple[EnterpriseRegistration | None, list[FieldError]]:
+    """The unit registration the form describes (seed 004 §二), or the untypable fields."""
+    bad: list[FieldError] = []
+    region = _choice(UnitRegion, form, "unit.regionType", bad)
+    legal_type = _choice(LegalPersonType, form, "unit.legalPersonType", bad)
+    founded = _date(form, "unit.foundingDate", bad)
+    document = _document(form, bad, _REP)
+    if region is None or legal_type is None or document is None or bad:
+        return None, bad
+    unit = UnitInput(
+        name=form.get("unit.name", ""),
+        region_type=region,
+        legal_person_type=legal_type,
+        address=form.get("unit.address", ""),
+        uscc=form.get("unit.uscc") or None,
+        unit_identifier=form.get("unit.unitIdentifier") or None,
+        founding_date=founded,
+    )
+    representative = LegalRepresentativeInput(name=form.get(f"{_REP}name", ""), document=document)
+    return EnterpriseRegistration(_credentials(form), unit, representative), []
+
+
+def _kind(request: Request) -> str:
+    return "enterprise" if request.query_params.get("kind") == "enterprise" else "natural_person"
 
 
 def register_routes(services: Container) -> list[Route]:
@@ -177,6 +237,7 @@ def register_routes(services: Container) -> list[Route]:
         locale: Locale,
         return_to: str,
         step: str,
+        kind: str,
         *,
         errors: Errors | None = None,
         general: list[str] | None = None,
@@ -185,16 +246,18 @@ def register_routes(services: Container) -> list[Route]:
     ) -> Response:
         token = csrf.token_for(request)
         base = {"return_to": return_to, "lang": locale}
+        mine = {"kind": kind} if kind == "enterprise" else {}
         response = render(
             request,
             "register.html",
             locale,
             status,
             step=step,
+            kind=kind,
             csrf_token=token,
-            action="/register?" + urlencode({"return_to": return_to}),
-            restart_url="/register?" + urlencode(base),
-            login_url="/login?" + urlencode(base),
+            action="/register?" + urlencode({"return_to": return_to, **mine}),
+            restart_url="/register?" + urlencode({**base, **mine}),
+            login_url="/login?" + urlencode({**base, **mine}),
             errors=errors or {},
             general=general or [],
             **context,
@@ -203,7 +266,12 @@ def register_routes(services: Container) -> list[Route]:
         return response
 
     async def phone_step(
-        request: Request, locale: Locale, return_to: str, phone: str = "", **context: Any
+        request: Request,
+        locale: Locale,
+        return_to: str,
+        kind: str,
+        phone: str = "",
+        **context: Any,
     ) -> Response:
         try:
             captcha = await services.captcha.issue(address(request))
@@ -211,11 +279,23 @@ def register_routes(services: Container) -> list[Route]:
             context.update(refusal(exc, _PHONE_FIELDS, locale))
             captcha = None
         return page(
-            request, locale, return_to, "phone", values={"phone": phone}, captcha=captcha, **context
+            request,
+            locale,
+            return_to,
+            "phone",
+            kind,
+            values={"phone": phone},
+            captcha=captcha,
+            **context,
         )
 
     def details_step(
-        request: Request, locale: Locale, return_to: str, values: dict[str, str], **context: Any
+        request: Request,
+        locale: Locale,
+        return_to: str,
+        kind: str,
+        values: dict[str, str],
+        **context: Any,
     ) -> Response:
         texts = Texts(locale)
         current = pledge.CURRENT
@@ -224,7 +304,12 @@ def register_routes(services: Container) -> list[Route]:
             locale,
             return_to,
             "details",
+            kind,
             values=values,
+            unit_regions=[(r.value, getattr(texts, f"unit_region_{r.value}")) for r in UnitRegion],
+            legal_person_types=[
+                (t.value, getattr(texts, f"lpt_{t.value}")) for t in LegalPersonType
+            ],
             regions=[(region.value, _region_label(texts, region)) for region in RegionType],
             id_types=_id_type_groups(texts),
             pledge_version=current.version,
@@ -234,15 +319,17 @@ def register_routes(services: Container) -> list[Route]:
 
     async def show(request: Request) -> Response:
         return_to = safe_return_to(request.query_params.get("return_to"))
-        return await phone_step(request, page_locale(request), return_to)
+        return await phone_step(request, page_locale(request), return_to, _kind(request))
 
     async def send_code(
-        request: Request, form: dict[str, str], locale: Locale, return_to: str
+        request: Request, form: dict[str, str], locale: Locale, return_to: str, kind: str
     ) -> Response:
         phone = form.get("phone", "")
         if not csrf.is_valid(request, form.get("csrf_token")):
             general = [Texts(locale).csrf]
-            return await phone_step(request, locale, return_to, phone, general=general, status=403)
+            return await phone_step(
+                request, locale, return_to, kind, phone, general=general, status=403
+            )
         try:
             await services.sms.request(
                 SmsPurpose.REGISTER,
@@ -254,36 +341,43 @@ def register_routes(services: Container) -> list[Route]:
             )
         except DomainError as exc:
             refused = refusal(exc, _PHONE_FIELDS, locale)
-            return await phone_step(request, locale, return_to, phone, **refused)
+            return await phone_step(request, locale, return_to, kind, phone, **refused)
         notice = services.translate("SMS_CODE_SENT", locale)
-        return details_step(request, locale, return_to, {"credentials.phone": phone}, notice=notice)
+        values = {"credentials.phone": phone}
+        if kind == "enterprise":  # the form's defaults: a domestic enterprise (企业法人)
+            values.update({"unit.regionType": "domestic", "unit.legalPersonType": "enterprise"})
+        return details_step(request, locale, return_to, kind, values, notice=notice)
 
     async def register(
-        request: Request, form: dict[str, str], locale: Locale, return_to: str
+        request: Request, form: dict[str, str], locale: Locale, return_to: str, kind: str
     ) -> Response:
-        values = {key: form[key] for key in _DETAIL_FIELDS - _PASSWORDS if key in form}
+        fields = _FIELDS[kind]
+        values = {key: form[key] for key in fields - _PASSWORDS if key in form}
         texts = Texts(locale)
         if not csrf.is_valid(request, form.get("csrf_token")):
             return details_step(
-                request, locale, return_to, values, general=[texts.csrf], status=403
+                request, locale, return_to, kind, values, general=[texts.csrf], status=403
             )
-        registration, bad = registration_input(form)
-        errors, _ = explain(bad, _DETAIL_FIELDS, locale)
+        typed, bad = registration_input(form) if kind != "enterprise" else enterprise_input(form)
+        errors, _ = explain(bad, fields, locale)
         if form.get("credentials.password", "") != form.get("passwordConfirm", ""):
             errors.setdefault("passwordConfirm", []).append(texts.password_mismatch)
-        if registration is None or errors:
+        if typed is None or errors:
             general = [services.translate("VALIDATION_FAILED", locale)]
             return details_step(
-                request, locale, return_to, values, errors=errors, general=general, status=400
+                request, locale, return_to, kind, values, errors=errors, general=general, status=400
             )
+        context = AuditContext(client_ip=address(request))
         try:
-            result = await services.registration.register_natural_person(
-                registration, AuditContext(client_ip=address(request)), locale
-            )
+            if isinstance(typed, EnterpriseRegistration):
+                result = await services.registration.register_enterprise(typed, context, locale)
+            else:
+                result = await services.registration.register_natural_person(typed, context, locale)
         except DomainError as exc:
-            refused = refusal(exc, _DETAIL_FIELDS, locale)
-            return details_step(request, locale, return_to, values, **refused)
-        login_url = "/login?" + urlencode({"return_to": return_to, "lang": locale})
+            refused = refusal(exc, fields, locale)
+            return details_step(request, locale, return_to, kind, values, **refused)
+        mine = {"kind": kind} if kind == "enterprise" else {}
+        login_url = "/login?" + urlencode({"return_to": return_to, "lang": locale, **mine})
         return render(
             request,
             "message.html",
@@ -301,6 +395,6 @@ def register_routes(services: Container) -> list[Route]:
         locale = page_locale(request, form.get("lang"))
         return_to = safe_return_to(request.query_params.get("return_to"))
         step = register if form.get("step") == "details" else send_code
-        return await step(request, form, locale, return_to)
+        return await step(request, form, locale, return_to, _kind(request))
 
     return [Route("/register", show, methods=["GET"]), Route("/register", submit, methods=["POST"])]

@@ -246,4 +246,7 @@ async def test_login_page_links_to_registration(client):
         person.text
     )
     enterprise = await client.get("/login", params={"kind": "enterprise"})
-    assert "/register" not in enterprise.text
+    assert 'href="/register?return_to=%2F&amp;lang=zh-CN&amp;kind=enterprise">' in enterprise.text
+    assert "法人注册" in enterprise.text
+    agent = await client.get("/login", params={"kind": "agent"})
+    assert "/register" not in agent.text
