@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from identity_graph.accounts import forms, login_names, pledge, profile, registration
 from identity_graph.accounts.enums import AssuranceLevel
+from identity_graph.accounts.extended_info import ExtendedInfoService
 from identity_graph.accounts.industry import MESSAGES as INDUSTRY_MESSAGES
 from identity_graph.accounts.industry import IndustryCatalog
 from identity_graph.accounts.password_policy import POLICY_MESSAGES
@@ -256,6 +257,7 @@ class Container:
             lambda code, field: self.industry.validate(code, field).code,
         )
         self.info_updates = InfoUpdateLog(self.clock)
+        self.extended_info = ExtendedInfoService(self.clock, self.info_updates, self.audit)
         self.clients = ClientService(self.clock, self.hasher, self.audit)
         self.subjects = Subjects(self.hasher)
         self.catalogue = ServiceCatalogue(self.clock, self.audit)

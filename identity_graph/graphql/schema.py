@@ -13,6 +13,7 @@ from strawberry.types import ExecutionContext
 
 from identity_graph.core.errors import DomainError
 from identity_graph.core.timeouts import is_timeout
+from identity_graph.graphql.accounts.extended import ExtendedInfoMutations
 from identity_graph.graphql.accounts.mutations import AccountMutations
 from identity_graph.graphql.accounts.queries import AccountQueries
 from identity_graph.graphql.accounts.types import Account, Enterprise, NaturalPerson
@@ -51,6 +52,7 @@ class Query(
 class Mutation(
     SessionMutations,
     AccountMutations,
+    ExtendedInfoMutations,
     AgentMutations,
     ClientMutations,
     ConsentMutations,

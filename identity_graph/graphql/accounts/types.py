@@ -30,6 +30,7 @@ from identity_graph.graphql.accounts.enums import (
     UnitRegion,
     VerificationStatus,
 )
+from identity_graph.graphql.accounts.extended import EnterpriseExtendedInfo
 from identity_graph.graphql.accounts.kinds import AccountKind
 from identity_graph.graphql.agents.pages import agent_page, person_bindings_page
 from identity_graph.graphql.agents.types import AgentConnection
@@ -217,6 +218,11 @@ class Enterprise:
             holding=_enum(Holding, row.holding),
             legal_representative=rep,
         )
+
+    @strawberry.field(description="Extended information (拓展信息) the unit keeps on file.")
+    async def extended_info(self, info: Info) -> EnterpriseExtendedInfo | None:
+        row = await info.context.loaders.enterprise_by_id.load(uuid.UUID(str(self.id)))
+        return EnterpriseExtendedInfo.from_model(row) if row else None
 
     @strawberry.field(
         description="The unit's agents (我的经办人), pending and active: only for the unit's"
