@@ -17,7 +17,9 @@ mutation U($input: UpdateEnterpriseExtendedInfoInput!) {
 }
 """
 READ = "{ me { enterprise { extendedInfo { registeredCapital enterpriseState businessScope } } } }"
-RECORDS = "{ infoUpdateRecords(first: 5) { edges { node { changes { field oldValue newValue } } } } }"
+RECORDS = (
+    "{ infoUpdateRecords(first: 5) { edges { node { changes { field oldValue newValue } } } } }"
+)
 
 
 async def test_the_unit_keeps_its_extended_information(gql, hooks, container):
