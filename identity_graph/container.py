@@ -264,6 +264,7 @@ class Container:
         self.agents = build_agent_service(
             self.clock,
             self.accounts,
+            self.subjects,
             self.catalogue, self.notifier, self.vault, self.audit, self.limiter
         )
         self.revocations = TokenRevocations(self.clock, self.audit)

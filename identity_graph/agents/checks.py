@@ -35,7 +35,8 @@ from identity_graph.agents.grants import grant_key, is_live
 from identity_graph.agents.models import AgentBinding, AgentGrant, BindingState
 from identity_graph.agents.units import Units
 from identity_graph.clients.catalogue import normalize_code
-from identity_graph.clients.models import ServiceItem
+from identity_graph.clients.models import OAuthClient, ServiceItem
+from identity_graph.clients.subjects import PAIRWISE, Subjects
 from identity_graph.core.clock import Clock
 from identity_graph.core.errors import NotAuthorized
 
@@ -119,6 +120,14 @@ class ServiceDecision:
 
 
 @dataclass(frozen=True)
+class Subject:
+    """A person as a partner knows them: the ``sub`` of its tokens (pairwise or public)."""
+
+    value: str
+    client: OAuthClient
+
+
+@dataclass(frozen=True)
 class UnitRef:
     """The unit a check names: by account id or by credit code (exactly one)."""
 
@@ -127,15 +136,16 @@ class UnitRef:
 
 
 class ServiceChecks:
-    def __init__(self, clock: Clock, units: Units) -> None:
+    def __init__(self, clock: Clock, units: Units, subjects: Subjects) -> None:
         self._clock = clock
         self._units = units
+        self._subjects = subjects
 
     async def can_handle(
         self,
         unit_ref: UnitRef,
         service_code: str,
-        person_id: uuid.UUID,
+        person: uuid.UUID | Subject,
         *,
         for_client: str | None = None,
     ) -> ServiceDecision:
@@ -152,7 +162,27 @@ class ServiceChecks:
         refused = _unit_refusal(unit.account)
         if refused:
             return ServiceDecision(refused, service, unit)
+        person_id = person if isinstance(person, uuid.UUID) else await self._resolve(unit, person)
+        if person_id is None:
+            return ServiceDecision("NOT_AN_AGENT", service, unit)
         return await self._agent(service, unit, person_id, self._clock.now())
+
+    async def _resolve(self, unit: Enterprise, subject: Subject) -> uuid.UUID | None:
+        """The account behind a partner's ``sub``. A pairwise ``sub`` is a keyed hash that
+        cannot be reversed, so it is matched against the people bound to this unit (one
+        HMAC each; a unit's agents are few)."""
+        if subject.client.subject_type != PAIRWISE:
+            try:
+                return uuid.UUID(subject.value)
+            except ValueError:
+                return None
+        people = await AgentBinding.filter(enterprise_id=unit.id).values_list(
+            "person_id", flat=True
+        )
+        for person_id in {uuid.UUID(str(key)) for key in people}:
+            if self._subjects.for_client(subject.client, person_id) == subject.value:
+                return person_id
+        return None
 
     async def _unit(self, ref: UnitRef) -> Enterprise | None:
         if ref.enterprise_id is not None:

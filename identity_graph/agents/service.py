@@ -21,7 +21,7 @@ from identity_graph.accounts.vault import PersonalData
 from identity_graph.agents import checks
 from identity_graph.agents.bindings import MESSAGES as bindings_messages
 from identity_graph.agents.bindings import AgentBindings, Manager, Validity
-from identity_graph.agents.checks import ServiceChecks, ServiceDecision, UnitRef
+from identity_graph.agents.checks import ServiceChecks, ServiceDecision, Subject, UnitRef
 from identity_graph.agents.directory import AgentDirectory, Cursor
 from identity_graph.agents.grants import MESSAGES as grants_messages
 from identity_graph.agents.grants import AgentGrants
@@ -31,10 +31,13 @@ from identity_graph.agents.people import AgentPeople
 from identity_graph.agents.units import MESSAGES as units_messages
 from identity_graph.agents.units import Units, UnitSummary
 from identity_graph.clients.catalogue import ServiceCatalogue
+from identity_graph.clients.models import OAuthClient
+from identity_graph.clients.subjects import Subjects
 from identity_graph.core.audit import AuditContext, AuditLog
 from identity_graph.core.clock import Clock
-from identity_graph.core.errors import NotAuthorized, ValidationFailed
+from identity_graph.core.errors import ValidationFailed
 from identity_graph.core.ratelimit import RateLimiter, Rule
+from identity_graph.core.validators import clean_text
 from identity_graph.notifications.base import Notifier
 
 
@@ -204,16 +207,21 @@ class AgentService:
         return await self.checks.can_handle(unit, service_code, caller.account.id)
 
     async def can_handle_for_client(
-        self, client_id: str, unit: UnitRef, service_code: str, person_id: uuid.UUID | None
+        self, client: OAuthClient, unit: UnitRef, service_code: str, person: str | None
     ) -> ServiceDecision:
-        if person_id is None:
-            raise NotAuthorized("NOT_AUTHORIZED")
-        return await self.checks.can_handle(unit, service_code, person_id, for_client=client_id)
+        """A partner asks about the person it knows by ``person`` (its token's ``sub``)."""
+        if not person:
+            raise ValidationFailed.single("personId", "REQUIRED")
+        subject = Subject(clean_text(person, "personId", max_length=128), client)
+        return await self.checks.can_handle(
+            unit, service_code, subject, for_client=client.client_id
+        )
 
 
 def build_agent_service(
     clock: Clock,
     accounts: AccountService,
+    subjects: Subjects,
     catalogue: ServiceCatalogue,
     notifier: Notifier,
     vault: PersonalData,
@@ -225,7 +233,7 @@ def build_agent_service(
     return AgentService(
         AgentBindings(clock, units, AgentNotices(notifier, vault), audit),
         AgentGrants(clock, catalogue, audit),
-        ServiceChecks(clock, units),
+        ServiceChecks(clock, units, subjects),
         AgentDirectory(clock),
         units,
         AgentPeople(vault),

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 
+from identity_graph.clients.models import OAuthClient
 from identity_graph.container import Container
 from identity_graph.core.audit import AuditContext
 from identity_graph.core.i18n import Locale
@@ -25,8 +26,8 @@ class Context:
     viewer: Viewer | None
     locale: Locale
     client_ip: str
-    # A partner back-end calling with a client-credentials token (no person): its client id.
-    partner_client_id: str | None = None
+    # A partner back-end calling with a client-credentials token (no person).
+    partner: OAuthClient | None = None
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

@@ -128,7 +128,7 @@ class GraphQLApp(GraphQL[Context, None]):
             services=self.container,
             viewer=viewer,
             locale=negotiate(request.headers.get("accept-language")),
-            partner_client_id=partner,
+            partner=partner,
             client_ip=client_address(
                 peer,
                 request.headers.get("x-forwarded-for"),

@@ -16,6 +16,7 @@ from datetime import timedelta
 from identity_graph.accounts.models import Account, AccountStatus
 from identity_graph.agents.bindings import AgentBindings
 from identity_graph.agents.models import AgentBinding
+from identity_graph.clients.models import OAuthClient
 from identity_graph.clients.revocations import TokenRevocations
 from identity_graph.clients.service import ClientService
 from identity_graph.core.audit import AuditContext, AuditLog
@@ -92,7 +93,7 @@ class SessionService:
             return None
         return _viewer(row.account, "personal_access_token")
 
-    async def authenticate_client(self, token: str) -> str | None:
+    async def authenticate_client(self, token: str) -> OAuthClient | None:
         """The partner client behind a client-credentials bearer token, or None: the token
         must be valid and unrevoked, and the client still registered and enabled."""
         if self._clients is None or self._revocations is None:
@@ -100,8 +101,7 @@ class SessionService:
         claims = await self._tokens.verify_client_token(token)
         if claims is None or await self._revocations.is_revoked(claims["jti"]):
             return None
-        client = await self._clients.get(claims["client_id"])
-        return client.client_id if client is not None else None
+        return await self._clients.get(claims["client_id"])
 
     async def _from_access_token(self, token: str) -> Viewer | None:
         grant = await self._tokens.verify_access_token(token)

@@ -370,8 +370,42 @@ async def test_federated_entities_show_agents_only_to_who_may_see_them(gql, hook
     assert as_unit[1]["agentBindings"] is None
     as_person = (await gql(query, reps, token=w.person_token))["data"]["_entities"]
     assert as_person[0]["agents"] is None  # a plain agent is no manager
-    assert as_person[1]["agentBindings"]["edges"][0]["node"]["enterprise"]["name"] == (
-        XINGQIAO["unitName"]
+    assert (
+        as_person[1]["agentBindings"]["edges"][0]["node"]["enterprise"]["name"]
+        == (XINGQIAO["unitName"])
     )
     anonymous = (await gql(query, reps))["data"]["_entities"]
     assert anonymous[0]["agents"] is None and anonymous[1]["agentBindings"] is None
+
+
+async def test_a_pairwise_partner_asks_with_the_sub_it_knows(gql, hooks, container, client):
+    import uuid
+
+    from identity_graph.core.audit import AuditContext
+    from tests.oauth.helpers import backend_client
+
+    w = await world(gql, hooks, container)
+    agent_id = await approved_agent(gql, w)
+    pairwise = await backend_client(
+        container, name="成对标识系统", subject_type="pairwise", sector_identifier="gov.example"
+    )
+    await container.catalogue.register(
+        pairwise.client.client_id, "PW-0001", "成对事项", AuditContext()
+    )
+    await run(gql, GRANT, {"agentId": agent_id, "serviceCodes": ["PW-0001"]}, w.unit_token)
+    response = await client.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials"},
+        auth=(pairwise.client.client_id, pairwise.secret),
+    )
+    token = response.json()["access_token"]
+    sub = container.subjects.for_client(pairwise.client, uuid.UUID(w.person_id))
+    assert sub != w.person_id
+    check = {"code": "PW-0001", "uscc": XINGQIAO["code"], "personId": sub}
+    allowed = (await gql(CAN_HANDLE, check, token=token))["data"]["canHandleService"]
+    assert allowed["code"] == "ALLOWED"
+    # The public id means nothing to a pairwise partner, and a stranger's sub finds nobody.
+    raw = (await gql(CAN_HANDLE, {**check, "personId": w.person_id}, token=token))["data"]
+    assert raw["canHandleService"]["code"] == "NOT_AN_AGENT"
+    missing = await gql(CAN_HANDLE, {**check, "personId": None}, token=token)
+    assert missing["errors"][0]["extensions"]["field"] == "personId"

@@ -145,10 +145,9 @@ class AgentQueries:
         agents = context.services.agents
         try:
             unit = _unit_ref(enterprise_id, uscc)
-            if context.partner_client_id is not None:
-                person = parse_id(person_id, "personId") if person_id else None
+            if context.partner is not None:
                 decision = await agents.can_handle_for_client(
-                    context.partner_client_id, unit, service_code, person
+                    context.partner, unit, service_code, person_id
                 )
             else:
                 decision = await agents.can_handle_for_person(caller(info), unit, service_code)
