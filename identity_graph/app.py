@@ -11,7 +11,7 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from identity_graph.container import Container
@@ -58,9 +58,7 @@ def create_app(
 ) -> Starlette:
     """Build the ASGI app. Tests pass their own container and manage the database."""
     services = container or Container(settings)
-    graphql_app = GraphQLApp(
-        build_schema(settings), services, timeout_seconds=settings.graphql_timeout_seconds
-    )
+    graphql_app = GraphQLApp(build_schema(settings), services, settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -92,6 +90,7 @@ def create_app(
     oauth_server = build_server(services)
     routes = [
         Route("/graphql", graphql_app),
+        WebSocketRoute("/graphql", graphql_app),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/metrics", metrics_endpoint(services.jobs, settings.prometheus_multiproc_dir)),

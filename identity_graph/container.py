@@ -39,6 +39,7 @@ from identity_graph.clients.subjects import Subjects
 from identity_graph.core.audit import AuditLog
 from identity_graph.core.clock import Clock, SystemClock
 from identity_graph.core.crypto import BlindIndex, FieldCipher
+from identity_graph.core.events import ConnectionQuota, EventBus, LocalBus, RedisBus
 from identity_graph.core.i18n import CORE_MESSAGES, Translator
 from identity_graph.core.jobs import JobQueue, JobWorker
 from identity_graph.core.ratelimit import (
@@ -246,7 +247,11 @@ class Container:
         )
         self.vault = PersonalData(self.cipher, self.blind_index)
         self.industry = IndustryCatalog.load(settings.industry_file)
-        self.accounts = AccountService(self.clock, self.passwords, self.vault, self.audit)
+        self.events: EventBus = RedisBus(self._redis) if self._redis is not None else LocalBus()
+        self.ws_quota = ConnectionQuota(settings.ws_connections_per_account, self._redis)
+        self.accounts = AccountService(
+            self.clock, self.passwords, self.vault, self.audit, self.events
+        )
         self.registration = RegistrationService(
             self.clock,
             self.passwords,
@@ -295,7 +300,7 @@ class Container:
         )
         self.authorization_codes = AuthorizationCodes(self.clock, self.hasher)
         self.browser_sessions = BrowserSessions(self.hasher, self.tokens)
-        self.qr_logins = QrLogins(self.clock, self.hasher, self.tokens, self.audit)
+        self.qr_logins = QrLogins(self.clock, self.hasher, self.tokens, self.audit, self.events)
         self.upstream_links = UpstreamLinks(self.clock, self.vault, self.audit)
         self.consents = Consents(self.clock, self.audit)
         self.logout = LogoutService(
@@ -444,6 +449,7 @@ class Container:
         return {"agents.expire": self.agents.bindings.expire_due}
 
     async def aclose(self) -> None:
+        await self.events.aclose()
         if self._redis is not None:
             await self._redis.aclose()  # type: ignore[attr-defined]
         if isinstance(self.gateway, HttpGateway):

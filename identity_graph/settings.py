@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     graphql_max_aliases: int = 30
     graphql_max_tokens: int = 2000
     graphql_max_complexity: int = 1000
+    # Subscriptions over WebSocket (graphql-transport-ws).
+    ws_init_timeout_seconds: float = 10.0
+    ws_max_operations: int = 20
+    ws_idle_seconds: float = 300.0
+    ws_connections_per_account: int = 10
     # A GraphQL request still running after this is cut off with REQUEST_TIMEOUT.
     graphql_timeout_seconds: float = 15.0
     graphql_max_batch: int = 10

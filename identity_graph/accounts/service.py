@@ -24,6 +24,7 @@ from identity_graph.accounts.vault import PersonalData
 from identity_graph.core.audit import AuditContext, AuditLog
 from identity_graph.core.clock import Clock
 from identity_graph.core.errors import DomainError, ValidationFailed
+from identity_graph.core.events import EventBus
 from identity_graph.core.rows import fetch_by_ids
 from identity_graph.core.secrets import new_token
 from identity_graph.core.validators import clean_text, normalize_mobile
@@ -41,6 +42,11 @@ MESSAGES = {
 _ENTERPRISE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
 
+def verification_channel(account_id: uuid.UUID) -> str:
+    """Where changes of an account's real-name status are announced."""
+    return f"verification:{account_id}"
+
+
 @dataclass(frozen=True)
 class LoginTarget:
     account: Account | None
@@ -49,8 +55,14 @@ class LoginTarget:
 
 class AccountService:
     def __init__(
-        self, clock: Clock, passwords: PasswordHasher, vault: PersonalData, audit: AuditLog
+        self,
+        clock: Clock,
+        passwords: PasswordHasher,
+        vault: PersonalData,
+        audit: AuditLog,
+        events: EventBus | None = None,
     ) -> None:
+        self._events = events
         self._clock = clock
         self._passwords = passwords
         self._vault = vault
@@ -204,4 +216,8 @@ class AccountService:
             verification_case_id=case_id,
             updated_at=self._clock.now(),
         )
+        if updated and self._events is not None:  # myVerificationChanged (core/events.py)
+            await self._events.publish(
+                verification_channel(account_id), {"status": status.value, "case": str(case_id)}
+            )
         return bool(updated)

@@ -54,6 +54,10 @@ CORE_MESSAGES: Catalog = {
     "TOO_MANY_TOKENS": ("查询过长", "The query is too long"),
     "VARIABLE_INVALID": ("变量值不符合类型要求", "A variable does not match its declared type"),
     "INTROSPECTION_DISABLED": ("已关闭内省查询", "Introspection is disabled"),
+    "TOO_MANY_CONNECTIONS": (
+        "实时连接数已达上限，请关闭其他页面后重试",
+        "Too many live connections for this account; close some and try again",
+    ),
     "REQUEST_TIMEOUT": (
         "请求处理超时，请简化查询或稍后重试",
         "The request took too long and was stopped; simplify it or try again later",

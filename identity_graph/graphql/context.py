@@ -28,6 +28,8 @@ class Context:
     client_ip: str
     # A partner back-end calling with a client-credentials token (no person).
     partner: OAuthClient | None = None
+    # What a WebSocket client sent in ``connection_init`` (graphql-transport-ws).
+    connection_params: dict[str, object] | None = None
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
@@ -35,6 +37,10 @@ class Context:
         self.loaders = Loaders(self.services)
         if self.viewer is not None and self.viewer.account is not None:
             self.loaders.account_by_id.prime(self.viewer.account_id, self.viewer.account)
+
+    def refresh_loaders(self) -> None:
+        """New DataLoaders: a WebSocket context outlives many results (subscriptions)."""
+        self.loaders = Loaders(self.services)
 
     @property
     def audit(self) -> AuditContext:

@@ -34,6 +34,7 @@ _MESSAGE_CODES = (
     ("Variable '$", "VARIABLE_INVALID"),
     ("Unknown operation named", "UNKNOWN_OPERATION"),
     ("Must provide operation name", "OPERATION_NAME_REQUIRED"),
+    ("Subscription limit reached", "TOO_MANY_OPERATIONS"),
 )
 
 

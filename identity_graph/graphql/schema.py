@@ -28,6 +28,7 @@ from identity_graph.graphql.instrumentation import OperationMetrics
 from identity_graph.graphql.limits import limit_extensions
 from identity_graph.graphql.notifications.queries import NotificationQueries
 from identity_graph.graphql.sessions.mutations import SessionMutations
+from identity_graph.graphql.subscriptions import Subscription
 from identity_graph.graphql.verification.mutations import VerificationMutations
 from identity_graph.graphql.verification.queries import VerificationQueries
 from identity_graph.settings import Settings
@@ -89,6 +90,7 @@ def build_schema(settings: Settings) -> IdentitySchema:
     return IdentitySchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[Account, NaturalPerson, Enterprise],
         extensions=extensions,
         config=StrawberryConfig(batching_config={"max_operations": settings.graphql_max_batch}),

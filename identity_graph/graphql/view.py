@@ -13,6 +13,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import orjson
@@ -20,12 +22,14 @@ from cross_web import HTTPException
 from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.exceptions import StrawberryGraphQLError
+from strawberry.exceptions import ConnectionRejectionError, StrawberryGraphQLError
 from strawberry.http import GraphQLHTTPResponse
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET, UnsetType
 
 from identity_graph.container import Container
 from identity_graph.core.errors import DomainError
@@ -36,6 +40,8 @@ from identity_graph.graphql.context import Context
 from identity_graph.graphql.ide import GRAPHIQL_HTML
 from identity_graph.graphql.limits import code_for_message
 from identity_graph.graphql.schema import IdentitySchema
+from identity_graph.graphql.websocket import ACCOUNT_SLOT, serve_websocket
+from identity_graph.settings import Settings
 
 _HTTP_CODES = {
     400: "BAD_REQUEST",
@@ -56,6 +62,14 @@ _REASONS = (
 )
 
 
+async def _no_receive() -> Message:
+    raise RuntimeError("headers only")
+
+
+async def _no_send(message: Message) -> None:
+    raise RuntimeError("headers only")
+
+
 def transport_error(exc: HTTPException) -> tuple[int, str]:
     for fragment, status, code in _REASONS:
         if fragment.lower() in exc.reason.lower():
@@ -64,16 +78,17 @@ def transport_error(exc: HTTPException) -> tuple[int, str]:
 
 
 class GraphQLApp(GraphQL[Context, None]):
-    def __init__(
-        self, schema: IdentitySchema, container: Container, *, timeout_seconds: float
-    ) -> None:
+    def __init__(self, schema: IdentitySchema, container: Container, settings: Settings) -> None:
         super().__init__(
             schema,
-            graphql_ide="graphiql" if container.settings.graphql_ide else None,
+            graphql_ide="graphiql" if settings.graphql_ide else None,
             multipart_uploads_enabled=True,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout_seconds),
+            max_subscriptions_per_connection=settings.ws_max_operations,
         )
         self.container = container
-        self.timeout_seconds = timeout_seconds
+        self.settings = settings
 
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)
@@ -82,12 +97,23 @@ class GraphQLApp(GraphQL[Context, None]):
         return orjson.dumps(data)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await serve_websocket(
+                scope,
+                receive,
+                send,
+                super().__call__,
+                idle_seconds=self.settings.ws_idle_seconds,
+                release=self.container.ws_quota.release,
+                describe=self._ws_describer(scope),
+            )
+            return
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
         request = Request(scope, receive=receive)
         try:
-            async with asyncio.timeout(self.timeout_seconds):
+            async with asyncio.timeout(self.settings.graphql_timeout_seconds):
                 response = await self.run(request)
         except TimeoutError:
             response = self._timed_out(request)
@@ -135,6 +161,56 @@ class GraphQLApp(GraphQL[Context, None]):
                 trust_proxy=settings.trust_forwarded_for,
             ),
         )
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """graphql-transport-ws ``connection_init``: the bearer token goes in its payload
+        (``{"Authorization": "Bearer …"}``) or in the upgrade request's header. A token that
+        does not verify, or an account over its connection quota, is refused (4403) with a
+        typed reason; no token connects anonymously (subscriptions that need one refuse)."""
+        params = context.connection_params or {}
+        header = params.get("Authorization") or params.get("authorization")
+        if isinstance(header, str) and header.strip():
+            scheme, _, token = header.strip().partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                raise self._refuse(context, "NOT_AUTHENTICATED")
+            context.viewer = await self.container.sessions.authenticate_bearer(token.strip())
+            if context.viewer is None:
+                context.partner = await self.container.sessions.authenticate_client(token.strip())
+                if context.partner is None:
+                    raise self._refuse(context, "NOT_AUTHENTICATED")
+        holder = context.viewer.account_id if context.viewer else None
+        if holder is not None:
+            if not await self.container.ws_quota.acquire(str(holder)):
+                raise self._refuse(context, "TOO_MANY_CONNECTIONS")
+            context.request.scope[ACCOUNT_SLOT] = str(holder)
+        return UNSET
+
+    def _ws_describer(self, scope: Scope) -> Callable[[dict[str, Any], bool], dict[str, Any]]:
+        """Give a WebSocket error our code and wording (HTTP's ``_format`` for errors that
+        have only their formatted form left): a code already set is kept; a request error
+        (graphql-transport-ws ``error``) gets its library code; an execution error without
+        one is a bug and is masked as INTERNAL_ERROR."""
+        locale = negotiate(WebSocket(scope, _no_receive, _no_send).headers.get("accept-language"))
+
+        def describe(error: dict[str, Any], request_error: bool) -> dict[str, Any]:
+            extensions = dict(error.get("extensions") or {})
+            if "code" in extensions:
+                return error
+            message = str(error.get("message", ""))
+            code = code_for_message(message) if request_error else "INTERNAL_ERROR"
+            text = (
+                self.container.translate(code, locale)
+                if code in self.container.translate
+                else message
+            )
+            detail = {"detail": message} if code != "INTERNAL_ERROR" else {}
+            return {**error, "message": text, "extensions": {**extensions, "code": code, **detail}}
+
+        return describe
+
+    def _refuse(self, context: Context, code: str) -> ConnectionRejectionError:
+        message = self.container.translate(code, context.locale)
+        return ConnectionRejectionError({"code": code, "message": message})
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return HTMLResponse(GRAPHIQL_HTML)

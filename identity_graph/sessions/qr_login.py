@@ -13,6 +13,8 @@ stateDiagram-v2
 
 Two secrets: the code in the QR image (what a phone proves it saw) and the poll token only
 the requesting page holds, so someone who photographs the QR code cannot take the session.
+An approval is announced on the event bus (``qr_channel``), so a page where JavaScript runs
+learns it from the ``qrLoginStatus`` subscription instead of polling, then completes.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from identity_graph.accounts.models import Account
 from identity_graph.core.audit import AuditContext, AuditLog
 from identity_graph.core.clock import Clock
 from identity_graph.core.errors import DomainError
+from identity_graph.core.events import EventBus
 from identity_graph.core.flow import FlowModel
 from identity_graph.core.secrets import SecretHasher, new_token
 from identity_graph.sessions.tokens import TokenPair, TokenService
@@ -75,10 +78,20 @@ class QrPoll:
     tokens: TokenPair | None = None
 
 
+def qr_channel(request_id: uuid.UUID) -> str:
+    return f"qr:{request_id}"
+
+
 class QrLogins:
     def __init__(
-        self, clock: Clock, hasher: SecretHasher, tokens: TokenService, audit: AuditLog
+        self,
+        clock: Clock,
+        hasher: SecretHasher,
+        tokens: TokenService,
+        audit: AuditLog,
+        events: EventBus | None = None,
     ) -> None:
+        self._events = events
         self._clock = clock
         self._hasher = hasher
         self._tokens = tokens
@@ -111,6 +124,18 @@ class QrLogins:
         await self._audit.record(
             "login.qr_approved", context, subject_type="account", subject_id=str(account.id)
         )
+        if self._events is not None:
+            await self._events.publish(qr_channel(row.id), {"state": QrState.APPROVED.value})
+
+    async def status(self, request_id: uuid.UUID, poll_token: str) -> str:
+        """``pending``, ``approved`` (complete it with ``poll``) or ``expired``; changes
+        nothing, so the page's subscription may ask as often as it is told to."""
+        row = await QrLoginRequest.get_or_none(id=request_id)
+        if row is None or not self._hasher.matches("qr-poll", poll_token, row.poll_hmac):
+            return "expired"
+        if row.is_expired(self._clock) or row.state is QrState.COMPLETED:
+            return "expired"
+        return row.state.value
 
     async def poll(self, request_id: uuid.UUID, poll_token: str, client_ip: str | None) -> QrPoll:
         row = await QrLoginRequest.get_or_none(id=request_id)

@@ -1,4 +1,5 @@
-"""The QR-code login tab (SPEC §3): the only page that needs JavaScript, to poll.
+"""The QR-code login tab (SPEC §3): the only page that needs JavaScript, to hear of the
+approval (the ``qrLoginStatus`` subscription, or polling where WebSockets fail).
 
 The page holds the poll token; the QR image holds only the request id and its code. When
 an app approves, the next poll starts the login session and sets the browser-session
@@ -50,11 +51,13 @@ def qr_routes(services: Container) -> list[Route]:
             tabs=[
                 ("natural_person", texts.natural_person),
                 ("enterprise", texts.enterprise),
+                ("agent", texts.agent),
                 ("qr", texts.qr),
             ],
             tab_urls={
                 "natural_person": "/login?" + urlencode({**base, "kind": "natural_person"}),
                 "enterprise": "/login?" + urlencode({**base, "kind": "enterprise"}),
+                "agent": "/login?" + urlencode({**base, "kind": "agent"}),
                 "qr": "/login/qr?" + urlencode(base),
             },
         )

@@ -140,6 +140,12 @@ async def test_qr_login_tab_in_the_browser(sites, container, hooks, gql):
         try:
             page = await browser.new_page(locale="zh-CN")
             await page.add_init_script(CSP_LISTENER)
+            sockets, polls = [], []
+            page.on("websocket", lambda socket: sockets.append(socket.url))
+            page.on(
+                "request",
+                lambda request: polls.append(request.url) if "/qr/status" in request.url else None,
+            )
             await page.goto(f"{sites['a']}/login")
             await page.get_by_role("link", name="扫码登录").click()
             await expect(page.get_by_role("status")).to_have_text("等待扫码确认…")
@@ -149,8 +155,11 @@ async def test_qr_login_tab_in_the_browser(sites, container, hooks, gql):
             [decoded] = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
             approved = await gql(APPROVE, {"code": decoded.text}, token=app_token)
             assert approved["data"]["approveQrLogin"]["approved"] is True
-            # The page's poll completes the login and goes on to the consent page.
+            # The page hears of the approval from its subscription (no polling), completes
+            # the login with one request and goes on to the consent page.
             await expect(page.get_by_role("button", name="同意")).to_be_visible(timeout=10_000)
+            assert [url.rsplit("/", 1)[-1] for url in sockets] == ["graphql"]
+            assert len(polls) == 1
             await page.get_by_role("button", name="同意").click()
             await page.wait_for_url(f"{sites['a']}/")
             await expect(page.get_by_text("张三").first).to_be_visible()

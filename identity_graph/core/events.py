@@ -1,0 +1,216 @@
+"""Change notices for GraphQL subscriptions (SPEC §9), fanned out to every worker and node.
+
+A notice says only *that* something changed (a channel such as ``verification:<account>``
+and a few ids); subscribers read the current state from the database themselves. So a
+notice may be lost, duplicated or arrive before the change's transaction has committed
+without anything wrong being shown: ``watch`` re-reads after each notice (with a few short
+retries, for a notice that overtook its commit) and on a slow timer as a backstop.
+
+Two buses share one interface:
+
+* ``LocalBus``: in-process queues, for one worker (development, tests);
+* ``RedisBus``: ``PUBLISH`` to Redis and one pattern subscription per process that feeds the
+  local queues, so an event produced by any worker of any node reaches subscribers
+  everywhere. A Redis outage loses notices, never a change: the backstop re-read catches up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Mapping
+from typing import Any, Protocol, TypeVar
+
+import orjson
+
+log = logging.getLogger("identity_graph.events")
+
+T = TypeVar("T")
+_QUEUE = 64  # a subscriber this far behind only needs the latest state: drop the oldest
+
+
+class Listener:
+    """Notices of one channel for one subscriber (a bounded queue)."""
+
+    def __init__(self) -> None:
+        self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(_QUEUE)
+
+    def offer(self, data: dict[str, Any]) -> None:
+        if self.queue.full():
+            with contextlib.suppress(asyncio.QueueEmpty):
+                self.queue.get_nowait()
+        self.queue.put_nowait(data)
+
+    async def next(self, wait: float) -> dict[str, Any] | None:
+        """The next notice, or None when ``wait`` seconds pass without one."""
+        try:
+            async with asyncio.timeout(wait):
+                return await self.queue.get()
+        except TimeoutError:
+            return None
+
+
+class EventBus(Protocol):
+    async def publish(self, channel: str, data: Mapping[str, Any]) -> None: ...
+
+    def listen(self, channel: str) -> contextlib.AbstractAsyncContextManager[Listener]: ...
+
+    async def aclose(self) -> None: ...
+
+
+class LocalBus:
+    """Fan-out inside this process."""
+
+    def __init__(self) -> None:
+        self._listeners: dict[str, set[Listener]] = {}
+
+    async def publish(self, channel: str, data: Mapping[str, Any]) -> None:
+        self.deliver(channel, dict(data))
+
+    def deliver(self, channel: str, data: dict[str, Any]) -> None:
+        for listener in self._listeners.get(channel, ()):
+            listener.offer(data)
+
+    @contextlib.asynccontextmanager
+    async def listen(self, channel: str) -> AsyncIterator[Listener]:
+        listener = Listener()
+        self._listeners.setdefault(channel, set()).add(listener)
+        try:
+            await self._started()
+            yield listener
+        finally:
+            listeners = self._listeners.get(channel, set())
+            listeners.discard(listener)
+            if not listeners:
+                self._listeners.pop(channel, None)
+
+    async def _started(self) -> None:
+        """Hook for buses that must connect before the first listener waits."""
+
+    @property
+    def listener_count(self) -> int:
+        return sum(len(group) for group in self._listeners.values())
+
+    async def aclose(self) -> None:
+        self._listeners.clear()
+
+
+class RedisBus(LocalBus):
+    """Fan-out across processes through Redis pub/sub (one connection per process)."""
+
+    def __init__(self, client: Any, prefix: str = "idg:events:") -> None:
+        super().__init__()
+        self._client = client
+        self._prefix = prefix
+        self._task: asyncio.Task[None] | None = None
+        self._ready = asyncio.Event()
+
+    async def publish(self, channel: str, data: Mapping[str, Any]) -> None:
+        try:
+            await self._client.publish(self._prefix + channel, orjson.dumps(dict(data)))
+        except Exception:  # an outage loses the notice, not the change (see the docstring)
+            log.warning("event not published", extra={"channel": channel}, exc_info=True)
+
+    async def _started(self) -> None:
+        if self._task is None or self._task.done():
+            self._ready.clear()
+            self._task = asyncio.create_task(self._pump())
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._ready.wait(), 2.0)
+
+    async def _pump(self) -> None:
+        """Feed local listeners from Redis; reconnect with backoff after an outage."""
+        delay = 0.1
+        while True:
+            try:
+                pubsub = self._client.pubsub()
+                await pubsub.psubscribe(self._prefix + "*")
+                self._ready.set()
+                delay = 0.1
+                async for message in pubsub.listen():
+                    if message.get("type") != "pmessage":
+                        continue
+                    channel = message["channel"]
+                    channel = channel.decode() if isinstance(channel, bytes) else channel
+                    self.deliver(channel[len(self._prefix) :], orjson.loads(message["data"]))
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("event subscription lost; reconnecting", exc_info=True)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    async def aclose(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+        await super().aclose()
+
+
+async def watch(
+    listener: Listener,
+    read: Callable[[], Awaitable[T]],
+    key: Callable[[T], Hashable],
+    *,
+    backstop_seconds: float = 30.0,
+    settle: tuple[float, ...] = (0.02, 0.05, 0.1, 0.25, 0.5),
+) -> AsyncIterator[T]:
+    """Yield the current state, then every different state after a notice (or the backstop).
+
+    After a notice the state is re-read; if it looks unchanged the notice may have overtaken
+    its transaction, so it is read again after each ``settle`` delay before giving up.
+    """
+    current = await read()
+    last = key(current)
+    yield current
+    while True:
+        notice = await listener.next(backstop_seconds)
+        delays = settle if notice is not None else ()
+        current = await read()
+        for delay in delays:
+            if key(current) != last:
+                break
+            await asyncio.sleep(delay)
+            current = await read()
+        if key(current) != last:
+            last = key(current)
+            yield current
+
+
+class ConnectionQuota:
+    """Open WebSocket connections per account, counted across workers and nodes in Redis
+    (in-process without it); a counter key expires after a day, so a crashed process
+    cannot hold an account's slots for ever."""
+
+    def __init__(self, limit: int, client: Any | None = None, prefix: str = "idg:ws:") -> None:
+        self._limit = limit
+        self._client = client
+        self._prefix = prefix
+        self._local: dict[str, int] = {}
+
+    async def acquire(self, key: str) -> bool:
+        if self._client is None:
+            if self._local.get(key, 0) >= self._limit:
+                return False
+            self._local[key] = self._local.get(key, 0) + 1
+            return True
+        name = self._prefix + key
+        count = int(await self._client.incr(name))
+        await self._client.expire(name, 86_400)
+        if count > self._limit:
+            await self._client.decr(name)
+            return False
+        return True
+
+    async def release(self, key: str) -> None:
+        if self._client is None:
+            remaining = self._local.get(key, 0) - 1
+            if remaining > 0:
+                self._local[key] = remaining
+            else:
+                self._local.pop(key, None)
+            return
+        with contextlib.suppress(Exception):  # the key's expiry is the backstop
+            await self._client.decr(self._prefix + key)

@@ -1,0 +1,105 @@
+"""Subscriptions over graphql-transport-ws at ``/graphql`` (SPEC §9).
+
+Each subscription listens on a channel of the event bus (``core/events.py``: in-process, or
+Redis pub/sub across workers and nodes) and yields the *current* state read from the
+database, first on subscribing and then after every change, so a lost or early notice never
+shows anything wrong. The connection authenticates in ``connection_init`` with the same
+bearer tokens as HTTP (``graphql/view.py``); every yield gets fresh DataLoaders, since a
+WebSocket's context lives as long as the connection.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncGenerator
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+from graphql import GraphQLError
+
+from identity_graph.accounts.models import Account as AccountModel
+from identity_graph.accounts.service import verification_channel
+from identity_graph.core.events import watch
+from identity_graph.graphql.context import Info
+from identity_graph.graphql.verification.types import Verification, verification_of
+from identity_graph.sessions.qr_login import qr_channel
+
+
+def _require_viewer(info: Info) -> AccountModel | None:
+    viewer = info.context.viewer
+    if viewer is None:
+        raise GraphQLError(
+            info.context.t("NOT_AUTHENTICATED"), extensions={"code": "NOT_AUTHENTICATED"}
+        )
+    return viewer.account
+
+
+@strawberry.enum(description="Where a QR-code login stands, as its page sees it.")
+class QrLoginState(Enum):
+    PENDING = strawberry.enum_value("pending", description="Waiting for an app to approve.")
+    APPROVED = strawberry.enum_value(
+        "approved", description="Approved: the page completes the login now."
+    )
+    EXPIRED = strawberry.enum_value(
+        "expired", description="Expired, completed or unknown: show a new code."
+    )
+
+
+@strawberry.type(description="Live updates, over WebSocket (graphql-transport-ws) at `/graphql`.")
+class Subscription:
+    @strawberry.subscription(
+        description="The QR-code login page's request (扫码登录): its state now and when an"
+        " app approves or it expires. Needs the page's own poll token; ends after the last"
+        " state."
+    )
+    async def qr_login_status(
+        self,
+        info: Info,
+        request_id: Annotated[strawberry.ID, strawberry.argument(description="The request id.")],
+        poll_token: Annotated[
+            str, strawberry.argument(description="The secret only the requesting page holds.")
+        ],
+    ) -> AsyncGenerator[QrLoginState, None]:
+        services = info.context.services
+        try:
+            key = uuid.UUID(str(request_id))
+        except ValueError:
+            yield QrLoginState.EXPIRED
+            return
+
+        async def read() -> str:
+            return await services.qr_logins.status(key, poll_token[:128])
+
+        async with services.events.listen(qr_channel(key)) as listener:
+            async for state in watch(listener, read, lambda state: state, backstop_seconds=5):
+                yield QrLoginState(state)
+                if state != "pending":
+                    return
+
+    @strawberry.subscription(
+        description="Your real-name verification, now and after every change (a registry"
+        " check finishing, a reviewer's decision, a face check). Authenticate in"
+        " `connection_init` with `{Authorization: \"Bearer …\"}`."
+    )
+    async def my_verification_changed(self, info: Info) -> AsyncGenerator[Verification, None]:
+        _require_viewer(info)
+        viewer = info.context.viewer
+        assert viewer is not None
+        services = info.context.services
+
+        async def read() -> AccountModel:
+            return await AccountModel.get(id=viewer.account_id)
+
+        def key(account: AccountModel) -> tuple[object, ...]:
+            return (
+                account.verification_status,
+                account.verification_case_id,
+                account.level,
+                account.updated_at,
+            )
+
+        async with services.events.listen(verification_channel(viewer.account_id)) as listener:
+            async for account in watch(listener, read, key):
+                info.context.refresh_loaders()
+                yield await verification_of(info, account)
