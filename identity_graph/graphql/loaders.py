@@ -11,6 +11,7 @@ from strawberry.dataloader import DataLoader
 from identity_graph.accounts.models import Account, Enterprise, NaturalPerson
 from identity_graph.container import Container
 from identity_graph.core.jobs import Job
+from identity_graph.verification.models import VerificationCase
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -37,3 +38,6 @@ class Loaders:
             accounts.get_enterprises
         )
         self.job_by_id: DataLoader[int, Job | None] = _by_key(services.jobs.get_many)
+        self.verification_case_by_id: DataLoader[uuid.UUID, VerificationCase | None] = _by_key(
+            services.verification.get_cases
+        )
