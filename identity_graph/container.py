@@ -79,11 +79,14 @@ from identity_graph.sessions.tokens import ACR_VALUES, TokenPolicy, TokenService
 from identity_graph.sessions.tokens import MESSAGES as TOKEN_MESSAGES
 from identity_graph.sessions.upstream import UpstreamLinks
 from identity_graph.settings import Settings
+from identity_graph.verification import callbacks as verification_callbacks
 from identity_graph.verification import challenges as verification_challenges
+from identity_graph.verification import face_checks, reverification, review
 from identity_graph.verification import notices as verification_notices
-from identity_graph.verification import reverification, review
 from identity_graph.verification import service as verification_service
+from identity_graph.verification.callbacks import ProviderCallbacks
 from identity_graph.verification.challenges import ChallengeService
+from identity_graph.verification.face_checks import FaceChecks
 from identity_graph.verification.models import ChallengeKind
 from identity_graph.verification.notices import Notices
 from identity_graph.verification.providers.base import ChallengeProvider, RegistryCheck
@@ -188,6 +191,8 @@ class Container:
                 verification_service.MESSAGES,
                 verification_notices.MESSAGES,
                 verification_challenges.MESSAGES,
+                verification_callbacks.MESSAGES,
+                face_checks.MESSAGES,
                 review.MESSAGES,
                 reverification.MESSAGES,
             ]
@@ -384,17 +389,36 @@ class Container:
             settings.review_working_days,
         )
         public = settings.public_url.rstrip("/")
+        providers = {
+            ChallengeKind.FACE: self._challenge_provider(settings, "face"),
+            ChallengeKind.BUSINESS_LICENCE: self._challenge_provider(settings, "licence"),
+        }
         self.challenges = ChallengeService(
             self.clock,
             self.verification,
-            {
-                ChallengeKind.FACE: self._challenge_provider(settings, "face"),
-                ChallengeKind.BUSINESS_LICENCE: self._challenge_provider(settings, "licence"),
-            },
+            providers,
             notices,
             self.audit,
             public,
             timedelta(seconds=settings.challenge_ttl_seconds),
+        )
+        self.face_checks = FaceChecks(
+            self.clock,
+            self.vault,
+            self.captcha,
+            self.limiter,
+            providers[ChallengeKind.FACE],
+            self.audit,
+            public,
+            face_checks.Policy(
+                ttl=timedelta(seconds=settings.face_check_ttl_seconds),
+                usable=timedelta(seconds=settings.face_check_usable_seconds),
+                starts=Rule("face_check_start", settings.face_check_starts_per_hour, 3600),
+            ),
+        )
+        # One callback route and one return page for both kinds of provider session.
+        self.provider_callbacks = ProviderCallbacks(
+            self.clock, providers, [self.challenges, self.face_checks.sessions]
         )
         self.upstream_assurance = UpstreamAssurance(
             self.verification,
@@ -455,5 +479,5 @@ class Container:
         if isinstance(self.gateway, HttpGateway):
             await self.gateway.aclose()
         await self.registry.aclose()
-        for provider in self.challenges.providers.values():
+        for provider in self.provider_callbacks.providers.values():
             await provider.aclose()

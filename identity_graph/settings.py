@@ -164,6 +164,12 @@ class Settings(BaseSettings):
     licence_url: str = ""
     licence_secret: SecretStr | None = None
     provider_timeout_seconds: float = 5.0
+    # Face checks bound to a purpose (adding an agent, confirming a filing): how long a
+    # session may stay open, how long a passed check may wait to be used (once), and how
+    # many may be started per hour per account, or per client IP without an account.
+    face_check_ttl_seconds: int = 600
+    face_check_usable_seconds: int = 600
+    face_check_starts_per_hour: int = 10
     # Production refuses sandbox authorities (anyone could pass their own face check on a
     # sandbox page) unless this is set, for a staging system.
     allow_sandbox_providers: bool = False

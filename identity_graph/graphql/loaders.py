@@ -13,6 +13,7 @@ from identity_graph.agents.models import AgentGrant
 from identity_graph.agents.people import PersonCard, UnitCard
 from identity_graph.container import Container
 from identity_graph.core.jobs import Job
+from identity_graph.verification.models import VerificationCase
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -44,4 +45,7 @@ class Loaders:
         self.agent_unit: DataLoader[uuid.UUID, UnitCard | None] = _by_key(agents.people.units)
         self.grants_by_binding: DataLoader[uuid.UUID, list[AgentGrant] | None] = _by_key(
             agents.grants.live_by_binding
+        )
+        self.verification_case_by_id: DataLoader[uuid.UUID, VerificationCase | None] = _by_key(
+            services.verification.get_cases
         )

@@ -29,6 +29,10 @@ from identity_graph.graphql.limits import limit_extensions
 from identity_graph.graphql.notifications.queries import NotificationQueries
 from identity_graph.graphql.sessions.mutations import SessionMutations
 from identity_graph.graphql.subscriptions import Subscription
+from identity_graph.graphql.verification.face_check_schema import (
+    FaceCheckMutations,
+    FaceCheckQueries,
+)
 from identity_graph.graphql.verification.mutations import VerificationMutations
 from identity_graph.graphql.verification.queries import VerificationQueries
 from identity_graph.settings import Settings
@@ -45,6 +49,7 @@ class Query(
     ConsentQueries,
     NotificationQueries,
     VerificationQueries,
+    FaceCheckQueries,
 ):
     pass
 
@@ -59,6 +64,7 @@ class Mutation(
     ConsentMutations,
     ChallengeMutations,
     VerificationMutations,
+    FaceCheckMutations,
 ):
     pass
 

@@ -10,11 +10,12 @@ stateDiagram-v2
     OPEN --> [*]: expired: a late callback is refused
 ```
 
-The row is written only after the provider has opened its session. A callback is accepted
-only if its HMAC signature verifies with the provider's secret, its timestamp is within five
-minutes, it names an OPEN challenge of that provider's kind that has not expired, and it is
-the first: the challenge is closed by a conditional UPDATE, so
-a replayed or duplicated callback changes nothing.
+The row is written only after the provider has opened its session. Callbacks arrive
+through ``callbacks.ProviderCallbacks``, which checks signature, freshness, binding and
+expiry for every provider session, then calls ``complete`` here: the challenge is closed by
+a conditional UPDATE on OPEN, so a replayed or duplicated callback changes nothing. The
+provider sends the browser to the return page (``/verification/result/{id}``), which shows
+the outcome and links to the ``return_url`` the holder gave.
 """
 
 from __future__ import annotations
@@ -23,9 +24,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
-import orjson
 from tortoise.transactions import in_transaction
 
 from identity_graph.accounts.enums import AccountKind, AssuranceLevel
@@ -33,8 +32,13 @@ from identity_graph.accounts.models import Account
 from identity_graph.core.audit import AuditContext, AuditLog
 from identity_graph.core.clock import Clock
 from identity_graph.core.errors import DomainError, NotAuthorized
-from identity_graph.core.flow import is_past
-from identity_graph.core.signatures import verify
+from identity_graph.verification.callbacks import (
+    CallbackRefused,
+    ProviderResult,
+    ProviderSession,
+    callback_url,
+    result_url,
+)
 from identity_graph.verification.cases import move
 from identity_graph.verification.models import (
     CaseState,
@@ -45,7 +49,12 @@ from identity_graph.verification.models import (
     VerificationChallenge,
 )
 from identity_graph.verification.notices import Notices
-from identity_graph.verification.providers.base import ChallengeProvider, ChallengeRequest
+from identity_graph.verification.providers.base import (
+    ChallengeProvider,
+    ChallengeRequest,
+    PersonClaim,
+    UnitClaim,
+)
 from identity_graph.verification.rules import Method, Route
 from identity_graph.verification.service import VerificationService
 
@@ -59,7 +68,6 @@ MESSAGES = {
         "The electronic licence is not available now; submit the unit's data first",
     ),
     "ALREADY_REAL_PERSON": ("已完成实人认证", "Already verified as a real person"),
-    "CALLBACK_REFUSED": ("回调无效", "Callback refused"),
     "CHALLENGE_PROVIDER_UNAVAILABLE": (
         "认证服务暂时不可用，请稍后再试",
         "The verification provider is unavailable; please try again later",
@@ -72,14 +80,6 @@ _ACCEPTED_FROM = {
     ),
     ChallengeKind.BUSINESS_LICENCE: frozenset({CaseState.FAILED}),
 }
-
-
-class CallbackRefused(DomainError):
-    """A provider callback that is forged, late, replayed or for someone else."""
-
-    def __init__(self, why: str) -> None:
-        super().__init__("CALLBACK_REFUSED", why=why)
-        self.why = why
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,6 @@ class ChallengeService:
         self._notices = notices
         self._audit = audit
         self._public_url = public_url.rstrip("/")
-        self._callback_base = self._public_url + "/verification/callbacks"
         self._ttl = ttl
 
     async def start(
@@ -125,8 +124,8 @@ class ChallengeService:
         started = await provider.start(
             ChallengeRequest(
                 str(challenge_id),
-                f"{self._callback_base}/{kind.value}",
-                self._public_url + return_url if return_url else None,
+                callback_url(self._public_url, kind),
+                result_url(self._public_url, challenge_id),
                 claim,
             )
         )
@@ -171,67 +170,53 @@ class ChallengeService:
             raise DomainError("ALREADY_REAL_PERSON")
         return case
 
-    async def claim_for(self, challenge_id: uuid.UUID) -> tuple[VerificationChallenge, Any]:
-        """The open challenge and what it proves (for the sandbox provider's own page)."""
-        challenge = await VerificationChallenge.get_or_none(id=challenge_id)
-        if challenge is None or challenge.state is not ChallengeState.OPEN:
-            raise CallbackRefused("unknown challenge")
-        if is_past(challenge.expires_at, self._clock):
-            raise CallbackRefused("late")
-        case = await VerificationCase.get(id=challenge.case_id)  # type: ignore[attr-defined]
-        return challenge, self._verification.claims.open(case.claim_cipher)
+    # The session owner's side of ``callbacks.ProviderCallbacks``.
 
-    async def receive(
-        self, kind: ChallengeKind, body: bytes, headers: Mapping[str, str]
-    ) -> VerificationChallenge:
-        """Handle one provider callback (HTTP route and sandbox pages alike)."""
-        provider = self.providers.get(kind)
-        if provider is None:
-            raise CallbackRefused("no provider")
-        signed = verify(
-            provider.secret,
-            headers.get("x-idg-timestamp", ""),
-            body,
-            headers.get("x-idg-signature", ""),
-            now=self._clock.now().timestamp(),
+    async def find_session(self, session_id: uuid.UUID) -> ProviderSession | None:
+        challenge = await VerificationChallenge.get_or_none(id=session_id)
+        if challenge is None:
+            return None
+        return ProviderSession(
+            challenge.id,
+            challenge.kind,
+            challenge.provider,
+            challenge.state,
+            challenge.expires_at,
+            challenge.return_url,
+            challenge.failure_reason,
+            None,
         )
-        if not signed:
-            raise CallbackRefused("bad signature")
-        data = _parse(body)
-        challenge = await VerificationChallenge.get_or_none(id=data["challenge_id"])
-        if challenge is None or challenge.kind is not kind or challenge.provider != provider.name:
-            raise CallbackRefused("unknown challenge")
-        if is_past(challenge.expires_at, self._clock):
-            raise CallbackRefused("late")
-        return await self._complete(challenge, data)
 
-    async def _complete(
-        self, challenge: VerificationChallenge, data: dict[str, Any]
-    ) -> VerificationChallenge:
-        passed = data["result"] == "passed"
+    async def session_claim(self, session_id: uuid.UUID) -> PersonClaim | UnitClaim:
+        challenge = await VerificationChallenge.get(id=session_id)
+        case = await VerificationCase.get(id=challenge.case_id)  # type: ignore[attr-defined]
+        return self._verification.claims.open(case.claim_cipher)
+
+    async def complete(self, session: ProviderSession, result: ProviderResult) -> ChallengeState:
         now = self._clock.now()
-        state = ChallengeState.PASSED if passed else ChallengeState.FAILED
-        method = Method.FACE if challenge.kind is ChallengeKind.FACE else Method.BUSINESS_LICENCE
+        state = ChallengeState.PASSED if result.passed else ChallengeState.FAILED
+        method = Method.FACE if session.kind is ChallengeKind.FACE else Method.BUSINESS_LICENCE
+        reason = None if result.passed else (result.reason or "")[:64] or None
         async with in_transaction():
             won = await VerificationChallenge.filter(
-                id=challenge.id, state=ChallengeState.OPEN
-            ).update(state=state, completed_at=now)
+                id=session.id, state=ChallengeState.OPEN
+            ).update(state=state, completed_at=now, failure_reason=reason)
             if not won:
                 raise CallbackRefused("replayed")
+            challenge = await VerificationChallenge.get(id=session.id)
             case = await VerificationCase.get(id=challenge.case_id)  # type: ignore[attr-defined]
             await VerificationAttempt.create(
                 case_id=case.id,
                 method=method,
-                provider=challenge.provider,
+                provider=session.provider,
                 outcome=state.value,
-                reference=str(data.get("reference") or "")[:128] or None,
-                detail=str(data.get("reason") or "")[:200] or None,
+                reference=result.reference,
+                detail=result.reason,
                 created_at=now,
             )
-            if passed:
-                await self._verified(case, challenge.kind, method)
-        challenge.state = state
-        return challenge
+            if result.passed:
+                await self._verified(case, session.kind, method)
+        return state
 
     async def _verified(self, case: VerificationCase, kind: ChallengeKind, method: Method) -> None:
         now = self._clock.now()
@@ -253,13 +238,3 @@ class ChallengeService:
         await self._verification.point(case.account_id, case.id, case)  # type: ignore[attr-defined]
         await self._notices.decided(case)
 
-
-def _parse(body: bytes) -> dict[str, Any]:
-    try:
-        data = orjson.loads(body)
-        uuid.UUID(str(data["challenge_id"]))
-    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as error:
-        raise CallbackRefused("malformed") from error
-    if not isinstance(data, dict) or data.get("result") not in ("passed", "failed"):
-        raise CallbackRefused("malformed")
-    return data

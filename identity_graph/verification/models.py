@@ -1,12 +1,14 @@
 """Owns tables ``verification_cases``, ``verification_attempts``, ``manual_reviews`` and
-``verification_challenges`` (SPEC §4). Only the verification services write them.
+``verification_challenges`` and ``face_checks`` (SPEC §4, §2.3, §8). Only the verification
+services write them.
 
 A *case* is one request to verify one principal with one set of identity data; the claim
 that was checked is kept sealed (AES-GCM, column name as associated data) because it holds
 the name and ID number. Every call to an authority is an *attempt* with the authority's
 answer; a *manual review* is one submission of scans to a reviewer; a *challenge* is a face
 session or an e-licence QR challenge, bound to its case and completed once by a signed
-callback.
+callback. A *face check* is a face session bound to a purpose instead of a case (the
+operator adding an agent, a person confirming a filing), consumed once by that purpose.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from tortoise.models import Model
 
 from identity_graph.accounts.enums import AssuranceLevel
 from identity_graph.core.flow import FlowModel
+from identity_graph.ids.types import IdType
 from identity_graph.verification.rules import Method, Route, Subject
 
 
@@ -134,10 +137,49 @@ class VerificationChallenge(FlowModel):
     provider = fields.CharField(max_length=32)
     state = fields.CharEnumField(ChallengeState, max_length=16, default=ChallengeState.OPEN)
     return_url = fields.CharField(max_length=500, null=True)
+    # The provider's reason for a failed session (a short code such as ``not_in_registry``).
+    failure_reason = fields.CharField(max_length=64, null=True)
     completed_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "verification_challenges"
+
+
+class FaceCheckPurpose(StrEnum):
+    """What a passed face check may be spent on; a check is consumed only by its purpose."""
+
+    AGENT_ADMIN = "agent_admin"  # the operator proves it is them before managing agents
+    CONFIRMATION_ACCESS = "confirmation_access"  # a person opens their to-do items
+    CONFIRMATION_SIGN = "confirmation_sign"  # a person confirms (signs) one to-do item
+
+
+class FaceCheck(FlowModel):
+    """A face session proving one person for one purpose (``face_checks.py``).
+
+    ``expires_at`` is the end of the open session while OPEN, and the end of the window in
+    which a PASSED check may be consumed afterwards. The claim (name, ID type and number)
+    is sealed; ``id_number_index`` is the blind index the accounts use, so callers match it.
+    """
+
+    id = fields.UUIDField(primary_key=True)
+    purpose = fields.CharEnumField(FaceCheckPurpose, max_length=32)
+    state = fields.CharEnumField(ChallengeState, max_length=16, default=ChallengeState.OPEN)
+    account: fields.ForeignKeyNullableRelation[Any] = fields.ForeignKeyField(
+        "models.Account", related_name="face_checks", null=True, on_delete=fields.CASCADE
+    )
+    claim_cipher = fields.TextField()
+    id_type = fields.CharEnumField(IdType, max_length=40)
+    id_number_index = fields.CharField(max_length=64, db_index=True)
+    bound_to = fields.CharField(max_length=128, null=True)
+    provider = fields.CharField(max_length=32)
+    provider_reference = fields.CharField(max_length=128, null=True)
+    return_url = fields.CharField(max_length=500, null=True)
+    failure_reason = fields.CharField(max_length=64, null=True)
+    completed_at = fields.DatetimeField(null=True)
+    consumed_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "face_checks"
 
 
 __all__ = [
@@ -145,6 +187,8 @@ __all__ = [
     "CaseState",
     "ChallengeKind",
     "ChallengeState",
+    "FaceCheck",
+    "FaceCheckPurpose",
     "ManualReview",
     "ReviewState",
     "VerificationAttempt",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from identity_graph.accounts.enums import VerificationStatus, status_code
+from identity_graph.accounts.enums import AssuranceLevel, VerificationStatus, status_code
 from identity_graph.accounts.models import Account
 from identity_graph.accounts.vault import PersonalData
 from identity_graph.notifications.base import Notifier
@@ -28,6 +28,23 @@ STATUS_TEXTS: Mapping[str, tuple[str, str]] = {
     "STATUS_MANUAL_REVIEW": ("人工审核中", "Under manual review"),
     "STATUS_MANUAL_REJECTED": ("实名认证审核失败", "Manual review rejected"),
     "STATUS_MANUAL_APPROVED": ("平台人工审核通过", "Approved by manual review"),
+    # Verified by a fallback after the registry check failed, or stepped up to real person.
+    "STATUS_VERIFIED_BY_FACE": (
+        "人脸识别认证通过（实人认证）",
+        "Verified by face check (real person)",
+    ),
+    "STATUS_VERIFIED_BY_LICENCE": (
+        "电子营业执照认证通过",
+        "Verified with the electronic business licence",
+    ),
+    "STATUS_VERIFIED_REAL_PERSON": (
+        "国家平台实名认证通过，已完成实人认证",
+        "Verified by the national platform; real person confirmed",
+    ),
+    "STATUS_MANUAL_APPROVED_REAL_PERSON": (
+        "平台人工审核通过，已完成实人认证",
+        "Approved by manual review; real person confirmed",
+    ),
 }
 
 FAILURE_TEXTS: Mapping[str, tuple[str, str]] = {
@@ -91,6 +108,19 @@ _METHOD_STEP = {
 }
 
 
+def status_text_code(status: VerificationStatus, case: VerificationCase | None) -> str:
+    """The message code of a status as the holder reads it: a case decided by a fallback
+    names the fallback, not the registry check that failed, and a face step-up is said."""
+    if case is not None and status.is_verified:
+        if case.decided_by is Method.FACE:
+            return "STATUS_VERIFIED_BY_FACE"
+        if case.decided_by is Method.BUSINESS_LICENCE:
+            return "STATUS_VERIFIED_BY_LICENCE"
+        if case.level is AssuranceLevel.REAL_PERSON:
+            return f"{status_code(status)}_REAL_PERSON"
+    return status_code(status)
+
+
 def next_steps(case: VerificationCase | None, *, expired: bool = False) -> list[str]:
     """What the holder can do now, as ``NEXT_*`` codes (also the GraphQL enum values)."""
     if case is None or expired:
@@ -124,7 +154,8 @@ class Notices:
         params = {"login_name": account.login_name}
         if case.state in (CaseState.VERIFIED, CaseState.MANUAL_APPROVED):
             template = "verification_passed"
-            params["status"] = self._t(status_code(VerificationStatus(case.state.value)))
+            status = VerificationStatus(case.state.value)
+            params["status"] = self._t(status_text_code(status, case))
         elif case.state is CaseState.MANUAL_REJECTED:
             template = "review_rejected"
             params["reasons"] = "；".join(self._t(code) for code in reasons or [])

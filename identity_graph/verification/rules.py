@@ -8,6 +8,8 @@
   is, which on a once-verified account is verified only by manual review (§4.4 "change of
   real-name identity").
 * ``LEVELS``: the ladder phone → real-name → real-person (§4.1), lowest first.
+* ``route_taken``: the route shown for a case, which names the fallback or review that
+  decided it rather than the registry check that failed.
 * ``requirements``: what ``verificationRequirements`` tells a client before it submits.
 """
 
@@ -31,6 +33,9 @@ class Subject(StrEnum):
 class Route(StrEnum):
     AUTOMATIC = "automatic"  # national platform registry check
     MANUAL = "manual"  # scans reviewed by a person within 5 working days
+    # Not a submission route: how a case the automatic check failed was decided after all
+    # (face check or e-licence), as ``route_taken`` reports it.
+    FALLBACK = "fallback"
 
 
 class Method(StrEnum):
@@ -56,6 +61,18 @@ def level_rank(level: AssuranceLevel) -> int:
 
 def at_least(level: AssuranceLevel, minimum: AssuranceLevel) -> bool:
     return level_rank(level) >= level_rank(minimum)
+
+
+def route_taken(route: Route, decided_by: Method | None) -> Route:
+    """The route that decided a case, which the holder is shown: a fallback after a failed
+    automatic check, manual review whichever route the case was submitted on, otherwise
+    the submission route (a face step-up on a verified case keeps the registry's decision).
+    """
+    if decided_by in (Method.FACE, Method.BUSINESS_LICENCE):
+        return Route.FALLBACK
+    if decided_by is Method.MANUAL_REVIEW:
+        return Route.MANUAL
+    return route
 
 
 # §4.3, first table: True = checked automatically by the national platform.

@@ -269,6 +269,9 @@ class VerificationService:
         if not recorded:
             raise DomainError("CASE_ALREADY_MOVED")
 
+    async def get_cases(self, ids: list[uuid.UUID]) -> dict[uuid.UUID, VerificationCase]:
+        return {case.id: case for case in await VerificationCase.filter(id__in=ids)}
+
     async def current(self, account: Account) -> VerificationCase | None:
         if account.verification_case_id is None:
             return None

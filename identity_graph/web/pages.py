@@ -125,10 +125,38 @@ TEXTS: dict[str, tuple[str, str]] = {
     "licence_password": ("执照密码", "Licence password"),
     "licence_confirm": ("确认", "Confirm"),
     "licence_wrong": ("执照密码不正确", "Wrong licence password"),
-    "challenge_done": (
-        "结果已提交，请返回原页面查看认证状态。",
-        "Result sent; go back to see the status.",
+    "face_no_photo": (
+        "沙箱登记库中没有此人的照片：人脸比对将不通过。",
+        "The sandbox registry holds no photo of this person: the face comparison will fail.",
     ),
+    "result_face_title": ("人脸识别结果", "Face check result"),
+    "result_licence_title": ("电子营业执照认证结果", "Electronic business licence result"),
+    "result_waiting": (
+        "正在等待认证结果，请稍后刷新本页。",
+        "Waiting for the result; refresh this page in a moment.",
+    ),
+    "result_refresh": ("刷新", "Refresh"),
+    "result_expired": (
+        "认证会话已过期，请返回原页面重新发起。",
+        "The session expired; go back and start a new one.",
+    ),
+    "result_real_person": (
+        "人脸识别通过，已完成实人认证。",
+        "Face check passed: you are verified as a real person.",
+    ),
+    "result_face_passed": (
+        "人脸识别通过，请返回原页面继续办理。",
+        "Face check passed; go back to continue.",
+    ),
+    "result_licence_passed": (
+        "电子营业执照认证通过，单位已完成实名认证。",
+        "Electronic licence confirmed: the unit is verified.",
+    ),
+    "result_licence_failed": (
+        "电子营业执照认证未通过。",
+        "The electronic business licence check did not pass.",
+    ),
+    "result_continue": ("继续", "Continue"),
     "challenge_gone": (
         "该认证会话不存在、已完成或已过期。",
         "This session does not exist, is finished or has expired.",

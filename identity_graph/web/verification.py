@@ -1,13 +1,19 @@
-"""Provider callbacks and the sandbox providers' pages (SPEC §4.4, §10).
+"""Provider callbacks, the sandbox providers' pages and the return page (SPEC §4.4, §10).
 
 ``POST /verification/callbacks/{face|business_licence}`` takes a provider's signed result
-(checked by ``ChallengeService.receive``: signature, freshness, binding, single use); a
-refused callback gets 400 with no detail, so a forger learns nothing.
+for a verification challenge or a face check alike (checked by
+``ProviderCallbacks.receive``: signature, freshness, binding, single use); a refused
+callback gets 400 with no detail, so a forger learns nothing.
 
 ``/sandbox/face/{id}`` and ``/sandbox/licence/{id}`` are the sandbox providers' own pages,
 served only when those providers are configured: a tester passes or fails the face
-session, or types the unit's licence password from the registry file. The page then
-delivers the signed result to the same handler a real provider's callback reaches.
+session (a person the sandbox registry has no photo of fails whatever is clicked), or
+types the unit's licence password from the registry file. The page then delivers the
+signed result to the same handler a real provider's callback reaches.
+
+``/verification/result/{id}`` is where every provider sends the browser back: it shows
+the outcome (or that it is still awaited) and links to the path the holder asked to
+return to. It shows no personal data: the session id is all it needs.
 """
 
 from __future__ import annotations
@@ -20,10 +26,21 @@ from starlette.routing import Route
 
 from identity_graph.container import Container
 from identity_graph.core.crypto import mask_id_number, mask_name
-from identity_graph.verification.challenges import CallbackRefused
-from identity_graph.verification.models import ChallengeKind
+from identity_graph.core.i18n import Locale
+from identity_graph.verification.callbacks import (
+    CALLBACK_PATH,
+    RESULT_PATH,
+    CallbackRefused,
+    ProviderSession,
+    failure_text_code,
+)
+from identity_graph.verification.models import ChallengeKind, ChallengeState
 from identity_graph.verification.providers.base import PersonClaim, UnitClaim
-from identity_graph.verification.providers.sandbox_challenges import SandboxChallenges
+from identity_graph.verification.providers.sandbox_challenges import (
+    SandboxChallenges,
+    face_verdict,
+    has_photo,
+)
 from identity_graph.web import csrf
 from identity_graph.web.pages import Texts, page_locale, render
 
@@ -32,7 +49,7 @@ _MAX_CALLBACK = 16_384
 
 
 def verification_routes(services: Container) -> list[Route]:
-    challenges = services.challenges
+    callbacks = services.provider_callbacks
     secure = services.settings.public_url.startswith("https://")
 
     async def callback(request: Request) -> Response:
@@ -44,29 +61,27 @@ def verification_routes(services: Container) -> list[Route]:
         if len(body) > _MAX_CALLBACK:
             return JSONResponse({"error": "too_large"}, status_code=413)
         try:
-            challenge = await challenges.receive(kind, body, request.headers)
+            state = await callbacks.receive(kind, body, request.headers)
         except CallbackRefused:
             return JSONResponse({"error": "refused"}, status_code=400)
-        return JSONResponse({"ok": True, "state": challenge.state.value})
+        return JSONResponse({"ok": True, "state": state.value})
 
     async def sandbox_page(request: Request) -> Response:
         locale = page_locale(request)
         t = Texts(locale)
-        if request.path_params["kind"] not in _KINDS:
-            return Response(status_code=404)
-        kind = _KINDS[request.path_params["kind"]]
-        provider = challenges.providers.get(kind)
-        if not isinstance(provider, SandboxChallenges):
+        kind = _KINDS.get(request.path_params["kind"])
+        provider = callbacks.providers.get(kind) if kind else None
+        if kind is None or not isinstance(provider, SandboxChallenges):
             return Response(status_code=404)
         try:
-            challenge_id = uuid.UUID(request.path_params["challenge_id"])
-            challenge, claim = await challenges.claim_for(challenge_id)
-        except (ValueError, CallbackRefused):
-            return render(
-                request, "message.html", locale, 404, heading=t.site, message=t.challenge_gone
+            session, claim = await callbacks.open_session(
+                uuid.UUID(request.path_params["challenge_id"])
             )
+        except (ValueError, CallbackRefused):
+            session = None
+        if session is None or session.kind is not kind:
+            return _gone(request, locale, t, 404)
         heading = t.face_title if kind is ChallengeKind.FACE else t.licence_title
-        intro = _intro(t, claim)
         token = csrf.token_for(request)
         error = None
         if request.method == "POST":
@@ -74,41 +89,26 @@ def verification_routes(services: Container) -> list[Route]:
             if not csrf.is_valid(request, str(form.get("csrf") or "")):
                 error = t.csrf
             else:
-                passed = form.get("result") == "passed"
-                if kind is ChallengeKind.BUSINESS_LICENCE:
-                    unit = provider.registry.unit_by_licence(getattr(claim, "code", ""))
-                    passed = unit is not None and unit.licence_accepts(
-                        str(form.get("password") or "")
-                    )
-                    if not passed:
-                        error = t.licence_wrong
+                passed, reason = _verdict(provider, claim, form.get("result"), form.get("password"))
+                if kind is ChallengeKind.BUSINESS_LICENCE and not passed:
+                    error = t.licence_wrong
                 if error is None:
-                    body, headers = provider.signed_result(str(challenge.id), passed)
+                    body, headers = provider.signed_result(str(session.id), passed, reason)
                     try:
-                        await challenges.receive(
+                        await callbacks.receive(
                             kind, body, {k.lower(): v for k, v in headers.items()}
                         )
                     except CallbackRefused:
-                        return render(
-                            request,
-                            "message.html",
-                            locale,
-                            409,
-                            heading=heading,
-                            message=t.challenge_gone,
-                        )
-                    if challenge.return_url:
-                        return RedirectResponse(challenge.return_url, status_code=303)
-                    return render(
-                        request, "message.html", locale, heading=heading, message=t.challenge_done
-                    )
+                        return _gone(request, locale, t, 409, heading)
+                    return RedirectResponse(f"{RESULT_PATH}/{session.id}", status_code=303)
         response = render(
             request,
             "sandbox_challenge.html",
             locale,
             400 if error else 200,
             heading=heading,
-            intro=intro,
+            intro=_intro(t, claim),
+            note=_note(t, provider, claim),
             csrf=token,
             error=error,
             kind=request.path_params["kind"],
@@ -116,10 +116,71 @@ def verification_routes(services: Container) -> list[Route]:
         csrf.remember(response, token, secure)
         return response
 
+    async def result_page(request: Request) -> Response:
+        locale = page_locale(request)
+        t = Texts(locale)
+        try:
+            session = await callbacks.find(uuid.UUID(request.path_params["session_id"]))
+        except ValueError:
+            session = None
+        if session is None:
+            return _gone(request, locale, t, 404)
+        face = session.kind is ChallengeKind.FACE
+        heading = t.result_face_title if face else t.result_licence_title
+        if session.state is ChallengeState.OPEN:
+            if callbacks.is_expired(session):
+                message, link, label = t.result_expired, session.return_url, t.result_continue
+            else:
+                message, link, label = t.result_waiting, request.url.path, t.result_refresh
+        else:
+            message = _outcome(services, locale, t, session)
+            link, label = session.return_url, t.result_continue
+        return render(
+            request,
+            "message.html",
+            locale,
+            heading=heading,
+            message=message,
+            link_url=link,
+            link_text=label,
+        )
+
     return [
-        Route("/verification/callbacks/{kind}", callback, methods=["POST"]),
+        Route(CALLBACK_PATH + "/{kind}", callback, methods=["POST"]),
         Route("/sandbox/{kind:str}/{challenge_id}", sandbox_page, methods=["GET", "POST"]),
+        Route(RESULT_PATH + "/{session_id}", result_page, methods=["GET"]),
     ]
+
+
+def _verdict(
+    provider: SandboxChallenges,
+    claim: PersonClaim | UnitClaim,
+    result: object,
+    password: object,
+) -> tuple[bool, str | None]:
+    """What the sandbox provider answers for the tester's choice (see sandbox_challenges)."""
+    if isinstance(claim, PersonClaim):
+        return face_verdict(provider.registry, claim, result == "passed")
+    unit = provider.registry.unit_by_licence(claim.code)
+    return unit is not None and unit.licence_accepts(str(password or "")), None
+
+
+def _outcome(services: Container, locale: Locale, t: Texts, session: ProviderSession) -> str:
+    passed = session.state is ChallengeState.PASSED
+    if session.kind is ChallengeKind.BUSINESS_LICENCE:
+        return t.result_licence_passed if passed else t.result_licence_failed
+    if not passed:
+        return services.translate(failure_text_code(session.failure_reason), locale)
+    # A verification case's face fallback or step-up ends at the real-person level.
+    return t.result_real_person if session.purpose is None else t.result_face_passed
+
+
+def _gone(
+    request: Request, locale: Locale, t: Texts, status: int, heading: str | None = None
+) -> Response:
+    return render(
+        request, "message.html", locale, status, heading=heading or t.site, message=t.challenge_gone
+    )
 
 
 def _intro(t: Texts, claim: PersonClaim | UnitClaim) -> str:
@@ -128,3 +189,10 @@ def _intro(t: Texts, claim: PersonClaim | UnitClaim) -> str:
             name=mask_name(claim.real_name), number=mask_id_number(claim.id_number)
         )
     return t.licence_intro.format(name=claim.name, code=claim.code)
+
+
+def _note(t: Texts, provider: SandboxChallenges, claim: PersonClaim | UnitClaim) -> str | None:
+    """Tell the tester beforehand that this person cannot pass (no photo on file)."""
+    if isinstance(claim, PersonClaim) and not has_photo(provider.registry, claim):
+        return t.face_no_photo
+    return None

@@ -1,6 +1,7 @@
 """Provider callbacks over HTTP (``POST /verification/callbacks/{kind}``): only a signed,
-fresh, first callback for an open, unexpired challenge of that provider counts; anything
-else is a bare 400 and changes nothing."""
+fresh, first callback for an open, unexpired challenge or face check of that provider
+counts; anything else is a bare 400 and changes nothing. Verification challenges and
+purpose-bound face checks share the route and every one of these checks."""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ from identity_graph.core.signatures import sign
 from identity_graph.verification.models import (
     ChallengeKind,
     ChallengeState,
+    FaceCheck,
     VerificationAttempt,
     VerificationChallenge,
 )
+from tests.verification.face_check_flows import LI_NA, poll, start_anonymous
 from tests.verification.flows import START_FACE, ZHANG_WEI, my_verification, resident, submit
 
 pytestmark = pytest.mark.postgres
@@ -162,3 +165,71 @@ async def test_unknown_kinds_and_oversized_bodies(client):
 
     assert unknown.status_code == 404
     assert oversized.status_code == 413
+
+
+# --- the same route completes purpose-bound face checks --------------------------------
+
+
+async def open_face_check(gql, hooks) -> str:
+    started = await start_anonymous(gql, hooks, "CONFIRMATION_ACCESS", LI_NA)
+    assert started["__typename"] == "FaceCheckStarted", started
+    return str(started["faceCheckId"])
+
+
+async def test_a_face_check_is_passed_by_one_callback_and_its_replay_is_refused(
+    gql, hooks, container, client
+):
+    check_id = await open_face_check(gql, hooks)
+    body, headers = signed(container, check_id)
+
+    first = await client.post(FACE, content=body, headers=headers)
+    replay = await client.post(FACE, content=body, headers=headers)
+
+    assert (first.status_code, first.json()) == (200, {"ok": True, "state": "passed"})
+    assert (replay.status_code, replay.json()) == (400, {"error": "refused"})
+    polled = await poll(gql, check_id)
+    assert polled is not None and polled["status"] == "PASSED"
+    row = await FaceCheck.get(id=check_id)
+    assert row.provider_reference == "r1"
+    assert row.expires_at == container.clock.now() + timedelta(
+        seconds=container.settings.face_check_usable_seconds
+    )
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        {"secret": b"not-the-provider-secret"},
+        {"age": 301},
+        {"fields": {"result": "maybe"}},
+        {"fields": {"challenge_id": "not-a-uuid"}},
+    ],
+    ids=["forged", "stale", "bad-result", "malformed-id"],
+)
+async def test_a_bad_callback_leaves_the_face_check_open(gql, hooks, container, client, tamper):
+    check_id = await open_face_check(gql, hooks)
+    body, headers = signed(container, check_id, **tamper)
+
+    answer = await client.post(FACE, content=body, headers=headers)
+
+    assert (answer.status_code, answer.json()) == (400, {"error": "refused"})
+    assert (await FaceCheck.get(id=check_id)).state is ChallengeState.OPEN
+
+
+async def test_a_face_check_callback_of_another_kind_or_too_late_is_refused(
+    gql, hooks, container, client, clock
+):
+    check_id = await open_face_check(gql, hooks)
+    licence = container.provider_callbacks.providers[ChallengeKind.BUSINESS_LICENCE]
+    body, headers = signed(container, check_id, secret=licence.secret)
+
+    # Signed by the licence provider: the session is a face session of another provider.
+    other_kind = await client.post(
+        "/verification/callbacks/business_licence", content=body, headers=headers
+    )
+    clock.advance(timedelta(seconds=container.settings.face_check_ttl_seconds))
+    body, headers = signed(container, check_id)
+    late = await client.post(FACE, content=body, headers=headers)
+
+    assert [other_kind.status_code, late.status_code] == [400, 400]
+    assert (await FaceCheck.get(id=check_id)).state is ChallengeState.OPEN

@@ -24,13 +24,14 @@ from identity_graph.core.clock import FixedClock
 from identity_graph.core.signatures import sign, verify
 from identity_graph.ids.types import IdType
 from identity_graph.settings import Settings
-from identity_graph.verification.models import VerificationChallenge
+from identity_graph.verification.models import FaceCheck, FaceCheckPurpose, VerificationChallenge
 from identity_graph.verification.providers.base import ChallengeRequest, PersonClaim
 from identity_graph.verification.providers.challenge_server import create_challenge_app
 from identity_graph.verification.providers.http_challenges import (
     HttpChallenges,
     ProviderUnavailable,
 )
+from tests.verification.face_check_flows import LI_NA, poll, start_anonymous
 from tests.verification.flows import (
     START_FACE,
     START_LICENCE,
@@ -117,7 +118,11 @@ async def test_failed_person_passes_the_provider_face_check(gql, hooks, containe
     assert "110105198503120039" not in page.text
     done = await live.post(face["url"], data={"result": "passed"})
     assert done.status_code == 303
-    assert done.headers["location"] == container.settings.public_url + "/done"
+    result_page = f"{container.settings.public_url}/verification/result/{face['challengeId']}"
+    assert done.headers["location"] == result_page
+    shown = await live.get(result_page)
+    assert shown.status_code == 200 and "人脸识别通过，已完成实人认证" in shown.text
+    assert 'href="/done"' in shown.text
 
     verification = await my_verification(gql, token)
     assert (verification["status"], verification["level"]) == ("VERIFIED", "REAL_PERSON")
@@ -130,14 +135,35 @@ async def test_failed_person_passes_the_provider_face_check(gql, hooks, containe
 
 async def test_failed_face_check_keeps_the_case_failed(gql, hooks, container, live):
     token = await resident(gql, hooks, container, ZHANG_WEI)
-    await submit(gql, hooks, token, person={**ZHANG_WEI, "realName": "张卫"})
+    await submit(gql, hooks, token, person={**ZHANG_WEI, "idValidFrom": "2015-06-02"})
     face = (await gql(START_FACE, token=token))["data"]["startFaceVerification"]
 
     done = await live.post(face["url"], data={"result": "failed"})
 
-    assert done.status_code == 200 and "已完成" in done.text
+    assert done.status_code == 303
+    shown = await live.get(done.headers["location"], headers={"Accept-Language": "en"})
+    assert "The liveness check did not pass" in shown.text
     verification = await my_verification(gql, token)
     assert verification["status"] == "FAILED"
+    assert verification["currentCase"]["attempts"][-1]["outcome"] == "failed"
+
+
+async def test_a_person_the_registry_does_not_know_cannot_pass(gql, hooks, container, live):
+    """张卫 with 张伟's number: the registry's photo is 张伟's, so there is nothing to compare
+    with, and "pass" on the provider's page still answers failed."""
+    token = await resident(gql, hooks, container, ZHANG_WEI)
+    await submit(gql, hooks, token, person={**ZHANG_WEI, "realName": "张卫"})
+    face = (await gql(START_FACE, token=token))["data"]["startFaceVerification"]
+    page = await live.get(face["url"])
+    assert "No photo of this person on file" in page.text
+
+    done = await live.post(face["url"], data={"result": "passed"})
+
+    assert done.status_code == 303
+    shown = await live.get(done.headers["location"])
+    assert "人脸比对未通过：登记库中没有此人的照片" in shown.text
+    verification = await my_verification(gql, token)
+    assert (verification["status"], verification["level"]) == ("FAILED", "PHONE_VERIFIED")
     assert verification["currentCase"]["attempts"][-1]["outcome"] == "failed"
 
 
@@ -153,7 +179,9 @@ async def test_unit_confirms_with_the_licence_password(gql, hooks, container, li
     assert (await my_verification(gql, token))["status"] == "FAILED"
     right = await live.post(started["url"], data={"password": "licence-1", "result": "passed"})
 
-    assert right.status_code == 200
+    assert right.status_code == 303
+    shown = await live.get(right.headers["location"])
+    assert "电子营业执照认证通过" in shown.text
     verification = await my_verification(gql, token)
     assert (verification["status"], verification["level"]) == ("VERIFIED", "REAL_NAME")
     assert verification["currentCase"]["decidedBy"] == "BUSINESS_LICENCE"
@@ -192,6 +220,51 @@ async def test_a_provider_without_the_shared_secret_verifies_no_one(
         refused = (await gql(START_FACE, token=token))["data"]["startFaceVerification"]
         assert refused["code"] == "CHALLENGE_PROVIDER_UNAVAILABLE"
     assert (await my_verification(gql, token))["status"] == "FAILED"
+
+
+async def test_a_face_check_passes_at_the_provider_gateway(gql, hooks, container, live):
+    started = await start_anonymous(gql, hooks, "CONFIRMATION_SIGN", LI_NA, returnUrl="/todo/7")
+    assert started["__typename"] == "FaceCheckStarted", started
+    assert started["url"].startswith(container.settings.face_url + "/s/prv-")
+
+    page = await live.get(started["url"])
+    assert "李*" in page.text and "3201**********0048" in page.text
+    done = await live.post(started["url"], data={"result": "passed"})
+
+    assert done.status_code == 303
+    shown = await live.get(done.headers["location"])
+    assert "人脸识别通过，请返回原页面继续办理。" in shown.text and 'href="/todo/7"' in shown.text
+    polled = await poll(gql, started["faceCheckId"])
+    assert polled is not None and polled["status"] == "PASSED"
+    proven = await container.face_checks.consume(
+        started["faceCheckId"],
+        purpose=FaceCheckPurpose.CONFIRMATION_SIGN,
+        id_number=LI_NA["idNumber"],
+    )
+    assert (proven.provider, proven.real_name) == ("http_face", "李娜")
+    assert proven.provider_reference and proven.provider_reference.startswith("prv-")
+
+
+async def test_the_provider_gateway_fails_a_person_it_has_no_photo_of(gql, hooks, container, live):
+    person = {**LI_NA, "idNumber": "110101199003070011"}  # valid, but not in the registry
+    started = await start_anonymous(gql, hooks, "CONFIRMATION_ACCESS", person)
+
+    done = await live.post(started["url"], data={"result": "passed"})
+
+    assert done.status_code == 303
+    polled = await poll(gql, started["faceCheckId"])
+    assert polled is not None and polled["status"] == "FAILED"
+    assert polled["failureReason"] == "人脸比对未通过：登记库中没有此人的照片"
+
+
+async def test_an_unreachable_provider_starts_no_face_check(gql, hooks, container, settings):
+    refused = await start_anonymous(gql, hooks, "CONFIRMATION_ACCESS", LI_NA)
+
+    assert (refused["__typename"], refused["code"]) == (
+        "OperationRefused",
+        "CHALLENGE_PROVIDER_UNAVAILABLE",
+    )
+    assert await FaceCheck.all().count() == 0
 
 
 # --- the adapter's reading of answers --------------------------------------------------

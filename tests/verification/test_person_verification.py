@@ -71,12 +71,21 @@ async def test_failed_person_verified_by_face_at_the_real_person_level(
     assert csrf
     done = await client.post(f"/{path}", data={"csrf": csrf.group(1), "result": "passed"})
     assert done.status_code == 303
-    assert done.headers["location"] == "/"
+    assert done.headers["location"] == f"/verification/result/{face['challengeId']}"
+    shown = await client.get(done.headers["location"])
+    assert shown.status_code == 200 and "人脸识别通过，已完成实人认证" in shown.text
+    assert 'href="/"' in shown.text and "张" not in shown.text
 
     verification = await my_verification(gql, token)
     assert verification["status"] == "VERIFIED"
+    assert verification["statusText"] == "人脸识别认证通过（实人认证）"
     assert verification["level"] == "REAL_PERSON"
     assert verification["currentCase"]["decidedBy"] == "FACE"
+    assert verification["currentCase"]["route"] == "FALLBACK"
+    sms = await latest_sms(container, "13812345678")
+    assert "人脸识别认证通过" in sms and "国家平台" not in sms
+    me = await gql("{ me { verificationStatusText } }", token=token, language="en")
+    assert me["data"]["me"]["verificationStatusText"] == "Verified by face check (real person)"
     again = await client.post(f"/{path}", data={"csrf": csrf.group(1), "result": "passed"})
     assert again.status_code == 404
 

@@ -3,10 +3,12 @@ browser (Debian's Chromium via Playwright), against the app served by uvicorn on
 port in this test's event loop; accounts, submissions and ``myVerification`` go over
 GraphQL to the same container.
 
-A person whose registry check failed passes the face check and is sent back to the
-``returnUrl`` at the real-person level; a failed face check changes nothing but the
-attempts; a unit types a wrong, then the right, licence password with JavaScript off;
-a used session's page says it is gone, in Chinese or English.
+A person whose registry check failed passes the face check, sees the outcome on the
+return page and follows its link to the ``returnUrl``, at the real-person level; a failed
+face check changes nothing but the attempts; a person the registry holds no photo of is
+told so on the sandbox page and fails even when "pass" is clicked; a unit types a wrong,
+then the right, licence password with JavaScript off; a used session's page says it is
+gone, in Chinese or English.
 """
 
 from __future__ import annotations
@@ -114,6 +116,11 @@ async def start(gql: Any, document: str, token: str, return_url: str | None = No
     return str(started["url"])
 
 
+def session_of(url: str) -> str:
+    """The session id at the end of a sandbox page's address."""
+    return url.rsplit("/", 1)[1]
+
+
 async def goto(page: Page, url: str) -> Response:
     response = await page.goto(url)
     assert response is not None
@@ -175,12 +182,16 @@ async def test_face_pass_returns_to_the_site_at_the_real_person_level(
         assert "张伟" not in html
 
         done = await submit_form(page, page.get_by_role("button", name="活体检测通过"))
-        assert page.url == f"{site}/?from=face"
+        assert page.url == f"{site}/verification/result/{session_of(url)}"
         assert done.status == 200
         redirect = done.request.redirected_from
         assert redirect is not None and redirect.method == "POST"
         redirected = await redirect.response()
         assert redirected is not None and redirected.status == 303
+        await expect(page.get_by_role("heading", name="人脸识别结果", exact=True)).to_be_visible()
+        await expect(page.get_by_text("人脸识别通过，已完成实人认证。")).to_be_visible()
+        await page.get_by_role("link", name="继续").click()
+        await page.wait_for_url(f"{site}/?from=face")
         await expect(page.get_by_role("heading", name="统一身份认证", exact=True)).to_be_visible()
         await no_csp_violations(page)
 
@@ -207,12 +218,11 @@ async def test_face_fail_keeps_the_case_failed_and_records_the_attempt(
         assert (await goto(page, url)).status == 200
         done = await submit_form(page, page.get_by_role("button", name="活体检测不通过"))
         assert done.status == 200
-        assert page.url == url
-        await expect(
-            page.get_by_role("heading", name="人脸识别（沙箱）", exact=True)
-        ).to_be_visible()
-        await expect(page.get_by_text("结果已提交，请返回原页面查看认证状态。")).to_be_visible()
+        assert page.url == f"{site}/verification/result/{session_of(url)}"
+        await expect(page.get_by_role("heading", name="人脸识别结果", exact=True)).to_be_visible()
+        await expect(page.get_by_text("活体检测未通过")).to_be_visible()
         await expect(page.get_by_role("button")).to_have_count(0)
+        await expect(page.get_by_role("link", name="继续")).to_have_count(0)
 
     verification = await my_verification(gql, token)
     assert verification["status"] == "FAILED", verification
@@ -226,6 +236,33 @@ async def test_face_fail_keeps_the_case_failed_and_records_the_attempt(
     assert face["provider"] == "sandbox_face"
     # The failure leaves the fallback open: another face check can start.
     assert (await start(gql, START_FACE, token)).startswith(f"{site}/sandbox/face/")
+
+
+async def test_a_person_without_a_photo_on_file_cannot_pass(
+    browser: Browser, site: str, gql: GraphQL, hooks: TestHooks, container: Container
+) -> None:
+    """张卫 under 张伟's number: the registry's photo is 张伟's, so the face cannot match."""
+    from playwright.async_api import expect
+
+    token = await resident(gql, hooks, container, ZHANG_WEI)
+    result = await submit(gql, hooks, token, person={**ZHANG_WEI, "realName": "张卫"})
+    failed = result["verification"]
+    assert failed["currentCase"]["failureFields"] == ["realName"]
+    url = await start(gql, START_FACE, token, return_url="/")
+
+    async with opened(browser) as context:
+        page = await context.new_page()
+        assert (await goto(page, url)).status == 200
+        await expect(
+            page.get_by_text("沙箱登记库中没有此人的照片：人脸比对将不通过。")
+        ).to_be_visible()
+        await submit_form(page, page.get_by_role("button", name="活体检测通过"))
+        await expect(page.get_by_text("人脸比对未通过：登记库中没有此人的照片")).to_be_visible()
+        await no_csp_violations(page)
+
+    verification = await my_verification(gql, token)
+    assert (verification["status"], verification["level"]) == ("FAILED", "PHONE_VERIFIED")
+    assert methods(verification) == [*methods(failed), ("FACE", "failed")]
 
 
 async def test_licence_password_wrong_then_right_without_javascript(
@@ -269,7 +306,10 @@ async def test_licence_password_wrong_then_right_without_javascript(
         await password.fill("licence-2")
         right = await submit_form(page, confirm)
         assert right.status == 200
-        await expect(page.get_by_text("结果已提交，请返回原页面查看认证状态。")).to_be_visible()
+        await expect(
+            page.get_by_role("heading", name="电子营业执照认证结果", exact=True)
+        ).to_be_visible()
+        await expect(page.get_by_text("电子营业执照认证通过，单位已完成实名认证。")).to_be_visible()
         await expect(page.get_by_role("alert")).to_have_count(0)
 
     verification = await my_verification(gql, token)
@@ -306,7 +346,7 @@ async def test_used_session_is_gone_in_chinese_and_english(
         assert FULL_ID not in await other.content()
 
         await submit_form(first, first.get_by_role("button", name="活体检测通过"))
-        assert first.url == f"{site}/"
+        assert first.url == f"{site}/verification/result/{session_of(url)}"
 
         late = await submit_form(second, second.get_by_role("button", name="活体检测不通过"))
         assert late.status == 404

@@ -55,10 +55,15 @@ async def test_jiangsu_founding_date_mismatch_then_e_licence(gql, hooks, contain
     assert (await my_verification(gql, token))["status"] == "FAILED"
 
     right = await client.post(path, data={"csrf": csrf.group(1), "password": "licence-2"})
-    assert right.status_code == 200
+    assert right.status_code == 303
+    assert right.headers["location"] == f"/verification/result/{started['challengeId']}"
+    shown = await client.get(right.headers["location"])
+    assert shown.status_code == 200 and "电子营业执照认证通过，单位已完成实名认证" in shown.text
     verification = await my_verification(gql, token)
     assert verification["status"] == "VERIFIED"
+    assert verification["statusText"] == "电子营业执照认证通过"
     assert verification["currentCase"]["decidedBy"] == "BUSINESS_LICENCE"
+    assert verification["currentCase"]["route"] == "FALLBACK"
 
 
 async def test_other_legal_person_type_goes_to_manual_review(gql, hooks, container):

@@ -13,7 +13,8 @@ from typing import Annotated, Any
 
 import strawberry
 
-from identity_graph.accounts.enums import Role, status_code
+from identity_graph.accounts.enums import Role
+from identity_graph.accounts.enums import VerificationStatus as DomainVerificationStatus
 from identity_graph.accounts.models import Account as AccountModel
 from identity_graph.accounts.models import Enterprise as EnterpriseModel
 from identity_graph.accounts.models import NaturalPerson as PersonModel
@@ -35,6 +36,7 @@ from identity_graph.graphql.accounts.kinds import AccountKind
 from identity_graph.graphql.agents.pages import agent_page, person_bindings_page
 from identity_graph.graphql.agents.types import AgentConnection
 from identity_graph.graphql.context import Info
+from identity_graph.verification.notices import status_text_code
 
 
 def may_see(info: Info, owner: uuid.UUID) -> bool:
@@ -259,9 +261,7 @@ class Account:
         description="Real-name status (SPEC §4.2); only to its owner and staff. "
         "`myVerification` tells what to do next."
     )
-    verification_status_text: str | None = strawberry.field(
-        description="The status as the manuals word it (国家平台实名认证通过, 实名认证审核失败...)."
-    )
+    verification_case_id: strawberry.Private[uuid.UUID | None]
     login_name: str | None = strawberry.field(
         description="Login name; only to its owner and staff."
     )
@@ -290,15 +290,25 @@ class Account:
             verification_status=VerificationStatus(model.verification_status.value)
             if reveal
             else None,
-            verification_status_text=info.context.t(status_code(model.verification_status))
-            if reveal and info is not None
-            else None,
+            verification_case_id=model.verification_case_id,
             login_name=model.login_name if reveal else None,
             status=AccountStatus(model.status.value) if reveal else None,
             phone=_shown(vault.phone_of(model), mask_phone, False) if vault else None,
             email=_shown(vault.email_of(model), mask_email, False) if vault else None,
             created_at=model.created_at if reveal else None,
         )
+
+    @strawberry.field(
+        description="The status as the manuals word it (国家平台实名认证通过, 人脸识别认证通过, "
+        "实名认证审核失败...); only to its owner and staff."
+    )
+    async def verification_status_text(self, info: Info) -> str | None:
+        if self.verification_status is None:
+            return None
+        key = self.verification_case_id
+        case = await info.context.loaders.verification_case_by_id.load(key) if key else None
+        status = DomainVerificationStatus[self.verification_status.name]
+        return info.context.t(status_text_code(status, case))
 
     @strawberry.field(description="The person behind a resident account.")
     async def natural_person(self, info: Info) -> NaturalPerson | None:

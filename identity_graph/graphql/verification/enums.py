@@ -12,13 +12,18 @@ from identity_graph.verification.models import ReviewState
 from identity_graph.verification.review import RejectionReason as DomainReason
 
 
-@strawberry.enum(description="How a case is decided first (SPEC §4.3).")
+@strawberry.enum(description="How a case is decided (SPEC §4.3, §4.4).")
 class VerificationRoute(Enum):
     AUTOMATIC = strawberry.enum_value(
         rules.Route.AUTOMATIC.value, description="National platform registry check (自动核验)."
     )
     MANUAL = strawberry.enum_value(
         rules.Route.MANUAL.value, description="Manual review of scans (人工审核)."
+    )
+    FALLBACK = strawberry.enum_value(
+        rules.Route.FALLBACK.value,
+        description="A case only: the automatic check failed and a fallback (face check, "
+        "electronic business licence) decided it. Never a submission route.",
     )
 
 

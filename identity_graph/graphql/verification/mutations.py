@@ -36,6 +36,7 @@ from identity_graph.graphql.verification.types import (
     UploadedDocument,
     verification_of,
 )
+from identity_graph.verification.callbacks import clean_return_path
 from identity_graph.verification.challenges import StartedChallenge
 from identity_graph.verification.models import ChallengeKind
 from identity_graph.web.qr import qr_data_url
@@ -106,7 +107,10 @@ class VerificationMutations:
         info: Info,
         return_url: Annotated[
             str | None,
-            strawberry.argument(description="A path on this service to return to afterwards."),
+            strawberry.argument(
+                description="A path on this service (starting with /): the result page the "
+                "provider returns to links there."
+            ),
         ] = None,
     ) -> StartChallengeResult:
         return await _start(info, ChallengeKind.FACE, return_url)
@@ -120,7 +124,10 @@ class VerificationMutations:
         info: Info,
         return_url: Annotated[
             str | None,
-            strawberry.argument(description="A path on this service to return to afterwards."),
+            strawberry.argument(
+                description="A path on this service (starting with /): the result page the "
+                "provider returns to links there."
+            ),
         ] = None,
     ) -> StartChallengeResult:
         return await _start(info, ChallengeKind.BUSINESS_LICENCE, return_url)
@@ -190,20 +197,10 @@ async def _start(info: Info, kind: ChallengeKind, return_url: str | None) -> Sta
     async def call() -> StartedChallenge:
         account = await _viewer_account(info)
         return await context.services.challenges.start(
-            account.id, kind, _return_url(return_url), context.audit
+            account.id, kind, clean_return_path(return_url), context.audit
         )
 
     return await payload(info, call(), _started(kind))
-
-
-def _return_url(value: str | None) -> str | None:
-    """A path on this service: the provider page sends the browser back there, so an
-    absolute address would make it an open redirect."""
-    if value is None:
-        return None
-    if not value.startswith("/") or value.startswith("//") or "\\" in value or len(value) > 300:
-        raise ValidationFailed.single("returnUrl", "RETURN_URL_INVALID")
-    return value
 
 
 def _uuid(value: str, field: str) -> uuid.UUID:

@@ -12,7 +12,6 @@ from datetime import date, datetime
 
 import strawberry
 
-from identity_graph.accounts.enums import status_code
 from identity_graph.accounts.models import Account as AccountModel
 from identity_graph.core.crypto import mask_id_number, mask_name
 from identity_graph.files.models import Document as DocumentModel
@@ -35,9 +34,9 @@ from identity_graph.verification.models import (
     VerificationAttempt,
     VerificationCase,
 )
-from identity_graph.verification.notices import next_steps
+from identity_graph.verification.notices import next_steps, status_text_code
 from identity_graph.verification.providers.base import PersonClaim
-from identity_graph.verification.rules import Requirements
+from identity_graph.verification.rules import Requirements, route_taken
 
 
 @strawberry.type(description="What a client needs before submitting verification.")
@@ -217,7 +216,11 @@ class ManualReviewType:
 class VerificationCaseType:
     id: strawberry.ID = strawberry.field(description="Case id.")
     subject: VerificationSubject = strawberry.field(description="Person or unit.")
-    route: VerificationRoute = strawberry.field(description="How it is decided first.")
+    route: VerificationRoute = strawberry.field(
+        description="How it was decided: automatic check or manual review as submitted, or "
+        "FALLBACK when a face check or e-licence decided it after the automatic check "
+        "failed (`decidedBy` says which)."
+    )
     status: VerificationStatus = strawberry.field(description="Status (SPEC §4.2).")
     superseded: bool = strawberry.field(description="Replaced by a newer case.")
     failure_reason: str | None = strawberry.field(description="Why it failed, in words.")
@@ -237,7 +240,7 @@ class VerificationCaseType:
         return cls(
             id=strawberry.ID(str(row.id)),
             subject=VerificationSubject(row.subject.value),
-            route=VerificationRoute(row.route.value),
+            route=VerificationRoute(route_taken(row.route, row.decided_by).value),
             status=VerificationStatus(STATUS_OF[row.state].value),
             superseded=row.state is CaseState.SUPERSEDED,
             failure_reason=failure,
@@ -267,7 +270,10 @@ class VerificationCaseType:
 @strawberry.type(description="The viewer's real-name verification (实名认证) at a glance.")
 class Verification:
     status: VerificationStatus = strawberry.field(description="Status (SPEC §4.2).")
-    status_text: str = strawberry.field(description="As the manuals word it.")
+    status_text: str = strawberry.field(
+        description="As the manuals word it, naming the check that decided it (a face "
+        "check, the e-licence) and a real-person step-up."
+    )
     level: AssuranceLevel = strawberry.field(description="Level (also the OIDC `acr`).")
     next_steps: list[NextStep] = strawberry.field(description="What you can do now.")
     current_case: VerificationCaseType | None = strawberry.field(description="The current case.")
@@ -291,7 +297,7 @@ async def verification_of(info: Info, account: AccountModel) -> Verification:
     )
     return Verification(
         status=VerificationStatus(account.verification_status.value),
-        status_text=info.context.t(status_code(account.verification_status)),
+        status_text=info.context.t(status_text_code(account.verification_status, case)),
         level=AssuranceLevel(account.level.value),
         next_steps=[NextStep(code) for code in next_steps(case, expired=expired)],
         current_case=VerificationCaseType.from_model(info, case) if case else None,

@@ -111,12 +111,23 @@ class ChallengeStart:
     reference: str
 
 
+class FaceFailure(StrEnum):
+    """The ``reason`` codes of a failed face session the service words for the holder;
+    a provider may send others (shown as a plain "did not pass")."""
+
+    # The registry holds no photo of the claimed person (unknown ID, or another name).
+    NOT_IN_REGISTRY = "not_in_registry"
+    # The live face did not pass (no live person, or not the person on file).
+    LIVENESS_FAILED = "liveness_failed"
+
+
 class ChallengeProvider(Protocol):
     """A face-check (liveness) or electronic-business-licence provider.
 
     Results arrive later as a callback: a JSON body ``{"challenge_id", "result":
     "passed"|"failed", "reason", "reference"}`` signed with ``secret`` the way
-    ``core.signatures`` signs (headers ``X-IDG-Timestamp`` and ``X-IDG-Signature``).
+    ``core.signatures`` signs (headers ``X-IDG-Timestamp`` and ``X-IDG-Signature``);
+    ``reason`` is a ``FaceFailure`` code where one applies.
     """
 
     name: str

@@ -13,9 +13,11 @@ stateDiagram-v2
 ```
 
 The page at ``/s/{reference}`` shows the face session (pass or fail) or asks for the
-unit's licence password, checked against the registry file's test licences. Its result is
-delivered as the signed callback a real provider sends. Sessions live in memory: this is a
-sandbox, not a store.
+unit's licence password, checked against the registry file's test licences. A face session
+for a person the registry file does not list (or lists under another name) has no photo to
+compare with and fails whatever the tester clicks (``sandbox_challenges.face_verdict``).
+The result is delivered as the signed callback a real provider sends. Sessions live in
+memory: this is a sandbox, not a store.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from identity_graph.verification.providers.base import PersonClaim, UnitClaim
 from identity_graph.verification.providers.http_challenges import KINDS, SESSIONS_PATH
 from identity_graph.verification.providers.registry_file import Registry
 from identity_graph.verification.providers.registry_server import person_claim, unit_claim
+from identity_graph.verification.providers.sandbox_challenges import face_verdict, has_photo
 from identity_graph.verification.providers.signed_http import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
@@ -97,28 +100,32 @@ def create_challenge_app(
         error = ""
         if request.method == "POST":
             form = await request.form()
-            passed = form.get("result") == "passed"
-            if session.kind == "licence":
-                unit = registry.unit_by_licence(getattr(session.subject, "code", ""))
+            passed, reason = form.get("result") == "passed", None
+            if isinstance(session.subject, PersonClaim):
+                passed, reason = face_verdict(registry, session.subject, passed)
+            else:
+                unit = registry.unit_by_licence(session.subject.code)
                 passed = unit is not None and unit.licence_accepts(str(form.get("password") or ""))
                 if not passed:
                     error = "执照密码错误 / Wrong licence password"
             if not error:
-                if await _deliver(session, passed):
+                if await _deliver(session, passed, reason):
                     session.done = True
                     if session.return_url:
                         return RedirectResponse(session.return_url, status_code=303)
                     return HTMLResponse(_document("已完成 / Done", ""))
                 error = "回调未被接受，请重试 / The callback was not accepted; try again"
-        return HTMLResponse(_form(session, error), 400 if error else 200)
+        subject = session.subject
+        photo = not isinstance(subject, PersonClaim) or has_photo(registry, subject)
+        return HTMLResponse(_form(session, error, photo), 400 if error else 200)
 
-    async def _deliver(session: Session, passed: bool) -> bool:
+    async def _deliver(session: Session, passed: bool, reason: str | None) -> bool:
         body, headers = signed_message(
             secret,
             {
                 "challenge_id": session.challenge_id,
                 "result": "passed" if passed else "failed",
-                "reason": None if passed else "sandbox: failed by the tester",
+                "reason": reason,
                 "reference": session.reference,
             },
             now(),
@@ -162,11 +169,17 @@ def _session(data: Any) -> Session:
     return Session(f"prv-{secrets.token_hex(12)}", fields[0], kind, fields[1], return_url, subject)
 
 
-def _form(session: Session, error: str) -> str:
+def _form(session: Session, error: str, photo: bool) -> str:
     subject = session.subject
+    note = ""
     if isinstance(subject, PersonClaim):
         title = "人脸识别（沙箱） / Face check (sandbox)"
         who = f"{mask_name(subject.real_name)} {mask_id_number(subject.id_number)}"
+        if not photo:
+            note = (
+                "<p>登记库中没有此人的照片，人脸比对将不通过 / "
+                "No photo of this person on file: the face comparison will fail</p>"
+            )
         controls = (
             '<button name="result" value="passed">通过 / Pass</button> '
             '<button name="result" value="failed">不通过 / Fail</button>'
@@ -180,7 +193,7 @@ def _form(session: Session, error: str) -> str:
         )
     alert = f'<p role="alert">{html.escape(error)}</p>' if error else ""
     return _document(
-        title, f'<p>{html.escape(who)}</p>{alert}<form method="post">{controls}</form>'
+        title, f'<p>{html.escape(who)}</p>{note}{alert}<form method="post">{controls}</form>'
     )
 
 
