@@ -36,6 +36,10 @@ from identity_graph.clients.revocations import TokenRevocations
 from identity_graph.clients.service import MESSAGES as CLIENT_MESSAGES
 from identity_graph.clients.service import ClientService
 from identity_graph.clients.subjects import Subjects
+from identity_graph.confirmations import drafts as confirmation_drafts
+from identity_graph.confirmations import service as confirmations_service
+from identity_graph.confirmations.service import WEBHOOK_JOB, ConfirmationService
+from identity_graph.confirmations.webhooks import WebhookSender
 from identity_graph.core.audit import AuditLog
 from identity_graph.core.clock import Clock, SystemClock
 from identity_graph.core.crypto import BlindIndex, FieldCipher
@@ -74,6 +78,7 @@ from identity_graph.sessions.qr_login import MESSAGES as QR_MESSAGES
 from identity_graph.sessions.qr_login import QrLogins
 from identity_graph.sessions.service import MESSAGES as SESSION_MESSAGES
 from identity_graph.sessions.service import SessionService
+from identity_graph.sessions.signer import JwsSigner
 from identity_graph.sessions.signing_keys import SigningKeys
 from identity_graph.sessions.tokens import ACR_VALUES, TokenPolicy, TokenService
 from identity_graph.sessions.tokens import MESSAGES as TOKEN_MESSAGES
@@ -87,6 +92,7 @@ from identity_graph.verification import service as verification_service
 from identity_graph.verification.callbacks import ProviderCallbacks
 from identity_graph.verification.challenges import ChallengeService
 from identity_graph.verification.face_checks import FaceChecks
+from identity_graph.verification.face_proofs import AgentAdminFaceProofs, ConfirmationFaceProofs
 from identity_graph.verification.models import ChallengeKind
 from identity_graph.verification.notices import Notices
 from identity_graph.verification.providers.base import ChallengeProvider, RegistryCheck
@@ -186,6 +192,8 @@ class Container:
                 CATALOGUE_MESSAGES,
                 AGENT_MESSAGES,
                 SESSION_MESSAGES,
+                confirmations_service.MESSAGES,
+                confirmation_drafts.MESSAGES,
                 CONSENT_MESSAGES,
                 QR_MESSAGES,
                 verification_service.MESSAGES,
@@ -416,6 +424,22 @@ class Container:
                 starts=Rule("face_check_start", settings.face_check_starts_per_hour, 3600),
             ),
         )
+        self.agents.attach_face_proofs(AgentAdminFaceProofs(self.face_checks))
+        self.confirmations = ConfirmationService(
+            self.clock,
+            self.vault,
+            self.jobs,
+            self.events,
+            self.audit,
+            ConfirmationFaceProofs(self.face_checks),
+            JwsSigner(self.signing_keys, settings.public_url.rstrip("/"), "confirmation+jwt"),
+            self.documents_owned,
+        )
+        self.confirmation_webhooks = WebhookSender(
+            self.clock,
+            JwsSigner(self.signing_keys, settings.public_url.rstrip("/"), "webhook+jwt"),
+            timeout=settings.provider_timeout_seconds,
+        )
         # One callback route and one return page for both kinds of provider session.
         self.provider_callbacks = ProviderCallbacks(
             self.clock, providers, [self.challenges, self.face_checks.sessions]
@@ -462,6 +486,7 @@ class Container:
                 DELIVER_JOB: self.notifier.deliver,
                 BACKCHANNEL_JOB: self.logout.deliver,
                 REGISTRY_JOB: self.verification.run_registry_job,
+                WEBHOOK_JOB: self.confirmation_webhooks.deliver,
             },
             dead_letter_hooks={DELIVER_JOB: self.notifier.mark_failed},
             batch_size=self.settings.jobs_batch_size,
@@ -470,10 +495,14 @@ class Container:
 
     def sweeps(self) -> dict[str, Sweep]:
         """Periodic housekeeping run beside the job worker (``core/sweeps.py``)."""
-        return {"agents.expire": self.agents.bindings.expire_due}
+        return {
+            "agents.expire": self.agents.bindings.expire_due,
+            "confirmations.expire": self.confirmations.expire_due,
+        }
 
     async def aclose(self) -> None:
         await self.events.aclose()
+        await self.confirmation_webhooks.aclose()
         if self._redis is not None:
             await self._redis.aclose()  # type: ignore[attr-defined]
         if isinstance(self.gateway, HttpGateway):

@@ -33,6 +33,7 @@ MODEL_MODULES = [
     "identity_graph.sessions.upstream",
     "identity_graph.files.models",
     "identity_graph.verification.models",
+    "identity_graph.confirmations.models",
 ]
 MIGRATIONS_MODULE = "identity_graph.migrations"
 

@@ -100,6 +100,10 @@ MESSAGES = {
         "An agent's validity lasts at most {years} years",
     ),
     "AGENT_REASON_REQUIRED": ("驳回时请填写原因", "Give a reason when rejecting"),
+    "AGENT_PERSON_NOT_FOUND": (
+        "经办人须为已注册统一身份认证的自然人用户，且姓名、证件号码和手机号码与其账号一致",
+        "An agent must be a registered resident whose name, ID number and phone match the account",
+    ),
 }
 
 _MAX_YEARS = 10  # the longest validity window an enterprise may set

@@ -13,6 +13,9 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
+
+from tortoise.transactions import in_transaction
 
 from identity_graph.accounts.models import Account
 from identity_graph.accounts.password_policy import check_password
@@ -27,14 +30,14 @@ from identity_graph.agents.grants import MESSAGES as grants_messages
 from identity_graph.agents.grants import AgentGrants
 from identity_graph.agents.models import AgentBinding, AgentGrant, AgentRole, BindingState
 from identity_graph.agents.notices import AgentNotices
-from identity_graph.agents.people import AgentPeople
+from identity_graph.agents.people import AgentPeople, Newcomer
 from identity_graph.agents.units import MESSAGES as units_messages
 from identity_graph.agents.units import Units, UnitSummary
 from identity_graph.clients.catalogue import ServiceCatalogue
 from identity_graph.clients.models import OAuthClient
 from identity_graph.clients.subjects import Subjects
 from identity_graph.core.audit import AuditContext, AuditLog
-from identity_graph.core.clock import Clock
+from identity_graph.core.clock import Clock, local_date
 from identity_graph.core.errors import ValidationFailed
 from identity_graph.core.ratelimit import RateLimiter, Rule
 from identity_graph.core.validators import clean_text
@@ -47,6 +50,12 @@ class Caller:
 
     account: Account
     acting_for: uuid.UUID | None = None
+
+
+class OperatorFaceProofs(Protocol):
+    """The unit's operator passed a face check for managing agents (verification has them)."""
+
+    async def consume(self, check_id: uuid.UUID, account_id: uuid.UUID) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -68,8 +77,10 @@ class AgentService:
         people: AgentPeople,
         limiter: RateLimiter,
         accounts: AccountService,
+        clock: Clock,
         lookups_per_minute: int = 20,
     ) -> None:
+        self._clock = clock
         self._accounts = accounts
         self.people = people
         self.bindings = bindings
@@ -79,7 +90,38 @@ class AgentService:
         self._units = units
         self._limiter = limiter
         self._lookup_rule = Rule("enterprise_lookup_ip", lookups_per_minute, 60)
+        self._faces: OperatorFaceProofs | None = None
         self._reentry_rule = Rule("password_reentry", 5, 900)
+
+    def attach_face_proofs(self, faces: OperatorFaceProofs) -> None:
+        """Face checks live in a later layer, built after this service (container.py)."""
+        self._faces = faces
+
+    async def add(
+        self,
+        caller: Caller,
+        enterprise_id: uuid.UUID | None,
+        face_check_id: uuid.UUID,
+        newcomer: Newcomer,
+        role: AgentRole,
+        validity: Validity | None,
+        initial_password: str | None,
+        context: AuditContext,
+    ) -> AgentBinding:
+        """``addAgent`` (seed 004): the operator's face check first, then the registered
+        resident the unit names becomes its agent at once; the face check is spent in the
+        binding's transaction, so a refused addition spends nothing."""
+        manager = await self.manager(caller, enterprise_id)
+        person = await self.people.registered(newcomer, local_date(self._clock))
+        password_hash = None
+        if initial_password is not None:
+            check_password(initial_password, login_name=person.login_name, field="agentPassword")
+            password_hash = await self._accounts.hash_password(initial_password)
+        if self._faces is None:
+            raise RuntimeError("face checks are not attached")
+        async with in_transaction():
+            await self._faces.consume(face_check_id, manager.actor_id)
+            return await self.bindings.add(manager, person, role, validity, password_hash, context)
 
     async def set_own_password(
         self,
@@ -239,6 +281,7 @@ def build_agent_service(
         AgentPeople(vault),
         limiter,
         accounts,
+        clock,
     )
 
 

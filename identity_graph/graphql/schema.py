@@ -23,6 +23,7 @@ from identity_graph.graphql.challenges.mutations import ChallengeMutations
 from identity_graph.graphql.challenges.queries import ChallengeQueries
 from identity_graph.graphql.clients.mutations import ClientMutations
 from identity_graph.graphql.clients.queries import ClientQueries
+from identity_graph.graphql.confirmations import ConfirmationMutations, ConfirmationQueries
 from identity_graph.graphql.consents.schema import ConsentMutations, ConsentQueries
 from identity_graph.graphql.instrumentation import OperationMetrics
 from identity_graph.graphql.limits import limit_extensions
@@ -44,6 +45,7 @@ log = logging.getLogger("identity_graph.graphql")
 class Query(
     AccountQueries,
     AgentQueries,
+    ConfirmationQueries,
     ChallengeQueries,
     ClientQueries,
     ConsentQueries,
@@ -60,6 +62,7 @@ class Mutation(
     AccountMutations,
     ExtendedInfoMutations,
     AgentMutations,
+    ConfirmationMutations,
     ClientMutations,
     ConsentMutations,
     ChallengeMutations,

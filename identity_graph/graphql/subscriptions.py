@@ -20,7 +20,11 @@ from graphql import GraphQLError
 
 from identity_graph.accounts.models import Account as AccountModel
 from identity_graph.accounts.service import verification_channel
+from identity_graph.confirmations.models import ConfirmationRequest, RequestState
+from identity_graph.confirmations.service import confirmation_channel
+from identity_graph.core.errors import DomainError
 from identity_graph.core.events import watch
+from identity_graph.graphql.confirmations import TransactionConfirmation
 from identity_graph.graphql.context import Info
 from identity_graph.graphql.verification.types import Verification, verification_of
 from identity_graph.sessions.qr_login import qr_channel
@@ -78,9 +82,47 @@ class Subscription:
                     return
 
     @strawberry.subscription(
+        description="Partners (client-credentials token in `connection_init`): a confirmation"
+        " request you opened, now and after every change; ends when it is final."
+    )
+    async def transaction_confirmation_changed(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The request id.")],
+    ) -> AsyncGenerator[TransactionConfirmation, None]:
+        partner = info.context.partner
+        if partner is None:
+            raise GraphQLError(
+                info.context.t("PARTNER_TOKEN_REQUIRED"),
+                extensions={"code": "PARTNER_TOKEN_REQUIRED"},
+            )
+        service = info.context.services.confirmations
+        try:
+            key = uuid.UUID(str(id))
+            first = await service.for_client(partner.client_id, key)
+        except (ValueError, DomainError):
+            raise GraphQLError(
+                info.context.t("CONFIRMATION_NOT_FOUND"),
+                extensions={"code": "CONFIRMATION_NOT_FOUND", "field": "id"},
+            ) from None
+
+        async def read() -> ConfirmationRequest:
+            return await service.for_client(partner.client_id, first.id)
+
+        def state(row: ConfirmationRequest) -> tuple[object, ...]:
+            return (row.state, row.updated_at)
+
+        async with info.context.services.events.listen(confirmation_channel(key)) as listener:
+            async for row in watch(listener, read, state):
+                info.context.refresh_loaders()
+                yield TransactionConfirmation.from_model(row)
+                if row.state is not RequestState.OPEN:
+                    return
+
+    @strawberry.subscription(
         description="Your real-name verification, now and after every change (a registry"
         " check finishing, a reviewer's decision, a face check). Authenticate in"
-        " `connection_init` with `{Authorization: \"Bearer …\"}`."
+        ' `connection_init` with `{Authorization: "Bearer …"}`.'
     )
     async def my_verification_changed(self, info: Info) -> AsyncGenerator[Verification, None]:
         _require_viewer(info)

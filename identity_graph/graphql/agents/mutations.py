@@ -1,4 +1,4 @@
-"""Agent mutations (SPEC §9): ``applyForAgent``, ``decideAgentApplication``,
+"""Agent mutations (SPEC §9): ``applyForAgent``, ``decideAgentApplication``, ``addAgent``,
 ``updateAgent``, ``removeAgent``, ``grantServices``, ``revokeGrant``, and the operators'
 ``registerService`` / ``retireService``. Each is one service call in one transaction."""
 
@@ -12,9 +12,11 @@ import strawberry
 from identity_graph.accounts.enums import Role
 from identity_graph.agents.bindings import Validity
 from identity_graph.agents.models import AgentBinding, AgentGrant, AgentRole
+from identity_graph.agents.people import Newcomer
 from identity_graph.agents.service import Decision
 from identity_graph.clients.models import ServiceItem
 from identity_graph.core.errors import NotAuthorized
+from identity_graph.graphql.accounts.enums import IdType
 from identity_graph.graphql.agents import enums
 from identity_graph.graphql.agents.pages import caller
 from identity_graph.graphql.agents.types import (
@@ -30,6 +32,7 @@ from identity_graph.graphql.agents.types import (
 )
 from identity_graph.graphql.context import Info
 from identity_graph.graphql.errors import payload
+from identity_graph.ids import types as ids
 
 
 @strawberry.input(description="Apply to act for a unit (自然人申请法人经办人, seed 000 §三).")
@@ -56,6 +59,35 @@ class DecideAgentApplicationInput:
     )
     reason: str | None = strawberry.field(
         default=None, description="Why (required to reject; at most 150 characters)."
+    )
+    enterprise_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The unit, for a managing agent not switched into it."
+    )
+
+
+@strawberry.input(
+    description="Add a registered resident as the unit's agent (seed 004 我的经办人 添加), after"
+    " the operator passed a face check (`startFaceCheck(purpose: AGENT_ADMIN)`)."
+)
+class AddAgentInput:
+    face_check_id: strawberry.ID = strawberry.field(
+        description="The operator's passed AGENT_ADMIN face check (spent by this call)."
+    )
+    name: str = strawberry.field(description="The person's real name.")
+    id_type: IdType = strawberry.field(description="The person's document type.")
+    id_number: str = strawberry.field(description="The person's document number.")
+    phone: str = strawberry.field(description="The person's reserved mobile number.")
+    role: enums.AgentRole = strawberry.field(
+        default=enums.AgentRole.AGENT, description="The role given."
+    )
+    valid_from: datetime | None = strawberry.field(
+        default=None, description="Start of validity (default: now)."
+    )
+    valid_until: datetime | None = strawberry.field(
+        default=None, description="End of validity (required)."
+    )
+    agent_password: str | None = strawberry.field(
+        default=None, description="An initial password for agent login (经办人登录)."
     )
     enterprise_id: strawberry.ID | None = strawberry.field(
         default=None, description="The unit, for a managing agent not switched into it."
@@ -186,6 +218,30 @@ class AgentMutations:
                 _unit(input.enterprise_id),  # type: ignore[arg-type]
                 parse_id(input.application_id, "applicationId"),
                 decision,
+                context.audit,
+            )
+
+        return await payload(info, call(), Agent.from_model)
+
+    @strawberry.mutation(
+        description="Add an agent directly (managers): the operator's face check first, then"
+        " the registered resident named by name, ID and phone is bound at once."
+    )
+    async def add_agent(self, info: Info, input: AddAgentInput) -> AgentResult:
+        context = info.context
+
+        async def call() -> AgentBinding:
+            newcomer = Newcomer(
+                input.name, ids.IdType[input.id_type.name], input.id_number, input.phone
+            )
+            return await context.services.agents.add(
+                caller(info),
+                _unit(input.enterprise_id),  # type: ignore[arg-type]
+                parse_id(input.face_check_id, "faceCheckId"),
+                newcomer,
+                AgentRole(str(input.role.value)),
+                _validity(input.valid_from, input.valid_until),
+                input.agent_password,
                 context.audit,
             )
 
