@@ -91,7 +91,7 @@ async def test_login_consent_code_and_tokens(client, hooks, gql, container):
         "request_mac": hidden(consent.text, "request_mac"),
         "decision": "allow",
     }
-    allowed = await client.post("/oauth/authorize", data=form)
+    allowed = await client.post("/oauth/authorize/decision", data=form)
     callback = urlsplit(refresh_target(allowed.text))
     assert f"{callback.scheme}://{callback.netloc}{callback.path}" == REDIRECT
     params = parse_qs(callback.query)
@@ -136,12 +136,12 @@ async def test_denying_and_tampering(client, hooks, gql, container):
         "decision": "deny",
     }
     tampered = {**form, "request": form["request"].replace("profile", "profile+phone")}
-    refused = await client.post("/oauth/authorize", data={**tampered, "decision": "allow"})
+    refused = await client.post("/oauth/authorize/decision", data={**tampered, "decision": "allow"})
     assert refused.status_code == 403
-    denied = await client.post("/oauth/authorize", data=form)
+    denied = await client.post("/oauth/authorize/decision", data=form)
     params = parse_qs(urlsplit(refresh_target(denied.text)).query)
     assert params["error"] == ["access_denied"] and params["state"] == ["xyz"]
-    no_csrf = await client.post("/oauth/authorize", data={**form, "csrf_token": "x" * 43})
+    no_csrf = await client.post("/oauth/authorize/decision", data={**form, "csrf_token": "x" * 43})
     assert no_csrf.status_code == 403
 
 
@@ -176,12 +176,31 @@ async def test_acr_values_above_the_level_is_step_up_not_downgrade(client, hooks
     real_name = "urn:identity-graph:acr:real-name"
     next_url = await log_in(client, hooks, authorize_url(client_id, acr_values=real_name))
     step_up = await client.get(next_url)
-    assert step_up.status_code == 403 and "实名认证" in step_up.text
-    malformed = await client.get(authorize_url(client_id, acr_values="urn:nope"))
-    assert malformed.status_code == 302
-    assert "error=invalid_request" in malformed.headers["location"]
-    first_party = await client.get(authorize_url(client_id))
-    assert first_party.status_code == 302 and "code=" in first_party.headers["location"]
+    assert step_up.status_code == 200 and "该系统要求实名认证" in step_up.text
+    assert 'value="face"' not in step_up.text  # a face check cannot lift a phone-level account
+    back = await client.post(
+        "/oauth/authorize/decision",
+        data={
+            "csrf_token": hidden(step_up.text, "csrf_token"),
+            "request": hidden(step_up.text, "request"),
+            "request_mac": hidden(step_up.text, "request_mac"),
+            "decision": "cancel",
+        },
+    )
+    params = parse_qs(urlsplit(refresh_target(back.text)).query)
+    assert params["error"] == ["unmet_authentication_requirements"]
+    assert params["state"] == ["xyz"]
+    assert params["iss"] == [container.settings.public_url.rstrip("/")]
+
+    silent = await client.get(authorize_url(client_id, acr_values=real_name, prompt="none"))
+    assert "error=unmet_authentication_requirements" in silent.headers["location"]
+    # Voluntary claims (OIDC Core §5.5.1.1): values this provider does not know are ignored,
+    # and any of the known ones satisfies the request.
+    unknown = await client.get(authorize_url(client_id, acr_values="urn:nope"))
+    assert unknown.status_code == 302 and "code=" in unknown.headers["location"]
+    phone = "urn:identity-graph:acr:phone-verified"
+    either = await client.get(authorize_url(client_id, acr_values=f"{real_name} {phone}"))
+    assert either.status_code == 302 and "code=" in either.headers["location"]
 
 
 async def test_userinfo_by_scope_until_the_session_ends(client, hooks, gql, container):
