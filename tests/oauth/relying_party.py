@@ -146,7 +146,7 @@ class Browser:
                 response = await self.http.get(self._absolute(location))
             elif 'name="decision"' in response.text:
                 response = await self.decide(response.text, consent)
-            elif "http-equiv=\"refresh\"" in response.text:
+            elif 'http-equiv="refresh"' in response.text:
                 target = refresh_target(response.text)
                 if target.startswith(self.redirect_uri):
                     return target

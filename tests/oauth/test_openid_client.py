@@ -101,7 +101,9 @@ async def browser(provider, hooks) -> AsyncIterator[Browser]:
 
 async def sign_in(rp: RelyingParty, browser: Browser, **options: Any) -> dict[str, Any]:
     """A full code flow, consent given; the RP's tokens and the flow's state."""
-    start = await rp.ok("authorization_url", redirect_uri=REDIRECT, scope="openid profile", **options)
+    start = await rp.ok(
+        "authorization_url", redirect_uri=REDIRECT, scope="openid profile", **options
+    )
     callback = await browser.until_client(await browser.http.get(start["url"]))
     answer = await rp.ok("callback", url=callback, state=start["state"])
     return {**answer, "state": start["state"], "callback": callback}
@@ -159,7 +161,9 @@ async def test_pushed_request_and_dpop_bound_tokens(rp, browser, provider):
     assert tokens["token_type"] == "dpop"
 
     info = await rp.ok(
-        "userinfo", access_token=tokens["access_token"], sub=answer["claims"]["sub"],
+        "userinfo",
+        access_token=tokens["access_token"],
+        sub=answer["claims"]["sub"],
         state=start["state"],
     )
     assert info["userinfo"]["preferred_username"] == "zhangsan"
