@@ -60,7 +60,7 @@ def par_route(
         try:
             prepared, client_id = await authenticated(oauth_request)
         except OAuth2Error as error:
-            return server.handle_error_response(oauth_request, error)  # type: ignore[no-any-return]
+            return server.handle_error_response(oauth_request, error)
         params = [(k, v) for k, v in oauth_request.form.items() if k not in _NOT_KEPT]
         if first(params, "client_id") not in (None, client_id):
             return oauth_error("invalid_request", "client_id differs from the client")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from joserfc import jwt
@@ -138,7 +138,7 @@ class Pages:
         )
 
     def _form(
-        self, request: Request, ask: Ask, template: str, locale: Locale, **context: object
+        self, request: Request, ask: Ask, template: str, locale: Locale, **context: Any
     ) -> Response:
         query = urlencode(ask.original)
         token = csrf.token_for(request)

@@ -277,3 +277,43 @@ async def test_userinfo_for_a_legal_person_names_the_unit(client, hooks, gql, co
     body = info.json()
     assert (body["account_type"], body["name"]) == ("enterprise", "福州示例贸易有限公司")
     assert body["preferred_username"] == login_name
+
+
+async def test_step_up_by_face_check_comes_back_to_the_authorization(client, hooks, gql, container):
+    from tests.verification.flows import ZHANG_WEI, my_verification, resident
+    from tests.verification.flows import submit as submit_verification
+
+    token = await resident(gql, hooks, container, ZHANG_WEI)
+    await submit_verification(gql, hooks, token, person=ZHANG_WEI)
+    assert (await my_verification(gql, token))["level"] == "REAL_NAME"
+    registered = await web_client(container, first_party=True)
+    client_id = registered.client.client_id
+    real_person = "urn:identity-graph:acr:real-person"
+    first = await client.get(authorize_url(client_id, acr_values=real_person))
+    return_to = parse_qs(urlsplit(first.headers["location"]).query)["return_to"][0]
+    _, form = await open_form(client, return_to=return_to)
+    await submit(client, hooks, form, "zhangwei")
+    step_up = await client.get(return_to)
+    assert step_up.status_code == 200 and 'value="face"' in step_up.text
+    started = await client.post(
+        "/oauth/authorize/decision",
+        data={
+            "csrf_token": hidden(step_up.text, "csrf_token"),
+            "request": hidden(step_up.text, "request"),
+            "request_mac": hidden(step_up.text, "request_mac"),
+            "decision": "face",
+        },
+    )
+    face_page_url = urlsplit(refresh_target(started.text))
+    assert face_page_url.path.startswith("/sandbox/face/")
+    face_page = await client.get(face_page_url.path)
+    passed = await client.post(
+        face_page_url.path, data={"csrf": hidden(face_page.text, "csrf"), "result": "passed"}
+    )
+    assert passed.status_code == 303
+    back = await client.get(passed.headers["location"])
+    params = parse_qs(urlsplit(back.headers["location"]).query)
+    assert params["state"] == ["xyz"], back.text
+    tokens = (await exchange(client, params["code"][0], client_id, registered.secret)).json()
+    keys = KeySet.import_key_set((await client.get("/oauth/jwks")).json())
+    assert jwt.decode(tokens["id_token"], keys).claims["acr"] == real_person
