@@ -249,6 +249,9 @@ def authorize_routes(services: Container, server: IdentityAuthorizationServer) -
         if content_type != _FORM:
             return pages.bad_request(request, page_locale(request))
         form = await request.form()
+        if "request_mac" in form:
+            # A consent page rendered before its form moved to DECISION_PATH.
+            return await answer(request)
         params = list(request.query_params.multi_items())
         params += [(key, value) for key, value in form.multi_items() if isinstance(value, str)]
         return RedirectResponse(f"{PATH}?{urlencode(params)}", status_code=303)
