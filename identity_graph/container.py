@@ -274,7 +274,9 @@ class Container:
                 session_ttl=timedelta(seconds=settings.session_ttl_seconds),
             ),
         )
-        self.sessions = SessionService(self.clock, self.hasher, self.audit, self.tokens)
+        self.sessions = SessionService(
+            self.clock, self.hasher, self.audit, self.tokens, self.revocations
+        )
         self.browser_sessions = BrowserSessions(self.hasher, self.tokens)
         self.qr_logins = QrLogins(self.clock, self.hasher, self.tokens, self.audit)
         self.upstream_links = UpstreamLinks(self.clock, self.vault, self.audit)

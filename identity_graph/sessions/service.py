@@ -4,6 +4,11 @@ Two kinds of bearer credential are accepted: short-lived signed access tokens fr
 session (``tokens.py``), and personal access tokens (``idg_pat_…``) that let operators and
 scripts call the admin API; like every secret those are shown once and stored as a keyed
 hash.
+
+An access token the provider issued to a partner client (it names its ``client_id``) is
+accepted too, while it is not revoked, nor its grant (``gid``: a reused code or refresh
+token ends it), as at UserInfo. A token bound to a DPoP key (``cnf``) is not a bearer
+token (RFC 9449 §7.1): presented as one, here, it is refused.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import uuid
 from datetime import timedelta
 
 from identity_graph.accounts.models import Account, AccountStatus
+from identity_graph.clients.revocations import TokenRevocations
 from identity_graph.core.audit import AuditContext, AuditLog
 from identity_graph.core.clock import Clock
 from identity_graph.core.secrets import SecretHasher, new_token
@@ -25,12 +31,18 @@ _PURPOSE = "personal-access-token"
 
 class SessionService:
     def __init__(
-        self, clock: Clock, hasher: SecretHasher, audit: AuditLog, tokens: TokenService
+        self,
+        clock: Clock,
+        hasher: SecretHasher,
+        audit: AuditLog,
+        tokens: TokenService,
+        revocations: TokenRevocations,
     ) -> None:
         self._clock = clock
         self._hasher = hasher
         self._audit = audit
         self._tokens = tokens
+        self._revocations = revocations
 
     async def issue_personal_token(
         self, account: Account, name: str, lifetime: timedelta, context: AuditContext
@@ -66,8 +78,12 @@ class SessionService:
 
     async def _from_access_token(self, token: str) -> Viewer | None:
         grant = await self._tokens.verify_access_token(token)
-        if grant is None:
+        if grant is None or "cnf" in grant.claims:
             return None
+        if "client_id" in grant.claims:  # issued to a partner: one more look, its revocation
+            keys = [str(grant.claims.get("jti")), str(grant.claims.get("gid", ""))]
+            if await self._revocations.any_revoked([key for key in keys if key]):
+                return None
         return _viewer(grant.account, "access_token", grant.session_id)
 
 

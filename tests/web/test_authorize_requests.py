@@ -13,6 +13,7 @@ from joserfc.jwk import KeySet
 
 from tests.graphql.accounts_helpers import register_person
 from tests.oauth.helpers import basic
+from tests.oauth.test_authorization_code import REDIRECT, VERIFIER
 from tests.web.test_authorize import authorize_url, exchange, log_in, refresh_target, web_client
 from tests.web.test_login_page import hidden, open_form, submit
 
@@ -192,3 +193,42 @@ async def test_discovery_says_what_is_supported(client, container):
     assert metadata["authorization_response_iss_parameter_supported"] is True
     keys = KeySet.import_key_set((await client.get("/oauth/jwks")).json())
     assert keys.keys and jwt  # the keys the ID tokens above were checked against
+
+
+async def test_partner_tokens_at_graphql_end_with_their_grant_and_their_binding(
+    client, hooks, gql, container
+):
+    from joserfc.jwk import ECKey
+
+    from tests.graphql.test_session_tokens import me_error
+    from tests.oauth.test_dpop import token_proof
+
+    registered = await signed_in_client(client, hooks, gql, container)
+    client_id = registered.client.client_id
+    code = answer_of(await client.get(authorize_url(client_id)))["code"][0]
+    tokens = (await exchange(client, code, client_id, registered.secret)).json()
+    me = await gql("{ me { loginName } }", token=tokens["access_token"])
+    assert me["data"]["me"]["loginName"] == "zhangsan"
+    replayed = await exchange(client, code, client_id, registered.secret)
+    assert replayed.json()["error"] == "invalid_grant"
+    assert await me_error(gql, tokens["access_token"]) == "NOT_AUTHENTICATED"
+
+    code = answer_of(await client.get(authorize_url(client_id)))["code"][0]
+    bound = await client.post(
+        "/oauth/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT,
+            "code_verifier": VERIFIER,
+        },
+        headers={
+            **basic(client_id, registered.secret),
+            # iat on this module's fixed clock
+            "DPoP": token_proof(
+                container, ECKey.generate_key("P-256"), iat=int(container.clock.now().timestamp())
+            ),
+        },
+    )
+    assert bound.json().get("token_type") == "DPoP", bound.text
+    assert await me_error(gql, bound.json()["access_token"]) == "NOT_AUTHENTICATED"
