@@ -53,6 +53,7 @@ from identity_graph.core.ratelimit import (
     RedisBackend,
     Rule,
 )
+from identity_graph.core.replay import MemoryReplayCache, RedisReplayCache, ReplayCache
 from identity_graph.core.secrets import SecretHasher
 from identity_graph.core.sweeps import Sweep
 from identity_graph.core.validators import VALIDATOR_MESSAGES
@@ -71,9 +72,11 @@ from identity_graph.sessions.authorization_codes import AuthorizationCodes
 from identity_graph.sessions.browser import BrowserSessions
 from identity_graph.sessions.consents import MESSAGES as CONSENT_MESSAGES
 from identity_graph.sessions.consents import Consents
+from identity_graph.sessions.issued_tokens import IssuedTokens
 from identity_graph.sessions.login import LoginPolicy, LoginService
 from identity_graph.sessions.logout import BACKCHANNEL_JOB, LogoutService
 from identity_graph.sessions.oauth_refresh import OAuthRefreshTokens
+from identity_graph.sessions.pushed_requests import PushedRequests
 from identity_graph.sessions.qr_login import MESSAGES as QR_MESSAGES
 from identity_graph.sessions.qr_login import QrLogins
 from identity_graph.sessions.service import MESSAGES as SESSION_MESSAGES
@@ -207,6 +210,11 @@ class Container:
         )
         backend, self._redis = _rate_backend(settings)
         self.limiter = RateLimiter(backend, self.clock, lambda key: self.hasher.digest("rl", key))
+        self.replay_cache: ReplayCache = (
+            RedisReplayCache(self._redis)
+            if self._redis is not None
+            else MemoryReplayCache(self.clock)
+        )
         self.audit = AuditLog(self.clock)
         self.jobs = JobQueue(
             self.clock,
@@ -307,11 +315,10 @@ class Container:
             self.hasher,
             self.audit,
             self.tokens,
-            self.clients,
             self.revocations,
+            self.clients,
             self.agents.bindings,
         )
-        self.authorization_codes = AuthorizationCodes(self.clock, self.hasher)
         self.browser_sessions = BrowserSessions(self.hasher, self.tokens)
         self.qr_logins = QrLogins(self.clock, self.hasher, self.tokens, self.audit, self.events)
         self.upstream_links = UpstreamLinks(self.clock, self.vault, self.audit)
@@ -327,8 +334,19 @@ class Container:
             settings.public_url.rstrip("/"),
         )
         self.oauth_refresh_tokens = OAuthRefreshTokens(
-            self.clock, self.hasher, timedelta(seconds=settings.refresh_token_ttl_seconds)
+            self.clock,
+            self.hasher,
+            timedelta(seconds=settings.refresh_token_ttl_seconds),
+            self.revocations,
+            timedelta(seconds=settings.access_token_ttl_seconds),
         )
+        self.authorization_codes = AuthorizationCodes(
+            self.clock, self.hasher, self.oauth_refresh_tokens
+        )
+        self.pushed_requests = PushedRequests(
+            self.clock, self.hasher, timedelta(seconds=settings.pushed_request_ttl_seconds)
+        )
+        self.issued_tokens = IssuedTokens(self.revocations, self.tokens, self.oauth_refresh_tokens)
         self.login = LoginService(
             self.clock,
             self.accounts,

@@ -29,6 +29,7 @@ MODEL_MODULES = [
     "identity_graph.sessions.authorization_codes",
     "identity_graph.sessions.consents",
     "identity_graph.sessions.oauth_refresh",
+    "identity_graph.sessions.pushed_requests",
     "identity_graph.sessions.qr_login",
     "identity_graph.sessions.upstream",
     "identity_graph.files.models",

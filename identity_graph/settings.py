@@ -124,6 +124,9 @@ class Settings(BaseSettings):
     refresh_token_ttl_seconds: int = 1_209_600
     session_ttl_seconds: int = 2_592_000
     client_credentials_token_ttl_seconds: int = 3_600
+    # A pushed authorization request (RFC 9126) must be used within this time; it covers
+    # the login and consent pages the person goes through on the way.
+    pushed_request_ttl_seconds: int = 300
 
     # A retired token-signing key stays in the JWKS this long (past any token it signed).
     signing_key_publish_seconds: int = 86_400

@@ -1,8 +1,12 @@
 """Owns table ``oauth_revoked_tokens``: access tokens revoked before they expire (RFC 7009).
 
 Access tokens are self-contained JWTs; revoking one records its ``jti`` until the moment it
-would have expired anyway, and introspection (RFC 7662) consults the list. Rows past their
-expiry can be deleted at any time without changing any answer.
+would have expired anyway, and introspection (RFC 7662) and UserInfo consult the list. A
+whole grant is revoked the same way, under its grant id (the ``gid`` claim every access
+token of an authorization code or refresh family carries): a reused code or refresh token,
+or a refresh token revoked by its client, ends the access tokens already issued from it
+(RFC 6749 §4.1.2, RFC 7009 §2.1). Rows past their expiry can be deleted at any time
+without changing any answer.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from tortoise.models import Model
 
 from identity_graph.core.audit import AuditContext, AuditLog
 from identity_graph.core.clock import Clock
-from identity_graph.core.rows import fetch_by_column
+from identity_graph.core.rows import fetch_by_column, fetch_by_ids
 
 
 class RevokedToken(Model):
@@ -35,6 +39,10 @@ class TokenRevocations:
 
     async def is_revoked(self, jti: str) -> bool:
         return await fetch_by_column(RevokedToken, "jti", jti) is not None
+
+    async def any_revoked(self, keys: list[str]) -> bool:
+        """One query for a token's ``jti`` and the grant it came from (``gid``)."""
+        return bool(await fetch_by_ids(RevokedToken, keys))
 
     async def revoke(
         self, jti: str, client_id: str, expires_at: datetime, context: AuditContext

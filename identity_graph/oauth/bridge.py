@@ -36,6 +36,7 @@ class Prepared:
     refresh: Any = None  # the refresh token the route claimed for this request
     pending_refresh: Any = None  # (token, grant) for the route to store after an inline run
     inline: bool = False  # running on the event loop: nothing may be fetched
+    dpop_jkt: str | None = None  # the key a valid DPoP proof of this request was signed with
 
 
 PREPARED: ContextVar[Prepared | None] = ContextVar("idg_oauth_prepared", default=None)

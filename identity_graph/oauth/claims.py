@@ -22,6 +22,7 @@ SUPPORTED = [
     "phone_number",
     "phone_number_verified",
     "email",
+    "email_verified",
     "real_name",
     "id_number_masked",
     "real_name_status",
@@ -59,6 +60,9 @@ def claims_for(
         claims["phone_number_verified"] = True
     if "email" in scopes and (email := vault.email_of(account)):
         claims["email"] = email
+        # OIDC Core §5.1: tell whether the address was verified. It is typed in at
+        # registration and never confirmed (the phone is, by SMS), so it is not.
+        claims["email_verified"] = False
     if "identity" in scopes:
         claims["real_name_status"] = _STATUS[account.level]
         claims["acr"] = ACR_VALUES[account.level.value]

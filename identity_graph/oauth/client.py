@@ -7,6 +7,7 @@ from collections.abc import Callable
 from authlib.oauth2.rfc6749 import ClientMixin
 
 from identity_graph.clients.models import OAuthClient
+from identity_graph.oauth.authorization_request import OFFLINE
 
 
 class Client(ClientMixin):
@@ -25,6 +26,8 @@ class Client(ClientMixin):
         if not scope:
             return ""
         allowed = set(self.row.scopes or [])
+        if "refresh_token" in (self.row.grant_types or []):
+            allowed.add(OFFLINE)  # kept by the authorize step only under prompt=consent
         return " ".join(part for part in scope.split() if part in allowed)
 
     def check_redirect_uri(self, redirect_uri: str) -> bool:

@@ -1,6 +1,8 @@
-"""Token introspection (RFC 7662) and revocation (RFC 7009) for the access tokens this
-server issues. The route verifies the token and looks up its revocation before entering
-authlib, so the endpoints read everything from ``PREPARED``."""
+"""Token introspection (RFC 7662) and revocation (RFC 7009) for the tokens this server
+issues. The route verifies the token and decides whether it is alive (``sessions/
+issued_tokens.py``: revoked, grant revoked, session ended) before entering authlib, so the
+endpoints read everything from ``PREPARED``. A refresh token is introspected only by the
+client that holds it: to anyone else it is ``active: false``."""
 
 from __future__ import annotations
 
@@ -42,7 +44,7 @@ def _prepared_token(token_string: str) -> Any:
 
 class IntrospectionEndpoint(_Introspection):
     CLIENT_AUTH_METHODS = _SECRET_METHODS
-    SUPPORTED_TOKEN_TYPES = ("access_token",)
+    SUPPORTED_TOKEN_TYPES = ("access_token", "refresh_token")
 
     def check_params(self, request: Any, client: Any) -> None:
         _check_params(request, self.SUPPORTED_TOKEN_TYPES)
@@ -51,13 +53,14 @@ class IntrospectionEndpoint(_Introspection):
         return _prepared_token(token_string)
 
     def check_permission(self, token: AccessToken, client: Any, request: Any) -> bool:
-        # Any confidential partner system may act as a resource server and ask.
-        return True
+        # Any confidential partner system may act as a resource server and ask about an
+        # access token; a refresh token concerns only the client holding it.
+        return token.token_type != "refresh_token" or token.check_client(client)
 
     def introspect_token(self, token: AccessToken) -> dict[str, Any]:
         claims = token.claims
-        answer = {"active": True, "token_type": "Bearer"}
-        for name in ("scope", "client_id", "sub", "aud", "iss", "exp", "iat", "jti"):
+        answer: dict[str, Any] = {"active": True, "token_type": token.token_type}
+        for name in ("scope", "client_id", "sub", "aud", "iss", "exp", "iat", "jti", "cnf"):
             if name in claims:
                 answer[name] = claims[name]
         return answer
@@ -84,7 +87,8 @@ class RevocationEndpoint(_Revocation):
 
     def revoke_token(self, token: AccessToken | OAuthRefreshToken, request: Any) -> None:
         if isinstance(token, OAuthRefreshToken):
-            call_async(self._refresh_tokens.revoke_family, token.family_id)
+            # RFC 7009 §2.1: the access tokens of the same grant end with it.
+            call_async(self._refresh_tokens.revoke_family, token.family_id, token.client_id)
             return
         claims = token.claims
         expires = datetime.fromtimestamp(int(claims["exp"]), UTC)

@@ -45,6 +45,9 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
             self.server.codes.claim, code, client.get_client_id()
         )
         prepared = PREPARED.get()
+        proven = prepared.dpop_jkt if prepared is not None else None
+        if row is not None and row.dpop_jkt is not None and row.dpop_jkt != proven:
+            return None  # RFC 9449 §10: asked for with a DPoP key, redeemed only with it
         if prepared is not None:
             prepared.code = row
         return row
@@ -71,6 +74,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
             nonce=payload.data.get("nonce"),
             code_challenge=payload.data.get("code_challenge"),
             code_challenge_method=payload.data.get("code_challenge_method"),
+            dpop_jkt=payload.data.get("dpop_jkt"),
         )
         call_async(self.server.codes.store, code, code_request)
 

@@ -1,5 +1,6 @@
-"""OAuth 2.0 routes: the token endpoint, authorization-server metadata (RFC 8414) and the
-JWKS. Thin: read the request, prepare what authlib needs, run authlib in the bridge."""
+"""OAuth 2.0 routes: the token endpoint, introspection and revocation, authorization-server
+metadata (RFC 8414) and the JWKS. Thin: read the request, check a DPoP proof (RFC 9449),
+prepare what authlib needs, run authlib in the bridge."""
 
 from __future__ import annotations
 
@@ -15,10 +16,14 @@ from identity_graph.container import Container
 from identity_graph.oauth import bridge
 from identity_graph.oauth.audit import Refusals
 from identity_graph.oauth.claims import SUPPORTED as CLAIMS
+from identity_graph.oauth.dpop import ALGORITHMS as DPOP_ALGORITHMS
+from identity_graph.oauth.dpop import DPoPProofs, InvalidDPoPProof, proof_header
 from identity_graph.oauth.endpoints import IntrospectionEndpoint, RevocationEndpoint
 from identity_graph.oauth.grants import GRANTS, RefreshTokenGrant
+from identity_graph.oauth.par import PATH as PAR_PATH
+from identity_graph.oauth.par import par_route
 from identity_graph.oauth.server import IdentityAuthorizationServer
-from identity_graph.oauth.starlette import StarletteOAuth2Request, oauth2_request
+from identity_graph.oauth.starlette import StarletteOAuth2Request, oauth2_request, oauth_error
 from identity_graph.oauth.tokens import (
     AccessToken,
     AccessTokenIssuer,
@@ -49,6 +54,9 @@ def provider_metadata(issuer: str, server: IdentityAuthorizationServer) -> dict[
         "userinfo_endpoint": issuer + USERINFO_PATH,
         "jwks_uri": issuer + JWKS_PATH,
         "end_session_endpoint": issuer + END_SESSION_PATH,
+        "pushed_authorization_request_endpoint": issuer + PAR_PATH,
+        "require_pushed_authorization_requests": False,
+        "dpop_signing_alg_values_supported": DPOP_ALGORITHMS,
         "backchannel_logout_supported": True,
         "backchannel_logout_session_supported": True,
         "introspection_endpoint": issuer + INTROSPECTION_PATH,
@@ -61,13 +69,15 @@ def provider_metadata(issuer: str, server: IdentityAuthorizationServer) -> dict[
         "id_token_signing_alg_values_supported": ["RS256"],
         "token_endpoint_auth_methods_supported": [*SECRET_METHODS, "none"],
         "introspection_endpoint_auth_methods_supported": SECRET_METHODS,
-        "revocation_endpoint_auth_methods_supported": SECRET_METHODS,
+        # RFC 7009 §2.1: a public client revokes its own tokens with its client_id alone.
+        "revocation_endpoint_auth_methods_supported": [*SECRET_METHODS, "none"],
         "code_challenge_methods_supported": ["S256"],
         "acr_values_supported": list(ACR_VALUES.values()),
         "prompt_values_supported": ["none", "login", "consent"],
         "claims_supported": CLAIMS,
         "claims_parameter_supported": False,
         "request_parameter_supported": False,
+        "request_uri_parameter_supported": False,
         "authorization_response_iss_parameter_supported": True,
         "ui_locales_supported": ["zh-CN", "en"],
     }
@@ -108,29 +118,53 @@ def build_server(services: Container) -> IdentityAuthorizationServer:
 def oauth_routes(services: Container, server: IdentityAuthorizationServer) -> list[Route]:
     issuer = services.settings.public_url.rstrip("/")
     refusals = Refusals(services)
+    proofs = DPoPProofs(services.clock, services.replay_cache)
     server.register_endpoint(IntrospectionEndpoint(server))
     server.register_endpoint(
         RevocationEndpoint(server, services.revocations, services.oauth_refresh_tokens)
     )
 
     async def prepare(oauth_request: StarletteOAuth2Request, name: str = "") -> bridge.Prepared:
-        """The calling client and, for the endpoints, the token it asks about."""
+        """The calling client and, for the endpoints, the token it asks about: alive only
+        while it is in time, unrevoked, and its grant and login session live."""
         prepared = bridge.Prepared()
         for client_id in _client_ids(oauth_request):
             prepared.clients[client_id] = await services.clients.get(client_id)
         token_string = oauth_request.form.get("token")
-        if token_string:
-            keys = await services.signing_keys.verification_keys()
-            claims = read_access_token(token_string, keys, issuer)
-            if claims is not None:
-                revoked = await services.revocations.is_revoked(claims["jti"])
-                now = int(services.clock.now().timestamp())
-                prepared.tokens[token_string] = AccessToken(claims, revoked, now)
-            elif name == RevocationEndpoint.ENDPOINT_NAME:
-                refresh = await services.oauth_refresh_tokens.find(token_string)
-                if refresh is not None:
-                    prepared.tokens[token_string] = refresh
+        if not token_string:
+            return prepared
+        keys = await services.signing_keys.verification_keys()
+        claims = read_access_token(token_string, keys, issuer)
+        if claims is not None:
+            now = int(services.clock.now().timestamp())
+            live = await services.issued_tokens.access(claims, now)
+            prepared.tokens[token_string] = AccessToken.of_access_token(claims, live.active)
+        elif name == RevocationEndpoint.ENDPOINT_NAME:
+            refresh = await services.oauth_refresh_tokens.find(token_string)
+            if refresh is not None:
+                prepared.tokens[token_string] = refresh
+        else:
+            prepared.tokens[token_string] = await refresh_view(token_string, prepared)
         return prepared
+
+    async def refresh_view(token_string: str, prepared: bridge.Prepared) -> AccessToken | None:
+        """What introspection tells of a live refresh token (RFC 7662 §2.2)."""
+        found = await services.issued_tokens.refresh(token_string)
+        if found is None:
+            return None
+        row, account = found
+        client = prepared.clients.get(row.client_id) or await services.clients.get(row.client_id)
+        if client is None:
+            return None
+        claims = {
+            "client_id": row.client_id,
+            "sub": services.subjects.for_client(client, account.id),
+            "scope": row.scope,
+            "iss": issuer,
+            "iat": int(row.created_at.timestamp()),
+            "exp": int(row.expires_at.timestamp()),
+        }
+        return AccessToken(claims, True, "refresh_token")
 
     async def endpoint(name: str, request: Request) -> Response:
         oauth_request = await oauth2_request(request, issuer)
@@ -154,9 +188,7 @@ def oauth_routes(services: Container, server: IdentityAuthorizationServer) -> li
     async def revoke(request: Request) -> Response:
         return await endpoint(RevocationEndpoint.ENDPOINT_NAME, request)
 
-    async def claim_first(
-        prepared: bridge.Prepared, oauth_request: StarletteOAuth2Request
-    ) -> bool:
+    async def claim_first(prepared: bridge.Prepared, oauth_request: StarletteOAuth2Request) -> bool:
         """Authenticate the client as authlib will (prepared client, no I/O), then claim
         the refresh token; False leaves the whole request to authlib in a thread, which
         then answers the error (bad client, missing token) as usual."""
@@ -174,16 +206,26 @@ def oauth_routes(services: Container, server: IdentityAuthorizationServer) -> li
         finally:
             prepared.inline = False
             bridge.PREPARED.reset(marker)
-        prepared.refresh = await server.claim_live_refresh(token_value, client.get_client_id())
+        prepared.refresh = await server.claim_live_refresh(
+            token_value, client.get_client_id(), prepared.dpop_jkt
+        )
         return True
 
     async def token(request: Request) -> Response:
         oauth_request = await oauth2_request(request, issuer)
+        client_id = _client_id(oauth_request)
+        try:
+            proof = proof_header(request.headers)
+            jkt = await proofs.verify(proof, "POST", issuer + TOKEN_PATH) if proof else None
+        except InvalidDPoPProof as error:
+            refused = oauth_error(InvalidDPoPProof.error, str(error))
+            await refusals.record(request, "token", client_id, refused)
+            return refused
         prepared = bridge.Prepared(
             signing_key=await services.signing_keys.signing_key(Algorithm.ES256),
             id_token_key=await services.signing_keys.signing_key(Algorithm.RS256),
+            dpop_jkt=jkt,
         )
-        client_id = _client_id(oauth_request)
         for named in _client_ids(oauth_request):
             prepared.clients[named] = await services.clients.get(named)
         grant_type = oauth_request.payload.grant_type
@@ -215,6 +257,7 @@ def oauth_routes(services: Container, server: IdentityAuthorizationServer) -> li
 
     return [
         Route(TOKEN_PATH, token, methods=["POST"]),
+        par_route(services, server, proofs, issuer + AUTHORIZE_PATH),
         Route(INTROSPECTION_PATH, introspect, methods=["POST"]),
         Route(REVOCATION_PATH, revoke, methods=["POST"]),
         Route(JWKS_PATH, jwks, methods=["GET"]),

@@ -17,11 +17,12 @@ from identity_graph.accounts.models import Account
 from identity_graph.clients.models import OAuthClient
 from identity_graph.clients.service import ClientService
 from identity_graph.core.rows import fetch_by_ids
+from identity_graph.oauth.authorization_request import SCOPES
 from identity_graph.oauth.bridge import PREPARED, call_async
 from identity_graph.oauth.client import Client
 from identity_graph.oauth.grants import EXTENSIONS, GRANTS
 from identity_graph.oauth.starlette import StarletteOAuth2Request
-from identity_graph.oauth.tokens import AccessTokenIssuer
+from identity_graph.oauth.tokens import AccessTokenIssuer, grant_of
 from identity_graph.sessions.authorization_codes import AuthorizationCodes
 from identity_graph.sessions.oauth_refresh import OAuthRefreshTokens, RefreshGrant
 from identity_graph.sessions.tokens import TokenService
@@ -36,7 +37,7 @@ class IdentityAuthorizationServer(AuthorizationServer):
         refresh_tokens: OAuthRefreshTokens,
         tokens: TokenService,
     ) -> None:
-        super().__init__(scopes_supported=["openid", "profile", "phone", "email", "identity"])
+        super().__init__(scopes_supported=SCOPES)
         self._clients = clients
         self.codes = codes
         self.refresh_tokens = refresh_tokens
@@ -45,9 +46,12 @@ class IdentityAuthorizationServer(AuthorizationServer):
         for grant in GRANTS:
             self.register_grant(grant, EXTENSIONS.get(grant))
 
-    async def claim_live_refresh(self, token: str, client_id: str) -> Any:
-        """Claim a refresh token whose login session still lives (a logout ends it)."""
-        row = await self.refresh_tokens.claim(token, client_id)
+    async def claim_live_refresh(
+        self, token: str, client_id: str, dpop_jkt: str | None = None
+    ) -> Any:
+        """Claim a refresh token whose login session still lives (a logout ends it); one
+        bound to a DPoP key only under a proof of that key."""
+        row = await self.refresh_tokens.claim(token, client_id, dpop_jkt)
         if row is None:
             return None
         if row.session_id is not None:
@@ -78,7 +82,8 @@ class IdentityAuthorizationServer(AuthorizationServer):
         if not refresh or prepared is None:
             return
         origin = prepared.refresh or prepared.code
-        family = prepared.refresh.family_id if prepared.refresh is not None else uuid.uuid4()
+        family = grant_of(origin) or uuid.uuid4()
+        public = request.client.row.token_endpoint_auth_method == "none"
         grant = RefreshGrant(
             client_id=request.client.get_client_id(),
             account_id=origin.account.id,
@@ -87,6 +92,9 @@ class IdentityAuthorizationServer(AuthorizationServer):
             acr=origin.acr,
             auth_time=origin.auth_time,
             family_id=family,
+            # RFC 9449 §5: a public client's refresh token is bound to its DPoP key (a
+            # confidential client's is already bound to its credentials).
+            dpop_jkt=prepared.dpop_jkt if public else None,
         )
         if prepared.inline:
             prepared.pending_refresh = (refresh, grant)  # the route stores it (no thread)

@@ -13,6 +13,7 @@ from typing import Any
 
 from authlib.oauth2.rfc6749 import OAuth2Payload, OAuth2Request
 from starlette.requests import Request
+from starlette.responses import JSONResponse
 
 _FORM = "application/x-www-form-urlencoded"
 
@@ -73,3 +74,20 @@ async def oauth2_request(request: Request, public_url: str) -> StarletteOAuth2Re
     # Starlette's Headers: case-insensitive, as authlib's "Authorization" look-up needs.
     headers: Any = request.headers
     return StarletteOAuth2Request(request.method, uri, headers, query, fields)
+
+
+def oauth_error(error: str, description: str, status: int = 400) -> JSONResponse:
+    """An RFC 6749 §5.2 error body, never cached."""
+    return JSONResponse(
+        {"error": error, "error_description": description},
+        status_code=status,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def request_from(
+    method: str, uri: str, headers: Any, params: list[tuple[str, str]]
+) -> StarletteOAuth2Request:
+    """An authorization request rebuilt from its parameters (a pushed request, a replayed
+    consent form): authlib sees them as a query string."""
+    return StarletteOAuth2Request(method, uri, headers, params, [])

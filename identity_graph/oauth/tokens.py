@@ -2,6 +2,10 @@
 
 Signing happens inside authlib's thread with a key loaded before it was entered, so the
 token endpoint needs no hop back to the event loop.
+
+A person's token names its grant (``gid``: the authorization code's grant, which is also
+the refresh family), so revoking the grant ends it; a token asked for with a DPoP proof is
+bound to the proof's key (``cnf.jkt``, RFC 9449 §6) and typed ``DPoP``.
 """
 
 from __future__ import annotations
@@ -68,8 +72,10 @@ class AccessTokenIssuer:
         claims["exp"] = now + lifetime
         if scope:
             claims["scope"] = scope
+        if prepared.dpop_jkt is not None:
+            claims["cnf"] = {"jkt": prepared.dpop_jkt}
         token: dict[str, Any] = {
-            "token_type": "Bearer",
+            "token_type": "DPoP" if prepared.dpop_jkt is not None else "Bearer",
             "access_token": _sign(claims, prepared.signing_key, Algorithm.ES256, "at+jwt"),
             "expires_in": lifetime,
         }
@@ -93,6 +99,9 @@ class AccessTokenIssuer:
         if origin is not None:
             claims["auth_time"] = int(origin.auth_time.timestamp())
             claims["acr"] = origin.acr
+            grant = grant_of(origin)
+            if grant is not None:
+                claims["gid"] = str(grant)
             if origin.session_id is not None:
                 claims["sid"] = str(origin.session_id)
         return claims
@@ -119,6 +128,12 @@ class AccessTokenIssuer:
         return _sign(claims, prepared.id_token_key, Algorithm.RS256, "JWT")
 
 
+def grant_of(origin: Any) -> Any:
+    """The grant a code or refresh token belongs to (a code's grant is its family's id)."""
+    family = getattr(origin, "family_id", None)
+    return family if family is not None else getattr(origin, "grant_id", None)
+
+
 def _sign(claims: dict[str, Any], key: Any, algorithm: Algorithm, typ: str) -> str:
     header = {"alg": algorithm.value, "kid": key.kid, "typ": typ}
     return jwt.encode(header, claims, key)
@@ -126,11 +141,16 @@ def _sign(claims: dict[str, Any], key: Any, algorithm: Algorithm, typ: str) -> s
 
 @dataclass(frozen=True)
 class AccessToken:
-    """A verified access token as authlib's endpoints see it (``TokenMixin``)."""
+    """A checked token as authlib's endpoints see it (``TokenMixin``): an access token's
+    claims, or what introspection may tell of a refresh token."""
 
     claims: dict[str, Any]
-    revoked: bool
-    now: int
+    active: bool  # in time, not revoked, its grant and login session alive
+    token_type: str = "Bearer"
+
+    @classmethod
+    def of_access_token(cls, claims: dict[str, Any], active: bool) -> AccessToken:
+        return cls(claims, active, "DPoP" if "cnf" in claims else "Bearer")
 
     def check_client(self, client: Any) -> bool:
         return bool(self.claims.get("client_id") == client.get_client_id())
@@ -142,10 +162,10 @@ class AccessToken:
         return int(self.claims["exp"]) - int(self.claims["iat"])
 
     def is_expired(self) -> bool:
-        return int(self.claims["exp"]) <= self.now
+        return not self.active
 
     def is_revoked(self) -> bool:
-        return self.revoked
+        return not self.active
 
 
 def read_access_token(token: str, keys: KeySet, issuer: str) -> dict[str, Any] | None:

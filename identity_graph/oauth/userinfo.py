@@ -1,5 +1,11 @@
-"""The UserInfo endpoint (OIDC Core §5.3): claims for the bearer of a user access token,
-by its scopes, while its login session lives (a logout ends it at once)."""
+"""The UserInfo endpoint (OIDC Core §5.3): claims for the holder of a user access token,
+by its scopes, while the token lives (``sessions/issued_tokens.py``: a logout, a revoked
+grant or a revoked token ends it at once).
+
+A token bound to a DPoP key (``cnf.jkt``) is accepted only as ``Authorization: DPoP``
+with a proof of that key naming this request and the token (``ath``, RFC 9449 §7); a
+bound token sent as a bearer token is refused, as is a DPoP proof for an unbound token.
+"""
 
 from __future__ import annotations
 
@@ -10,56 +16,81 @@ from starlette.routing import Route
 from identity_graph.accounts.enums import AccountKind
 from identity_graph.container import Container
 from identity_graph.oauth.claims import claims_for
+from identity_graph.oauth.dpop import ALGORITHMS, DPoPProofs, InvalidDPoPProof, proof_header
 from identity_graph.oauth.tokens import read_access_token
 
 PATH = "/oauth/userinfo"
 
 
-def _refusal(error: str, status: int = 401) -> Response:
-    # RFC 6750 §3: the error travels in WWW-Authenticate.
+def _refusal(error: str, status: int = 401, scheme: str = "Bearer") -> Response:
+    # RFC 6750 §3 (RFC 9449 §7.1 for DPoP): the error travels in WWW-Authenticate.
+    challenge = f'{scheme} error="{error}"'
+    if scheme == "DPoP":
+        challenge += f', algs="{" ".join(ALGORITHMS)}"'
     return JSONResponse(
-        {"error": error},
-        status_code=status,
-        headers={"WWW-Authenticate": f'Bearer error="{error}"'},
+        {"error": error}, status_code=status, headers={"WWW-Authenticate": challenge}
     )
+
+
+async def _presented(request: Request) -> tuple[str, str]:
+    """(scheme, token): the RFC 6750 §2.1 header (or ``DPoP``), or the §2.2 form body on
+    POST (pyoidc sends that); never the query string (§2.3), which ends up in logs."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() in ("bearer", "dpop"):
+        return scheme.lower(), token.strip()
+    content_type = request.headers.get("content-type", "")
+    if request.method == "POST" and content_type.startswith("application/x-www-form-urlencoded"):
+        value = (await request.form()).get("access_token")
+        return "bearer", value.strip() if isinstance(value, str) else ""
+    return "bearer", ""
 
 
 def userinfo_routes(services: Container) -> list[Route]:
     issuer = services.settings.public_url.rstrip("/")
+    proofs = DPoPProofs(services.clock, services.replay_cache)
 
-    async def bearer(request: Request) -> str:
-        """RFC 6750 §2.1 header, or §2.2 form body on POST (pyoidc sends that); never the
-        query string (§2.3), which ends up in logs."""
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() == "bearer":
-            return token.strip()
-        content_type = request.headers.get("content-type", "")
-        if request.method == "POST" and content_type.startswith(
-            "application/x-www-form-urlencoded"
-        ):
-            value = (await request.form()).get("access_token")
-            return value.strip() if isinstance(value, str) else ""
-        return ""
+    async def possession(request: Request, scheme: str, token: str, claims: dict) -> str | None:
+        """The refusal for a token not presented as its binding requires, or None."""
+        bound = (
+            (claims.get("cnf") or {}).get("jkt") if isinstance(claims.get("cnf"), dict) else None
+        )
+        if bound is None:
+            return "invalid_token" if scheme == "dpop" else None
+        if scheme != "dpop":
+            return "invalid_token"
+        try:
+            proof = proof_header(request.headers)
+            if proof is None:
+                return "invalid_dpop_proof"
+            jkt = await proofs.verify(proof, request.method, issuer + PATH, access_token=token)
+        except InvalidDPoPProof:
+            return "invalid_dpop_proof"
+        return None if jkt == bound else "invalid_dpop_proof"
 
     async def userinfo(request: Request) -> Response:
-        token = await bearer(request)
+        scheme, token = await _presented(request)
+        challenge = "DPoP" if scheme == "dpop" else "Bearer"
         if not token:
             return JSONResponse(
                 {"error": "invalid_request"},
                 status_code=401,
-                headers={"WWW-Authenticate": "Bearer"},
+                headers={"WWW-Authenticate": challenge},
             )
         keys = await services.signing_keys.verification_keys()
         claims = read_access_token(token, keys, issuer)
+        if claims is None or "sid" not in claims:
+            return _refusal("invalid_token", scheme=challenge)
+        refused = await possession(request, scheme, token, claims)
+        if refused is not None:
+            return _refusal(refused, scheme="DPoP" if "cnf" in claims else challenge)
         now = int(services.clock.now().timestamp())
-        if claims is None or int(claims["exp"]) <= now or "sid" not in claims:
-            return _refusal("invalid_token")
-        if await services.revocations.is_revoked(claims["jti"]):
-            return _refusal("invalid_token")
+        live = await services.issued_tokens.access(claims, now)
+        if not live.active:
+            return _refusal("invalid_token", scheme=challenge)
         scopes = set(str(claims.get("scope", "")).split())
         if "openid" not in scopes:
-            return _refusal("insufficient_scope", 403)
-        account = await services.tokens.session_account_by_text(str(claims["sid"]))
+            return _refusal("insufficient_scope", 403, challenge)
+        account = live.account
         client = await services.clients.get(str(claims.get("client_id", "")))
         sub = services.subjects.for_client(client, account.id) if account else None
         if account is None or client is None or sub != claims.get("sub"):

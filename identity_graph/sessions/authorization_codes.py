@@ -5,12 +5,20 @@ stateDiagram-v2
     [*] --> issued: the signed-in user allowed the client (authorize endpoint)
     issued --> used: redeemed at the token endpoint (atomic claim: one winner)
     issued --> [*]: 60 seconds pass unused
+    used --> used: presented again: the grant is revoked (tokens issued from it die)
 ```
 
 A code is stored as a keyed hash and bound to the client, the redirect URI, the PKCE
 challenge, the nonce and the login session it came from. Redeeming is one conditional
 UPDATE, so of two concurrent redemptions exactly one gets the row; a code that fails any
 later check stays used (RFC 6749 §4.1.2: a code is single-use, whatever happens).
+
+Each code starts a grant (``grant_id``): the access tokens and the refresh-token family
+issued for it carry that id. RFC 6749 §4.1.2: "If an authorization code is used more than
+once, the authorization server MUST deny the request and SHOULD revoke (when possible) all
+tokens previously issued based on that authorization code", so a second redemption by the
+same client revokes the grant. A code asked for with a DPoP key (``dpop_jkt``, RFC 9449
+§10) can be redeemed only under a proof of that key.
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ from tortoise.models import Model
 from identity_graph.accounts.models import Account
 from identity_graph.core.clock import Clock
 from identity_graph.core.secrets import SecretHasher, new_token
+from identity_graph.sessions.oauth_refresh import OAuthRefreshTokens
 
 _PURPOSE = "authorization-code"
 CODE_TTL = timedelta(seconds=60)
@@ -50,6 +59,8 @@ class AuthorizationCode(Model):
     created_at = fields.DatetimeField()
     expires_at = fields.DatetimeField()
     used_at = fields.DatetimeField(null=True)
+    grant_id = fields.UUIDField(null=True)
+    dpop_jkt = fields.CharField(max_length=64, null=True)
 
     class Meta:
         table = "oauth_authorization_codes"
@@ -80,12 +91,16 @@ class CodeRequest:
     nonce: str | None = None
     code_challenge: str | None = None
     code_challenge_method: str | None = None
+    dpop_jkt: str | None = None
 
 
 class AuthorizationCodes:
-    def __init__(self, clock: Clock, hasher: SecretHasher) -> None:
+    def __init__(
+        self, clock: Clock, hasher: SecretHasher, refresh_tokens: OAuthRefreshTokens
+    ) -> None:
         self._clock = clock
         self._hasher = hasher
+        self._refresh_tokens = refresh_tokens
 
     async def issue(self, request: CodeRequest) -> str:
         code = new_token(32)
@@ -110,15 +125,22 @@ class AuthorizationCodes:
             acr=request.acr,
             created_at=now,
             expires_at=now + CODE_TTL,
+            grant_id=uuid.uuid4(),
+            dpop_jkt=request.dpop_jkt,
         )
 
     async def claim(self, code: str, client_id: str) -> AuthorizationCode | None:
-        """The code's row if this call is the first to redeem it, in time, for this client."""
+        """The code's row if this call is the first to redeem it, in time, for this client.
+        A used code presented again by its client revokes the grant it started; another
+        client's attempt proves nothing about the owner's copy and is left alone."""
         now = self._clock.now()
         digest = self._hasher.digest(_PURPOSE, code)
         claimed = await AuthorizationCode.filter(
             code_hmac=digest, client_id=client_id, used_at=None, expires_at__gt=now
         ).update(used_at=now)
         if not claimed:
+            seen = await AuthorizationCode.get_or_none(code_hmac=digest, client_id=client_id)
+            if seen is not None and seen.used_at is not None and seen.grant_id is not None:
+                await self._refresh_tokens.revoke_family(seen.grant_id, client_id)
             return None
         return await AuthorizationCode.get(code_hmac=digest).prefetch_related("account")

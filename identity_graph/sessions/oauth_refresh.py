@@ -10,7 +10,10 @@ stateDiagram-v2
 ```
 
 Tokens are stored as keyed hashes; each belongs to a family started by one authorization
-and to the login session behind it, so a logout ends the family too.
+and to the login session behind it, so a logout ends the family too. The family id is the
+grant id (``gid``) of every access token issued in it: revoking a family also puts the
+grant on the revoked list, so those access tokens die with it (RFC 7009 §2.1). A token
+issued under a DPoP proof to a public client is bound to that key (RFC 9449 §5).
 
 Claiming and storing run on every refresh grant, so they send hand-written SQL (as the
 bearer check does, ``core/rows.py``): the claim is one conditional ``UPDATE … RETURNING``.
@@ -26,6 +29,8 @@ from tortoise import connections, fields
 from tortoise.models import Model
 
 from identity_graph.accounts.models import Account
+from identity_graph.clients.revocations import TokenRevocations
+from identity_graph.core.audit import AuditContext
 from identity_graph.core.clock import Clock
 from identity_graph.core.rows import bind, is_postgres
 from identity_graph.core.secrets import SecretHasher
@@ -34,7 +39,8 @@ _PURPOSE = "oauth-refresh-token"
 _TABLE = '"oauth_refresh_tokens"'
 _CLAIM_SQL = (
     'UPDATE "oauth_refresh_tokens" SET "used_at" = {0} WHERE "token_hmac" = {1}'
-    ' AND "client_id" = {2} AND "used_at" IS NULL AND "revoked_at" IS NULL RETURNING *'
+    ' AND "client_id" = {2} AND "used_at" IS NULL AND "revoked_at" IS NULL'
+    ' AND ("dpop_jkt" IS NULL OR "dpop_jkt" = {3}) RETURNING *'
 )
 _COLUMNS = (
     "token_hmac",
@@ -47,6 +53,7 @@ _COLUMNS = (
     "auth_time",
     "created_at",
     "expires_at",
+    "dpop_jkt",
 )
 _INSERT_SQL = "INSERT INTO {} ({}) VALUES ({{}})".format(  # noqa: S608 - fixed names
     _TABLE, ", ".join(f'"{column}"' for column in _COLUMNS)
@@ -76,6 +83,7 @@ class OAuthRefreshToken(Model):
     expires_at = fields.DatetimeField()
     used_at = fields.DatetimeField(null=True)
     revoked_at = fields.DatetimeField(null=True)
+    dpop_jkt = fields.CharField(max_length=64, null=True)
 
     class Meta:
         table = "oauth_refresh_tokens"
@@ -99,13 +107,23 @@ class RefreshGrant:
     acr: str
     auth_time: object
     family_id: uuid.UUID
+    dpop_jkt: str | None = None
 
 
 class OAuthRefreshTokens:
-    def __init__(self, clock: Clock, hasher: SecretHasher, ttl: timedelta) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        hasher: SecretHasher,
+        ttl: timedelta,
+        revocations: TokenRevocations,
+        access_ttl: timedelta,
+    ) -> None:
         self._clock = clock
         self._hasher = hasher
         self._ttl = ttl
+        self._revocations = revocations
+        self._access_ttl = access_ttl
 
     async def store(self, token: str, grant: RefreshGrant) -> None:
         now = self._clock.now()
@@ -122,6 +140,7 @@ class OAuthRefreshTokens:
             grant.auth_time,
             now,
             now + self._ttl,
+            grant.dpop_jkt,
         )
         await connection.execute_query(
             _INSERT_SQL.format(", ".join(_marks(len(values), postgres))),
@@ -133,18 +152,22 @@ class OAuthRefreshTokens:
             _FAMILY_REVOKED_SQL.format(_marks(1, postgres)[0]), [bind(grant.family_id, postgres)]
         )
         if revoked:
-            await self.revoke_family(grant.family_id)
+            await self.revoke_family(grant.family_id, grant.client_id)
 
-    async def claim(self, token: str, client_id: str) -> OAuthRefreshToken | None:
+    async def claim(
+        self, token: str, client_id: str, dpop_jkt: str | None = None
+    ) -> OAuthRefreshToken | None:
         """The row (its account not loaded) if this call is the first to redeem a live
         token of ``client_id``; presenting a used one revokes its family (reuse detection).
-        Another client's token is left alone: it proves nothing about the owner's copy."""
+        Another client's token is left alone: it proves nothing about the owner's copy.
+        A token bound to a DPoP key is claimed only with that key's thumbprint; without it
+        the token stays as it was (a thief without the key burns nothing)."""
         now = self._clock.now()
         digest = self._hasher.digest(_PURPOSE, token)
         connection = connections.get("default")
         postgres = is_postgres(connection)
         rows = await connection.execute_query_dict(
-            _CLAIM_SQL.format(*_marks(3, postgres)), [now, digest, client_id]
+            _CLAIM_SQL.format(*_marks(4, postgres)), [now, digest, client_id, dpop_jkt]
         )
         if rows:
             claimed = OAuthRefreshToken._init_from_db(**rows[0])
@@ -152,17 +175,29 @@ class OAuthRefreshTokens:
             return claimed if claimed.expires_at > now else None
         seen = await OAuthRefreshToken.get_or_none(token_hmac=digest, client_id=client_id)
         if seen is not None and seen.revoked_at is None and seen.used_at is not None:
-            await self.revoke_family(seen.family_id)
+            await self.revoke_family(seen.family_id, client_id)
         return None
 
     async def find(self, token: str) -> OAuthRefreshToken | None:
-        """A live (unused, unrevoked) refresh token, for revocation requests (RFC 7009)."""
+        """A live (unused, unrevoked, unexpired) refresh token, for revocation (RFC 7009)
+        and introspection (RFC 7662); the login session behind it is not checked here."""
         row = await OAuthRefreshToken.get_or_none(token_hmac=self._hasher.digest(_PURPOSE, token))
         if row is None or row.used_at is not None or row.revoked_at is not None:
             return None
-        return row
+        return row if row.expires_at > self._clock.now() else None
 
-    async def revoke_family(self, family_id: uuid.UUID) -> int:
-        return await OAuthRefreshToken.filter(family_id=family_id, revoked_at=None).update(
-            revoked_at=self._clock.now()
+    async def revoke_family(self, family_id: uuid.UUID, client_id: str) -> int:
+        """End the family and every access token issued in it (its grant id)."""
+        now = self._clock.now()
+        ended = await OAuthRefreshToken.filter(family_id=family_id, revoked_at=None).update(
+            revoked_at=now
+        )
+        await self.revoke_grant(family_id, client_id)
+        return ended
+
+    async def revoke_grant(self, grant_id: uuid.UUID, client_id: str) -> None:
+        """Put the grant on the revoked list until its last access token has expired:
+        once revoked, nothing new is issued under it."""
+        await self._revocations.revoke(
+            str(grant_id), client_id, self._clock.now() + self._access_ttl, AuditContext()
         )

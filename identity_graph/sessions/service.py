@@ -5,6 +5,11 @@ session (``tokens.py``); personal access tokens (``idg_pat_…``) that let opera
 scripts call the admin API (like every secret shown once and stored as a keyed hash); and a
 partner's client-credentials access token, which names a client, not a person
 (``authenticate_client``: partner operations such as ``canHandleService``).
+
+An access token the provider issued to a partner client for a person (it names its
+``client_id``) is accepted too, while it is not revoked, nor its grant (``gid``: a reused
+code or refresh token ends it), as at UserInfo. A token bound to a DPoP key (``cnf``) is
+not a bearer token (RFC 9449 §7.1): presented as one, here, it is refused.
 """
 
 from __future__ import annotations
@@ -49,8 +54,8 @@ class SessionService:
         hasher: SecretHasher,
         audit: AuditLog,
         tokens: TokenService,
+        revocations: TokenRevocations,
         clients: ClientService | None = None,
-        revocations: TokenRevocations | None = None,
         agents: AgentBindings | None = None,
     ) -> None:
         self._clock = clock
@@ -96,17 +101,22 @@ class SessionService:
     async def authenticate_client(self, token: str) -> OAuthClient | None:
         """The partner client behind a client-credentials bearer token, or None: the token
         must be valid and unrevoked, and the client still registered and enabled."""
-        if self._clients is None or self._revocations is None:
+        if self._clients is None:
             return None
         claims = await self._tokens.verify_client_token(token)
-        if claims is None or await self._revocations.is_revoked(claims["jti"]):
+        # A DPoP-bound token is no bearer token (RFC 9449 §7.1).
+        if claims is None or "cnf" in claims or await self._revocations.is_revoked(claims["jti"]):
             return None
         return await self._clients.get(claims["client_id"])
 
     async def _from_access_token(self, token: str) -> Viewer | None:
         grant = await self._tokens.verify_access_token(token)
-        if grant is None:
+        if grant is None or "cnf" in grant.claims:
             return None
+        if "client_id" in grant.claims:  # issued to a partner: one more look, its revocation
+            keys = [str(grant.claims.get("jti")), str(grant.claims.get("gid", ""))]
+            if await self._revocations.any_revoked([key for key in keys if key]):
+                return None
         viewer = _viewer(grant.account, "access_token", grant.session_id)
         if viewer is None or grant.acting_enterprise_id is None or self._agents is None:
             return viewer

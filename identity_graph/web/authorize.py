@@ -1,170 +1,229 @@
 """The authorization endpoint (RFC 6749 §4.1.1, OIDC Core §3.1.2): who is asking (the
-browser session), whether they must log in again (``prompt=login``, ``max_age``), whether
-the client may have what it asks (``acr_values`` step-up, consent), then a code.
+browser session), whether they must log in again (``prompt=login``, ``max_age``, an
+``id_token_hint`` naming someone else), whether the client may have what it asks
+(``acr_values`` step-up, consent), then a code.
 
 ```mermaid
 stateDiagram-v2
-    [*] --> invalid: unknown client or redirect URI (error page, never a redirect)
+    [*] --> invalid: unknown client, redirect URI or pushed request (error page, never a redirect)
     [*] --> login: no browser session, prompt=login or max_age passed (prompt=none: error)
     login --> [*]: the login page comes back here
-    [*] --> step_up: acr_values above the account's level (explained, never downgraded)
+    [*] --> step_up: acr_values above the account's level (prompt=none: error)
+    step_up --> face: the person starts a face check; its page comes back here
+    step_up --> unmet: "back to the site" (unmet_authentication_requirements)
     [*] --> consent: third-party client without a covering consent (prompt=none: error)
     consent --> denied: "deny" (access_denied to the client)
     consent --> code: "allow" (remembered per client and scope set)
     [*] --> code: first-party client or consent on file
 ```
 
-The consent form carries the original request and a keyed MAC of it, so the POST cannot
-widen what was asked. Answers to a form POST go through a refresh page, which keeps CSP
-``form-action 'self'`` from blocking the redirect to the partner site.
+Every answer to the client, a code or an error, goes through ``answer_client``: it names
+the issuer (RFC 9207 §2, "including error responses"), and it uses up a pushed request
+(RFC 9126), so a ``request_uri`` gets one answer. A request by POST (OIDC Core §3.1.2.1)
+is turned into the same request by GET: the browser-session cookie is ``SameSite=Lax``,
+so a partner site's cross-site form POST arrives without it, while the GET it is sent on
+to is a top-level navigation that carries it.
+
+The consent and step-up forms carry the original request and a keyed MAC of it, so the
+POST cannot widen what was asked. Answers to a form POST go through a refresh page, which
+keeps CSP ``form-action 'self'`` from blocking the redirect to the partner site.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from authlib.oauth2.rfc6749.errors import OAuth2Error
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from identity_graph.accounts.enums import AssuranceLevel
+from identity_graph.clients.models import OAuthClient
 from identity_graph.container import Container
-from identity_graph.core.audit import AuditContext
 from identity_graph.core.i18n import Locale
 from identity_graph.oauth import bridge
 from identity_graph.oauth.audit import Refusals
+from identity_graph.oauth.authorization_request import first, unsupported, with_known_scopes
 from identity_graph.oauth.routes import AUTHORIZE_PATH
 from identity_graph.oauth.server import IdentityAuthorizationServer
-from identity_graph.oauth.starlette import StarletteOAuth2Request, oauth2_request
+from identity_graph.oauth.starlette import StarletteOAuth2Request, request_from
 from identity_graph.sessions import browser
 from identity_graph.sessions.authorization_codes import CodeRequest
 from identity_graph.sessions.browser import BrowserSession
+from identity_graph.sessions.pushed_requests import URN_PREFIX
 from identity_graph.sessions.tokens import ACR_VALUES
-from identity_graph.web import csrf
-from identity_graph.web.pages import Texts, page_locale, render
+from identity_graph.web import authorize_steps as steps
+from identity_graph.web.pages import Texts, page_locale, render, ui_locale
 
 PATH = AUTHORIZE_PATH
-_LEVELS = list(AssuranceLevel)
-_ACR_LEVEL = {uri: AssuranceLevel(level) for level, uri in ACR_VALUES.items()}
+DECISION_PATH = steps.DECISION_PATH
+_FORM = "application/x-www-form-urlencoded"
 
 
-class _Refusal(Exception):
-    """An OAuth error to send back to the client's redirect URI."""
+class _Unusable(Exception):
+    """A request that cannot be answered to the client: an error page instead."""
 
-    def __init__(self, error: str, description: str) -> None:
+    def __init__(self, error: str) -> None:
         super().__init__(error)
-        self.error, self.description = error, description
+        self.error = error
+
+
+@dataclass(frozen=True)
+class Ask:
+    """One authorization request as the browser carries it between pages (``original``)
+    and as it is processed (``oauth``: a pushed request's parameters, scope reduced)."""
+
+    original: list[tuple[str, str]]
+    params: list[tuple[str, str]]
+    oauth: StarletteOAuth2Request
+    client: OAuthClient | None
+    pushed: str | None = None  # the request_uri of a pushed request
+    pushed_at: datetime | None = None
+
+    @property
+    def data(self) -> dict[str, str]:
+        return self.oauth.payload.data
 
 
 def authorize_routes(services: Container, server: IdentityAuthorizationServer) -> list[Route]:
-    settings = services.settings
-    issuer = settings.public_url.rstrip("/")
-    secure = issuer.startswith("https://")
+    issuer = services.settings.public_url.rstrip("/")
     refusals = Refusals(services)
+    pages = steps.Pages(services)
 
-    async def validated(oauth_request: StarletteOAuth2Request) -> tuple[Any, bridge.Prepared]:
+    async def read(request: Request, params: list[tuple[str, str]]) -> Ask:
+        """The request, a pushed one resolved; ``_Unusable`` when nothing may be redirected."""
+        pushed, pushed_at, processed = None, None, params
+        request_uri = first(params, "request_uri") or ""
+        client_id = first(params, "client_id") or ""
+        if request_uri.startswith(URN_PREFIX):
+            pending = await services.pushed_requests.pending(request_uri, client_id)
+            if pending is None:
+                raise _Unusable("invalid_request_uri")
+            pushed, pushed_at, processed = request_uri, pending.pushed_at, pending.parameters
+        client = await services.clients.get(client_id) if client_id else None
+        if not first(processed, "redirect_uri"):
+            raise _Unusable("invalid_request")  # OIDC Core §3.1.2.1: required
+        processed = with_known_scopes(processed, client)
+        uri = f"{issuer}{PATH}?{urlencode(params)}"
+        oauth_request = request_from("GET", uri, request.headers, processed)
+        return Ask(params, processed, oauth_request, client, pushed, pushed_at)
+
+    def locale_for(request: Request, ask: Ask | None, form_lang: str | None) -> Locale:
+        """An explicit choice on the page first, then the client's ``ui_locales``."""
+        if form_lang or request.query_params.get("lang") or ask is None:
+            return page_locale(request, form_lang)
+        return ui_locale(ask.data.get("ui_locales")) or page_locale(request)
+
+    async def handle(
+        request: Request,
+        params: list[tuple[str, str]],
+        decision: str | None = None,
+        form_lang: str | None = None,
+    ) -> Response:
+        try:
+            ask = await read(request, params)
+        except _Unusable as unusable:
+            await refusals.record_error(
+                request, "authorize", first(params, "client_id"), unusable.error
+            )
+            return pages.bad_request(request, locale_for(request, None, form_lang))
+        locale = locale_for(request, ask, form_lang)
         prepared = bridge.Prepared()
-        client_id = oauth_request.payload.client_id
-        if client_id:
-            prepared.clients[client_id] = await services.clients.get(client_id)
-        grant = await bridge.run(prepared, server.get_consent_grant, oauth_request)
-        return grant, prepared
-
-    def error_page(request: Request, locale: Locale) -> Response:
-        texts = Texts(locale)
-        return render(
-            request,
-            "message.html",
-            locale,
-            400,
-            heading=texts.request_error,
-            message=texts.bad_client,
-        )
+        if ask.client is not None:
+            prepared.clients[ask.client.client_id] = ask.client
+        try:
+            grant = await bridge.run(prepared, server.get_consent_grant, ask.oauth)
+            refused = unsupported(ask.params)
+            if refused is not None:
+                refused.redirect_uri = grant.redirect_uri
+                raise refused
+        except OAuth2Error as error:
+            error.state = ask.oauth.payload.state
+            return await respond_error(request, ask, error, locale, decision is not None)
+        return await decide(request, ask, grant, prepared, locale, decision)
 
     async def respond_error(
-        request: Request,
-        oauth_request: StarletteOAuth2Request,
-        error: OAuth2Error,
-        locale: Locale,
-        via_form: bool = False,
+        request: Request, ask: Ask, error: OAuth2Error, locale: Locale, via_form: bool
     ) -> Response:
         await refusals.record_error(
-            request, "authorize", oauth_request.payload.client_id, str(error.error)
+            request, "authorize", ask.oauth.payload.client_id, str(error.error)
         )
         if not getattr(error, "redirect_uri", None):
-            return error_page(request, locale)
+            return pages.bad_request(request, locale)
         response: Response = await bridge.run(
-            bridge.Prepared(), server.handle_error_response, oauth_request, error
+            bridge.Prepared(), server.handle_error_response, ask.oauth, error
         )
-        location = response.headers.get("location")
-        if via_form and location:
-            return render(request, "continue.html", locale, next_url=location)
-        return response
+        return await answer_client(request, ask, response, locale, via_form)
 
-    async def authorize(request: Request) -> Response:
-        locale = page_locale(request)
-        oauth_request = await oauth2_request(request, issuer)
-        try:
-            grant, prepared = await validated(oauth_request)
-            return await decide(request, oauth_request, grant, prepared, locale, consent=None)
-        except OAuth2Error as error:
-            return await respond_error(request, oauth_request, error, locale)
+    async def answer_client(
+        request: Request, ask: Ask, response: Response, locale: Locale, via_form: bool
+    ) -> Response:
+        """The one way back to the client: with ``iss``, using up a pushed request."""
+        location = response.headers.get("location", "")
+        if not location:
+            return response
+        pushed, client = ask.pushed, ask.client
+        if pushed and client and not await services.pushed_requests.use(pushed, client.client_id):
+            return pages.bad_request(request, locale)
+        location += ("&" if "?" in location else "?") + urlencode({"iss": issuer})
+        if via_form:
+            return render(request, "continue.html", locale, next_url=location)
+        return RedirectResponse(location, status_code=302)
 
     async def decide(
         request: Request,
-        oauth_request: StarletteOAuth2Request,
+        ask: Ask,
         grant: Any,
         prepared: bridge.Prepared,
         locale: Locale,
-        consent: bool | None,
+        decision: str | None,
     ) -> Response:
-        data = oauth_request.payload.data
+        data = ask.data
         prompts = set(data.get("prompt", "").split())
         session = await services.browser_sessions.read(request.cookies.get(browser.COOKIE))
         try:
-            if _must_log_in(session, prompts, data.get("max_age"), services):
+            if steps.must_log_in(session, prompts, data.get("max_age"), ask.pushed_at, services):
                 if "none" in prompts:
-                    raise _Refusal("login_required", "The user is not logged in.")
-                return _to_login(request, oauth_request, prompts)
+                    raise steps.Refusal("login_required", "The user is not logged in.")
+                return steps.to_login(request, ask.original, data, locale)
             assert session is not None
-            needed = _required_level(data.get("acr_values"))
-            if _LEVELS.index(session.account.level) < _LEVELS.index(needed):
-                return _step_up(request, locale, needed)
+            if "none" in prompts and not await pages.hint_matches(ask, session):
+                raise steps.Refusal("login_required", "The hinted user is not logged in.")
+            needed = steps.required_level(data.get("acr_values"))
+            if needed is not None and not steps.reaches(session.account.level, needed):
+                return await pages.step_up(request, ask, session, needed, prompts, decision, locale)
             client = grant.client.row
             scopes = set(grant.request.scope.split()) if grant.request.scope else set()
-            if consent is False:
-                raise _Refusal("access_denied", "The user denied the request.")
-            if consent is None and not client.first_party:
+            if decision == "deny":
+                raise steps.Refusal("access_denied", "The user denied the request.")
+            if decision != "allow" and not client.first_party:
                 on_file = await services.consents.covers(
                     session.account.id, client.client_id, scopes
                 )
                 if "consent" in prompts or not on_file:
                     if "none" in prompts:
-                        raise _Refusal("consent_required", "Consent is needed.")
-                    return _consent_page(request, oauth_request, client.name, scopes, locale)
-            if consent:
-                await services.consents.remember(
-                    session.account.id, client.client_id, scopes, AuditContext()
-                )
-        except _Refusal as refusal:
+                        raise steps.Refusal("consent_required", "Consent is needed.")
+                    return pages.consent(request, ask, client.name, scopes, locale)
+            if decision == "allow":
+                await pages.remember_consent(session, client.client_id, scopes)
+        except steps.Refusal as refusal:
             error = OAuth2Error(refusal.description, redirect_uri=grant.redirect_uri)
             error.error = refusal.error
-            error.state = oauth_request.payload.state
-            return await respond_error(
-                request, oauth_request, error, locale, via_form=consent is not None
-            )
-        return await issue_code(request, oauth_request, grant, prepared, session, locale, consent)
+            error.state = ask.oauth.payload.state
+            return await respond_error(request, ask, error, locale, decision is not None)
+        return await issue_code(request, ask, grant, prepared, session, locale, decision)
 
     async def issue_code(
         request: Request,
-        oauth_request: StarletteOAuth2Request,
+        ask: Ask,
         grant: Any,
         prepared: bridge.Prepared,
         session: BrowserSession,
         locale: Locale,
-        via_form: bool | None,
+        decision: str | None,
     ) -> Response:
         prepared.code_request = CodeRequest(
             client_id="",
@@ -177,117 +236,46 @@ def authorize_routes(services: Container, server: IdentityAuthorizationServer) -
             auth_time=session.auth_time,
         )
         response: Response = await bridge.run(
-            prepared, server.create_authorization_response, oauth_request, session.account, grant
+            prepared, server.create_authorization_response, ask.oauth, session.account, grant
         )
-        location = response.headers.get("location", "")
-        if location:
-            # RFC 9207: name the issuer, so a client can tell which provider answered.
-            location += ("&" if "?" in location else "?") + urlencode({"iss": issuer})
-        if via_form and location:
-            return render(request, "continue.html", locale, next_url=location)
-        return RedirectResponse(location, status_code=302) if location else response
+        return await answer_client(request, ask, response, locale, decision is not None)
 
-    def _consent_page(
-        request: Request,
-        oauth_request: StarletteOAuth2Request,
-        client_name: str,
-        scopes: set[str],
-        locale: Locale,
-    ) -> Response:
-        texts = Texts(locale)
-        query = urlencode(oauth_request.payload.datalist, doseq=True)
-        token = csrf.token_for(request)
-        order = ("openid", "profile", "phone", "email", "identity")
-        response = render(
-            request,
-            "consent.html",
-            locale,
-            consent_intro=texts.consent_intro.format(client=client_name),
-            scopes=[getattr(texts, f"scope_{scope}") for scope in order if scope in scopes],
-            csrf_token=token,
-            request_query=query,
-            request_mac=services.hasher.digest("authorize-request", query),
-        )
-        csrf.remember(response, token, secure)
-        return response
+    async def authorize(request: Request) -> Response:
+        return await handle(request, list(request.query_params.multi_items()))
 
-    async def answer_consent(request: Request) -> Response:
+    async def authorize_by_post(request: Request) -> Response:
+        """OIDC Core §3.1.2.1: the same request, form-serialized; answered as its GET."""
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type != _FORM:
+            return pages.bad_request(request, page_locale(request))
+        form = await request.form()
+        if "request_mac" in form:
+            # A consent page rendered before its form moved to DECISION_PATH.
+            return await answer(request)
+        params = list(request.query_params.multi_items())
+        params += [(key, value) for key, value in form.multi_items() if isinstance(value, str)]
+        return RedirectResponse(f"{PATH}?{urlencode(params)}", status_code=303)
+
+    async def answer(request: Request) -> Response:
+        """The consent or step-up form: checked (CSRF, MAC), then the request replayed."""
         form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
-        locale = page_locale(request, form.get("lang"))
         query = form.get("request", "")
-        if not csrf.is_valid(request, form.get("csrf_token")) or not services.hasher.matches(
-            "authorize-request", query, form.get("request_mac", "")
-        ):
-            texts = Texts(locale)
+        if not pages.form_is_genuine(request, form):
+            texts = Texts(page_locale(request, form.get("lang")))
             return render(
                 request,
                 "message.html",
-                locale,
+                page_locale(request, form.get("lang")),
                 403,
                 heading=texts.request_error,
                 message=texts.csrf,
             )
-        replay = dict(request.scope)
-        replay["method"], replay["query_string"] = "GET", query.encode()
-        original = Request(replay)
-        oauth_request = await oauth2_request(original, issuer)
-        try:
-            grant, prepared = await validated(oauth_request)
-            allowed = form.get("decision") == "allow"
-            return await decide(request, oauth_request, grant, prepared, locale, consent=allowed)
-        except OAuth2Error as error:
-            return await respond_error(request, oauth_request, error, locale, via_form=True)
+        params = parse_qsl(query, keep_blank_values=True)
+        decision = form.get("decision") or "deny"
+        return await handle(request, params, decision, form.get("lang"))
 
-    def _to_login(
-        request: Request, oauth_request: StarletteOAuth2Request, prompts: set[str]
-    ) -> Response:
-        # Drop prompt=login on the way back, or the login would be asked for forever.
-        items = [(k, v) for k, v in oauth_request.payload.datalist.items() if k != "prompt"]
-        query = urlencode([(k, value) for k, values in items for value in values])
-        target = urlencode({"return_to": f"{PATH}?{query}", "lang": page_locale(request)})
-        hint = oauth_request.payload.data.get("login_hint")
-        if hint:
-            target += "&" + urlencode({"login_hint": hint[:64]})
-        return RedirectResponse(f"/login?{target}", status_code=303)
-
-    def _step_up(request: Request, locale: Locale, needed: AssuranceLevel) -> Response:
-        texts = Texts(locale)
-        name = (
-            texts.level_real_person
-            if needed == AssuranceLevel.REAL_PERSON
-            else (texts.level_real_name)
-        )
-        return render(
-            request,
-            "message.html",
-            locale,
-            403,
-            heading=texts.step_up_title,
-            message=texts.step_up.format(level=name),
-        )
-
-    return [Route(PATH, authorize, methods=["GET"]), Route(PATH, answer_consent, methods=["POST"])]
-
-
-def _must_log_in(
-    session: BrowserSession | None, prompts: set[str], max_age: str | None, services: Container
-) -> bool:
-    if session is None or "login" in prompts:
-        return True
-    if max_age is not None and max_age.isdigit():
-        age = (services.clock.now() - session.auth_time).total_seconds()
-        return age > int(max_age)
-    return False
-
-
-def _required_level(acr_values: str | None) -> AssuranceLevel:
-    """The lowest level among the requested ones (OIDC: a voluntary claim); unknown values
-    are refused rather than ignored, so a typo never silently downgrades."""
-    if not acr_values:
-        return AssuranceLevel.PHONE_VERIFIED
-    levels = []
-    for value in acr_values.split():
-        if value not in _ACR_LEVEL:
-            raise _Refusal("invalid_request", f"Unknown acr value {value[:80]!r}.")
-        levels.append(_ACR_LEVEL[value])
-    return min(levels, key=_LEVELS.index)
+    return [
+        Route(PATH, authorize, methods=["GET"]),
+        Route(PATH, authorize_by_post, methods=["POST"]),
+        Route(DECISION_PATH, answer, methods=["POST"]),
+    ]

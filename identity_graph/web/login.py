@@ -106,7 +106,9 @@ def login_routes(services: Container) -> list[Route]:
         kind = request.query_params.get("kind", "natural_person")
         kind = kind if kind in _KINDS else "natural_person"
         return_to = safe_return_to(request.query_params.get("return_to"))
-        return await page(request, page_locale(request), kind, return_to)
+        # OIDC Core §3.1.2.1 login_hint: the partner site knows who is coming.
+        hint = request.query_params.get("login_hint", "")[:64]
+        return await page(request, page_locale(request), kind, return_to, identifier=hint)
 
     async def submit(request: Request) -> Response:
         form = await request.form()

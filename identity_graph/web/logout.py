@@ -6,6 +6,11 @@ client the hint or ``client_id`` names, so the endpoint can never be an open red
 request whose hint names the current session logs out at once; otherwise the person
 confirms with a CSRF-protected form. Logging out ends the login session everywhere and
 queues back-channel logout tokens (``sessions/logout.py``).
+
+The request may come by GET or by form POST (RP-Initiated Logout §2: both MUST be
+supported). A POST is answered with the same request as a GET: a partner site's form POST
+is cross-site, so the ``SameSite=Lax`` browser-session cookie does not come with it, and
+without it there would be no session to end; the GET it is sent on to carries it.
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ from identity_graph.web import csrf
 from identity_graph.web.pages import Texts, page_locale, render
 
 PATH = END_SESSION_PATH
+CONFIRM_PATH = END_SESSION_PATH + "/confirm"
+_FORM = "application/x-www-form-urlencoded"
 
 
 class _Invalid(Exception):
@@ -115,6 +122,7 @@ def logout_routes(services: Container) -> list[Route]:
             request,
             "logout.html",
             locale,
+            action=CONFIRM_PATH,
             csrf_token=token,
             post_logout_redirect_uri=params.get("post_logout_redirect_uri", ""),
             client_id=params.get("client_id") or (claims or {}).get("aud", ""),
@@ -122,6 +130,15 @@ def logout_routes(services: Container) -> list[Route]:
         )
         csrf.remember(response, token, secure)
         return response
+
+    async def start_by_post(request: Request) -> Response:
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type != _FORM:
+            return invalid(request, page_locale(request))
+        form = await request.form()
+        params = list(request.query_params.multi_items())
+        params += [(key, value) for key, value in form.multi_items() if isinstance(value, str)]
+        return RedirectResponse(f"{PATH}?{urlencode(params)}", status_code=303)
 
     async def confirm(request: Request) -> Response:
         form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
@@ -134,4 +151,8 @@ def logout_routes(services: Container) -> list[Route]:
             return invalid(request, locale)
         return await finish(request, locale, target, via_form=True)
 
-    return [Route(PATH, start, methods=["GET"]), Route(PATH, confirm, methods=["POST"])]
+    return [
+        Route(PATH, start, methods=["GET"]),
+        Route(PATH, start_by_post, methods=["POST"]),
+        Route(CONFIRM_PATH, confirm, methods=["POST"]),
+    ]

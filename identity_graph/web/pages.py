@@ -61,6 +61,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "实名信息（姓名、证件号码脱敏显示、实名认证状态）",
         "Your real-name data (name, masked ID number, verification status)",
     ),
+    "scope_offline_access": (
+        "在您保持登录期间持续访问以上信息（可刷新的授权）",
+        "Keep access to the above while you stay logged in (renewable access)",
+    ),
     "request_error": ("无法完成授权", "The authorization cannot go ahead"),
     "bad_client": (
         "接入系统或回调地址无效，请联系该系统的管理员。",
@@ -71,6 +75,13 @@ TEXTS: dict[str, tuple[str, str]] = {
         "该系统要求{level}。请先在个人中心完成相应认证后再访问。",
         "This service requires {level}. Complete that verification first, then try again.",
     ),
+    "step_up_face": (
+        "您已完成实名认证：完成人脸识别即可达到实人认证，并继续访问该系统。",
+        "You are verified by name: a face check brings you to real-person verification"
+        " and on to the service.",
+    ),
+    "start_face": ("开始人脸识别", "Start the face check"),
+    "back_to_client": ("返回“{client}”", "Back to “{client}”"),
     "level_real_name": ("实名认证", "real-name verification"),
     "level_real_person": ("实人认证", "real-person verification"),
     "logout_title": ("退出登录", "Log out"),
@@ -284,6 +295,18 @@ def page_locale(request: Request, form_lang: str | None = None) -> Locale:
     if chosen in ("zh-CN", "en"):
         return chosen  # type: ignore[return-value]
     return negotiate(request.headers.get("accept-language"))
+
+
+def ui_locale(ui_locales: str | None) -> Locale | None:
+    """The first supported language of an OIDC ``ui_locales`` list (BCP 47 tags, space
+    separated, by preference), or None."""
+    for tag in (ui_locales or "").split():
+        lowered = tag.lower()
+        if lowered.startswith("zh"):
+            return "zh-CN"
+        if lowered == "en" or lowered.startswith("en-"):
+            return "en"
+    return None
 
 
 def url_with(request: Request, **params: str) -> str:

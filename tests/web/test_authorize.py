@@ -91,7 +91,7 @@ async def test_login_consent_code_and_tokens(client, hooks, gql, container):
         "request_mac": hidden(consent.text, "request_mac"),
         "decision": "allow",
     }
-    allowed = await client.post("/oauth/authorize", data=form)
+    allowed = await client.post("/oauth/authorize/decision", data=form)
     callback = urlsplit(refresh_target(allowed.text))
     assert f"{callback.scheme}://{callback.netloc}{callback.path}" == REDIRECT
     params = parse_qs(callback.query)
@@ -136,12 +136,12 @@ async def test_denying_and_tampering(client, hooks, gql, container):
         "decision": "deny",
     }
     tampered = {**form, "request": form["request"].replace("profile", "profile+phone")}
-    refused = await client.post("/oauth/authorize", data={**tampered, "decision": "allow"})
+    refused = await client.post("/oauth/authorize/decision", data={**tampered, "decision": "allow"})
     assert refused.status_code == 403
-    denied = await client.post("/oauth/authorize", data=form)
+    denied = await client.post("/oauth/authorize/decision", data=form)
     params = parse_qs(urlsplit(refresh_target(denied.text)).query)
     assert params["error"] == ["access_denied"] and params["state"] == ["xyz"]
-    no_csrf = await client.post("/oauth/authorize", data={**form, "csrf_token": "x" * 43})
+    no_csrf = await client.post("/oauth/authorize/decision", data={**form, "csrf_token": "x" * 43})
     assert no_csrf.status_code == 403
 
 
@@ -176,12 +176,31 @@ async def test_acr_values_above_the_level_is_step_up_not_downgrade(client, hooks
     real_name = "urn:identity-graph:acr:real-name"
     next_url = await log_in(client, hooks, authorize_url(client_id, acr_values=real_name))
     step_up = await client.get(next_url)
-    assert step_up.status_code == 403 and "实名认证" in step_up.text
-    malformed = await client.get(authorize_url(client_id, acr_values="urn:nope"))
-    assert malformed.status_code == 302
-    assert "error=invalid_request" in malformed.headers["location"]
-    first_party = await client.get(authorize_url(client_id))
-    assert first_party.status_code == 302 and "code=" in first_party.headers["location"]
+    assert step_up.status_code == 200 and "该系统要求实名认证" in step_up.text
+    assert 'value="face"' not in step_up.text  # a face check cannot lift a phone-level account
+    back = await client.post(
+        "/oauth/authorize/decision",
+        data={
+            "csrf_token": hidden(step_up.text, "csrf_token"),
+            "request": hidden(step_up.text, "request"),
+            "request_mac": hidden(step_up.text, "request_mac"),
+            "decision": "cancel",
+        },
+    )
+    params = parse_qs(urlsplit(refresh_target(back.text)).query)
+    assert params["error"] == ["unmet_authentication_requirements"]
+    assert params["state"] == ["xyz"]
+    assert params["iss"] == [container.settings.public_url.rstrip("/")]
+
+    silent = await client.get(authorize_url(client_id, acr_values=real_name, prompt="none"))
+    assert "error=unmet_authentication_requirements" in silent.headers["location"]
+    # Voluntary claims (OIDC Core §5.5.1.1): values this provider does not know are ignored,
+    # and any of the known ones satisfies the request.
+    unknown = await client.get(authorize_url(client_id, acr_values="urn:nope"))
+    assert unknown.status_code == 302 and "code=" in unknown.headers["location"]
+    phone = "urn:identity-graph:acr:phone-verified"
+    either = await client.get(authorize_url(client_id, acr_values=f"{real_name} {phone}"))
+    assert either.status_code == 302 and "code=" in either.headers["location"]
 
 
 async def test_userinfo_by_scope_until_the_session_ends(client, hooks, gql, container):
@@ -258,3 +277,50 @@ async def test_userinfo_for_a_legal_person_names_the_unit(client, hooks, gql, co
     body = info.json()
     assert (body["account_type"], body["name"]) == ("enterprise", "福州示例贸易有限公司")
     assert body["preferred_username"] == login_name
+
+
+async def test_step_up_by_face_check_comes_back_to_the_authorization(client, hooks, gql, container):
+    from tests.verification.flows import ZHANG_WEI, my_verification, resident
+    from tests.verification.flows import submit as submit_verification
+
+    token = await resident(gql, hooks, container, ZHANG_WEI)
+    await submit_verification(gql, hooks, token, person=ZHANG_WEI)
+    assert (await my_verification(gql, token))["level"] == "REAL_NAME"
+    registered = await web_client(container, first_party=True)
+    client_id = registered.client.client_id
+    real_person = "urn:identity-graph:acr:real-person"
+    first = await client.get(authorize_url(client_id, acr_values=real_person))
+    return_to = parse_qs(urlsplit(first.headers["location"]).query)["return_to"][0]
+    _, form = await open_form(client, return_to=return_to)
+    await submit(client, hooks, form, "zhangwei")
+    step_up = await client.get(return_to)
+    assert step_up.status_code == 200 and 'value="face"' in step_up.text
+    started = await client.post(
+        "/oauth/authorize/decision",
+        data={
+            "csrf_token": hidden(step_up.text, "csrf_token"),
+            "request": hidden(step_up.text, "request"),
+            "request_mac": hidden(step_up.text, "request_mac"),
+            "decision": "face",
+        },
+    )
+    face_page_url = urlsplit(refresh_target(started.text))
+    assert face_page_url.path.startswith("/sandbox/face/")
+    face_page = await client.get(face_page_url.path)
+    passed = await client.post(
+        face_page_url.path, data={"csrf": hidden(face_page.text, "csrf"), "result": "passed"}
+    )
+    assert passed.status_code == 303
+    # The provider returns the browser to the result page, whose link continues the request.
+    result = await client.get(urlsplit(passed.headers["location"]).path)
+    assert result.status_code == 200
+    link = re.search(r'<a class="button" href="([^"]+)"', result.text) or re.search(
+        r'href="(/oauth/authorize[^"]+)"', result.text
+    )
+    assert link, result.text
+    back = await client.get(html_module.unescape(link.group(1)))
+    params = parse_qs(urlsplit(back.headers["location"]).query)
+    assert params["state"] == ["xyz"], back.text
+    tokens = (await exchange(client, params["code"][0], client_id, registered.secret)).json()
+    keys = KeySet.import_key_set((await client.get("/oauth/jwks")).json())
+    assert jwt.decode(tokens["id_token"], keys).claims["acr"] == real_person

@@ -22,7 +22,7 @@ async def test_list_and_withdraw_a_consent(client, hooks, gql, container):
     client_id = registered.client.client_id
     consent = await client.get(await log_in(client, hooks, authorize_url(client_id)))
     form = {name: hidden(consent.text, name) for name in ("csrf_token", "request", "request_mac")}
-    allowed = await client.post("/oauth/authorize", data={**form, "decision": "allow"})
+    allowed = await client.post("/oauth/authorize/decision", data={**form, "decision": "allow"})
     assert allowed.status_code == 200
     location = allowed.text.split("url=")[1].split('"')[0].replace("&amp;", "&")
     code = parse_qs(urlsplit(location).query)["code"][0]

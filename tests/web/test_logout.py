@@ -141,10 +141,10 @@ async def test_logout_without_hint_asks_first_and_bad_requests_do_nothing(
 
     confirm = await client.get("/oauth/logout")
     assert confirm.status_code == 200 and "确定退出吗" in confirm.text
-    no_csrf = await client.post("/oauth/logout", data={"csrf_token": "x" * 43})
+    no_csrf = await client.post("/oauth/logout/confirm", data={"csrf_token": "x" * 43})
     assert no_csrf.status_code == 400
     done = await client.post(
-        "/oauth/logout",
+        "/oauth/logout/confirm",
         data={
             "csrf_token": hidden(confirm.text, "csrf_token"),
             "client_id": clients[1].client.client_id,

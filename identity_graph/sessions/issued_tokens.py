@@ -1,0 +1,75 @@
+"""Whether a token this provider issued to a partner client is still alive, as UserInfo,
+introspection (RFC 7662) and revocation (RFC 7009) must all tell it alike.
+
+An access token is a JWT, valid by signature until it expires; it dies earlier when it is
+revoked (its ``jti``), when the grant it came from is revoked (its ``gid``: a reused code
+or refresh token, a revoked refresh token), or when the login session named by its ``sid``
+ends (logout, password change). A refresh token is a row: alive while unused, unrevoked,
+unexpired and its login session lives. Reads only; the owners of the rows write them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from identity_graph.accounts.models import Account, AccountStatus
+from identity_graph.clients.revocations import TokenRevocations
+from identity_graph.core.rows import fetch_by_ids
+from identity_graph.sessions.oauth_refresh import OAuthRefreshToken, OAuthRefreshTokens
+from identity_graph.sessions.tokens import TokenService
+
+
+@dataclass(frozen=True)
+class Liveness:
+    active: bool
+    account: Account | None = None  # the person behind a user token, when it is alive
+
+
+INACTIVE = Liveness(False)
+
+
+class IssuedTokens:
+    def __init__(
+        self,
+        revocations: TokenRevocations,
+        tokens: TokenService,
+        refresh_tokens: OAuthRefreshTokens,
+    ) -> None:
+        self._revocations = revocations
+        self._tokens = tokens
+        self._refresh_tokens = refresh_tokens
+
+    async def access(self, claims: Mapping[str, Any], now: int) -> Liveness:
+        """``claims`` of a signature-checked access token; one query for a client's own
+        token, two for a person's (revocations, then the session with its account)."""
+        if int(claims["exp"]) <= now:
+            return INACTIVE
+        grant = claims.get("gid")
+        if isinstance(grant, str):
+            revoked = await self._revocations.any_revoked([str(claims["jti"]), grant])
+        else:
+            revoked = await self._revocations.is_revoked(str(claims["jti"]))
+        if revoked:
+            return INACTIVE
+        if "sid" not in claims:
+            return Liveness(True)  # client credentials: no person, no session
+        account = await self._tokens.session_account_by_text(str(claims["sid"]))
+        if account is None or account.status != AccountStatus.ACTIVE:
+            return INACTIVE
+        return Liveness(True, account)
+
+    async def refresh(self, token: str) -> tuple[OAuthRefreshToken, Account] | None:
+        """A live refresh token and the account it acts for."""
+        row = await self._refresh_tokens.find(token)
+        if row is None:
+            return None
+        if row.session_id is not None:
+            account = await self._tokens.session_account(row.session_id)
+        else:
+            owner = row.account_id  # type: ignore[attr-defined]
+            account = next(iter(await fetch_by_ids(Account, [owner])), None)
+        if account is None or account.status != AccountStatus.ACTIVE:
+            return None
+        return row, account
