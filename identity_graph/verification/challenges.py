@@ -6,7 +6,7 @@ stateDiagram-v2
     [*] --> OPEN: startFaceVerification / startBusinessLicenceVerification (10 minutes)
     [*] --> unavailable: the provider opens no session (typed error, no row written)
     OPEN --> PASSED: signed callback "passed" (case -> VERIFIED; face: level real person)
-    OPEN --> FAILED: signed callback "failed" (case keeps its state; reason recorded)
+    OPEN --> FAILED: signed callback "failed" (case keeps its state; reason kept)
     OPEN --> [*]: expired: a late callback is refused
 ```
 

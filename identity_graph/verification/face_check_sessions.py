@@ -73,10 +73,15 @@ class FaceCheckSessions:
             if not won:
                 raise CallbackRefused("replayed")
             await self._audit.record(
-                f"face_check.{state.value}",
+                "face_check.completed",
                 AuditContext(),
                 subject_type="face_check",
                 subject_id=str(session.id),
-                details={"provider": session.provider, "reference": result.reference},
+                outcome=state.value,
+                details={
+                    "provider": session.provider,
+                    "reference": result.reference,
+                    "reason": values.get("failure_reason"),
+                },
             )
         return state

@@ -16,7 +16,9 @@ stateDiagram-v2
 ```
 
 EXPIRED and USED are read from ``expires_at`` and ``consumed_at``
-(``face_check_results``); an expired or used check is never revived: start another.
+(``face_check_results``); an expired or used check is never revived: start another. The
+two 10-minute windows are ``IDG_FACE_CHECK_TTL_SECONDS`` and
+``IDG_FACE_CHECK_USABLE_SECONDS``.
 
 Public API, for the agents and confirmations domains (which call it through a Protocol of
 their own, since they sit below verification in ARCHITECTURE §1):
@@ -39,6 +41,8 @@ id_type=None, bound_to=None) -> ProvenFace``
     ``FACE_CHECK_OTHER_PERSON``, ``FACE_CHECK_OTHER_PURPOSE`` (another purpose or
     ``bound_to``), ``FACE_CHECK_PENDING``, ``FACE_CHECK_FAILED``, ``FACE_CHECK_EXPIRED`` or
     ``FACE_CHECK_USED``. Matching by ``id_number`` compares blind indexes, in constant time.
+    A refusal spends nothing. ``FaceCheckRefused`` is a ``DomainError`` without a field,
+    so ``graphql.errors.payload`` answers it as ``OperationRefused`` with that code.
 ``await FaceChecks.view(check_id, viewer_account_id) -> FaceCheckView | None``
     The state for its owner to poll (a check without an account: whoever holds its id);
     ``describe(check)`` gives the same for a check the caller already holds.
