@@ -11,6 +11,10 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialWithJitterBackoff
+
 from identity_graph.accounts import forms, login_names, pledge, profile, registration
 from identity_graph.accounts.enums import AssuranceLevel
 from identity_graph.accounts.industry import MESSAGES as INDUSTRY_MESSAGES
@@ -35,6 +39,7 @@ from identity_graph.core.audit import AuditLog
 from identity_graph.core.clock import Clock, SystemClock
 from identity_graph.core.crypto import BlindIndex, FieldCipher
 from identity_graph.core.i18n import CORE_MESSAGES, Translator
+from identity_graph.core.job_operations import JobOperations
 from identity_graph.core.jobs import JobQueue, JobWorker
 from identity_graph.core.ratelimit import (
     MemoryBackend,
@@ -128,13 +133,23 @@ def _registry(settings: Settings, world: Registry) -> RegistryCheck:
     )
 
 
-def _rate_backend(settings: Settings) -> tuple[RateLimitBackend, object | None]:
-    if settings.redis_url:
-        from redis.asyncio import Redis
+def _redis_client(settings: Settings) -> Redis | None:
+    """The shared Redis client, or None without ``IDG_REDIS_URL``.
 
-        client = Redis.from_url(settings.redis_url)
-        return RedisBackend(client), client
-    return MemoryBackend(), None
+    Short timeouts and one quick retry: a login refused at once with SERVICE_UNAVAILABLE
+    beats one that hangs for redis-py's default ten retries while Redis is down. Nothing
+    else is needed for recovery: the pool reconnects on the next command.
+    """
+    if not settings.redis_url:
+        return None
+    timeout = settings.redis_timeout_seconds
+    return Redis.from_url(
+        settings.redis_url,
+        socket_timeout=timeout,
+        socket_connect_timeout=timeout,
+        retry=Retry(ExponentialWithJitterBackoff(base=0.01, cap=0.1), retries=1),
+        health_check_interval=30,
+    )
 
 
 def _cores_per_worker(settings: Settings) -> int:
@@ -181,7 +196,8 @@ class Container:
                 reverification.MESSAGES,
             ]
         )
-        backend, self._redis = _rate_backend(settings)
+        self.redis = _redis_client(settings)
+        backend: RateLimitBackend = RedisBackend(self.redis) if self.redis else MemoryBackend()
         self.limiter = RateLimiter(backend, self.clock, lambda key: self.hasher.digest("rl", key))
         self.audit = AuditLog(self.clock)
         self.jobs = JobQueue(
@@ -191,6 +207,7 @@ class Container:
             backoff_max=settings.jobs_backoff_max_seconds,
             lease_seconds=settings.jobs_lease_seconds,
         )
+        self.job_operations = JobOperations(self.jobs, self.audit)
         self.gateway = _gateway(settings)
         self.notifier = OutboxNotifier(
             self.clock, self.jobs, self.gateway, self.cipher, self.blind_index
@@ -413,8 +430,8 @@ class Container:
         )
 
     async def aclose(self) -> None:
-        if self._redis is not None:
-            await self._redis.aclose()  # type: ignore[attr-defined]
+        if self.redis is not None:
+            await self.redis.aclose()
         if isinstance(self.gateway, HttpGateway):
             await self.gateway.aclose()
         await self.registry.aclose()

@@ -23,7 +23,13 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./data")
     database_url: str = ""
     database_pool_size: int = 10
+    # Seconds to wait for a new database connection before the request is answered 503.
+    database_connect_timeout_seconds: float = Field(5.0, gt=0)
     redis_url: str = ""
+    # Seconds to wait for Redis (connect and each command) before answering 503.
+    redis_timeout_seconds: float = Field(1.0, gt=0)
+    # ``Retry-After`` of a 503 answered while the database or Redis is unreachable.
+    outage_retry_after_seconds: int = Field(5, ge=1)
 
     # Field encryption (AES-GCM) and keyed hashes. Without a key, development
     # generates one under data_dir; production refuses to start.

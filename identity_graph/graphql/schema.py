@@ -11,6 +11,7 @@ from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from identity_graph.core.availability import unavailable
 from identity_graph.core.errors import DomainError
 from identity_graph.graphql.accounts.mutations import AccountMutations
 from identity_graph.graphql.accounts.queries import AccountQueries
@@ -21,6 +22,7 @@ from identity_graph.graphql.clients.mutations import ClientMutations
 from identity_graph.graphql.clients.queries import ClientQueries
 from identity_graph.graphql.consents.schema import ConsentMutations, ConsentQueries
 from identity_graph.graphql.instrumentation import OperationMetrics
+from identity_graph.graphql.jobs import JobMutations, JobQueries
 from identity_graph.graphql.limits import limit_extensions
 from identity_graph.graphql.notifications.queries import NotificationQueries
 from identity_graph.graphql.sessions.mutations import SessionMutations
@@ -37,6 +39,7 @@ class Query(
     ChallengeQueries,
     ClientQueries,
     ConsentQueries,
+    JobQueries,
     NotificationQueries,
     VerificationQueries,
 ):
@@ -51,6 +54,7 @@ class Mutation(
     ConsentMutations,
     ChallengeMutations,
     VerificationMutations,
+    JobMutations,
 ):
     pass
 
@@ -59,10 +63,18 @@ class IdentitySchema(strawberry.federation.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        """Log only unexpected errors, by type and traceback: never the variables (PII)."""
+        """Log only unexpected errors, by type and traceback: never the variables (PII).
+        An outage is one warning line without a traceback: it is not a bug."""
         for error in errors:
             original = error.original_error
             if original is None or isinstance(original, (DomainError, GraphQLError)):
+                continue
+            dependency = unavailable(original)
+            if dependency is not None:
+                log.warning(
+                    "dependency unavailable",
+                    extra={"dependency": dependency, "error": type(original).__name__},
+                )
                 continue
             log.error("unexpected error in %s", error.path, exc_info=original)
 

@@ -5,6 +5,9 @@
   status instead of strawberry's plain text.
 * Every GraphQL error carries ``extensions.code``; unexpected exceptions are masked as
   ``INTERNAL_ERROR`` (their details stay in the server log, without variables).
+* A database or Redis outage during execution (``core/availability.py``) is
+  ``SERVICE_UNAVAILABLE`` and the whole answer is a 503 with ``Retry-After``; outages
+  before execution (reading the bearer token) are answered by ``outages.py``.
 * GraphiQL is served from our own static files: it works offline and under a strict CSP.
 """
 
@@ -25,6 +28,7 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
 from identity_graph.container import Container
+from identity_graph.core.availability import unavailable
 from identity_graph.core.errors import DomainError
 from identity_graph.core.i18n import negotiate
 from identity_graph.core.net import client_address
@@ -67,6 +71,7 @@ class GraphQLApp(GraphQL[Context, None]):
             multipart_uploads_enabled=True,
         )
         self.container = container
+        self._retry_after = container.settings.outage_retry_after_seconds
 
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)
@@ -93,6 +98,9 @@ class GraphQLApp(GraphQL[Context, None]):
             response = JSONResponse(
                 body, status_code=status, headers=headers if status == 405 else None
             )
+        if getattr(request.state, "unavailable", False):
+            response.status_code = 503
+            response.headers["Retry-After"] = str(self._retry_after)
         await response(scope, receive, send)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
@@ -125,7 +133,10 @@ class GraphQLApp(GraphQL[Context, None]):
         data: GraphQLHTTPResponse = {"data": result.data}
         if result.errors:
             locale = negotiate(request.headers.get("accept-language"))
-            data["errors"] = [self._format(error, locale) for error in result.errors]
+            errors = [self._format(error, locale) for error in result.errors]
+            if any(e["extensions"]["code"] == "SERVICE_UNAVAILABLE" for e in errors):
+                request.state.unavailable = True
+            data["errors"] = list(errors)
         if result.extensions:
             data["extensions"] = result.extensions
         return data
@@ -146,6 +157,11 @@ class GraphQLApp(GraphQL[Context, None]):
                 if code in self.container.translate:
                     extensions["detail"] = error.message
                     formatted["message"] = self.container.translate(code, locale)
+        elif unavailable(original) is not None:
+            extensions = {"code": "SERVICE_UNAVAILABLE", "retryAfter": self._retry_after}
+            formatted["message"] = self.container.translate(
+                "SERVICE_UNAVAILABLE", locale, retry_after=self._retry_after
+            )
         else:
             extensions = {"code": "INTERNAL_ERROR"}
             formatted["message"] = self.container.translate("INTERNAL_ERROR", locale)
