@@ -237,7 +237,9 @@ def test_jobs_lists_and_retries_dead_jobs(tmp_path: Path) -> None:
     listed = run(tmp_path, "jobs", "list", "--state", "dead").stdout
     assert f"#{first} notifications.deliver [dead] attempts 8/8" in listed
     assert "GatewayUnavailable: 503" in listed
-    rows = [json.loads(line) for line in run(tmp_path, "jobs", "list", "--json").stdout.splitlines()]
+    rows = [
+        json.loads(line) for line in run(tmp_path, "jobs", "list", "--json").stdout.splitlines()
+    ]
     assert [row["id"] for row in rows] == [second, first]
     assert run(tmp_path, "jobs", "retry", str(first)).stdout == f"#{first} retried\n"
     again = run(tmp_path, "jobs", "retry", str(first), check=False)
