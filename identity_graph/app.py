@@ -63,7 +63,11 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if manage_database:
-            await open_database(settings.resolved_database_url, settings.database_pool_size)
+            await open_database(
+                settings.resolved_database_url,
+                settings.database_pool_size,
+                settings.database_connect_timeout_seconds,
+            )
         stop = asyncio.Event()
         worker = None
         if settings.jobs_worker_enabled:
