@@ -51,9 +51,10 @@ from identity_graph.core.ratelimit import (
 from identity_graph.core.secrets import SecretHasher
 from identity_graph.core.validators import VALIDATOR_MESSAGES
 from identity_graph.files.documents import Documents
+from identity_graph.files.s3 import S3Storage
 from identity_graph.files.service import MESSAGES as FILE_MESSAGES
 from identity_graph.files.service import DocumentStore
-from identity_graph.files.storage import EncryptedStorage, LocalFolderStorage
+from identity_graph.files.storage import EncryptedStorage, LocalFolderStorage, Storage
 from identity_graph.ids import person as person_ids
 from identity_graph.ids import units as unit_ids
 from identity_graph.keys import load_master_keys
@@ -131,6 +132,22 @@ def _registry(settings: Settings, world: Registry) -> RegistryCheck:
         outage_rate=settings.sandbox_outage_rate,
         latency_seconds=settings.sandbox_latency_ms / 1000,
     )
+
+
+def _storage(settings: Settings) -> Storage:
+    if settings.storage == "s3":
+        secret = settings.s3_secret_access_key
+        return S3Storage.connect(
+            bucket=settings.s3_bucket,
+            prefix=settings.s3_prefix,
+            endpoint_url=settings.s3_endpoint_url,
+            region=settings.s3_region,
+            access_key_id=settings.s3_access_key_id,
+            secret_access_key=secret.get_secret_value() if secret else None,
+            addressing_style=settings.s3_addressing_style,
+            timeout_seconds=settings.s3_timeout_seconds,
+        )
+    return LocalFolderStorage(settings.upload_dir)
 
 
 def _redis_client(settings: Settings) -> Redis | None:
@@ -214,7 +231,7 @@ class Container:
         )
         self.documents = DocumentStore(
             EncryptedStorage(
-                LocalFolderStorage(settings.upload_dir),
+                _storage(settings),
                 lambda data: self.cipher.seal(data, "document"),
                 lambda blob: self.cipher.open(blob, "document"),
             ),

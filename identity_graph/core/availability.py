@@ -4,7 +4,8 @@ One classifier for every transport: GraphQL, the OAuth endpoints and the pages a
 ``unavailable(exc)`` and answer 503 with ``Retry-After`` when it names a dependency, so a
 database or Redis outage is a typed, temporary refusal instead of a 500. Only failures to
 *reach* a dependency count: a connection refused, reset or lost, a server shutting down or
-starting up, too many connections, SQLite's lock held past its timeout, Redis timing out.
+starting up, too many connections, SQLite's lock held past its timeout, Redis timing out,
+the object store (S3) not answering.
 Everything else (a constraint violation, a syntax error, a misused API) is a bug and stays
 loud. Nothing is cached: the next request after the dependency is back simply succeeds
 (asyncpg's pool replaces closed connections, redis-py reconnects), so recovery needs no
@@ -23,10 +24,11 @@ from collections.abc import Iterator
 from typing import Literal
 
 import asyncpg
+from botocore import exceptions as botocore_errors
 from redis import exceptions as redis_errors
 from tortoise.exceptions import DBConnectionError
 
-Dependency = Literal["database", "redis", "network"]
+Dependency = Literal["database", "redis", "storage", "network"]
 
 _POSTGRES_DOWN: tuple[type[BaseException], ...] = (
     asyncpg.PostgresConnectionError,  # SQLSTATE class 08: connection lost or refused
@@ -42,6 +44,11 @@ _REDIS_DOWN: tuple[type[BaseException], ...] = (
     redis_errors.ConnectionError,  # includes BusyLoadingError (a replica loading its data)
     redis_errors.TimeoutError,
     redis_errors.ReadOnlyError,  # a failover left us talking to a replica
+)
+_STORAGE_DOWN: tuple[type[BaseException], ...] = (
+    botocore_errors.ConnectionError,  # endpoint unreachable, connect timeout, closed
+    botocore_errors.ReadTimeoutError,
+    botocore_errors.ConnectionClosedError,
 )
 _NETWORK_ERRNOS = frozenset(
     {
@@ -103,6 +110,8 @@ def _classify_one(error: BaseException) -> Dependency | None:
         return "database"  # asyncpg's connect timeout: the server does not answer at all
     if isinstance(error, _REDIS_DOWN):
         return "redis"
+    if isinstance(error, _STORAGE_DOWN):
+        return "storage"
     if isinstance(error, OSError) and _network_failure(error):
         return "network"
     return None
