@@ -58,7 +58,8 @@ def graphql_unavailable_body(
     translate: Translator, locale: Locale, retry_after: int
 ) -> dict[str, Any]:
     message = translate("SERVICE_UNAVAILABLE", locale, retry_after=retry_after)
-    return {"errors": [{"message": message, "extensions": {"code": "SERVICE_UNAVAILABLE"}}]}
+    extensions = {"code": "SERVICE_UNAVAILABLE", "retryAfter": retry_after}
+    return {"errors": [{"message": message, "extensions": extensions}]}
 
 
 class OutageMiddleware:

@@ -22,6 +22,8 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+from tortoise import Tortoise
+from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.context import TortoiseContext
 
 from identity_graph import container as containers
@@ -98,10 +100,14 @@ class Env:
 
 @contextlib.asynccontextmanager
 async def running_app(
-    postgres: ThrowawayPostgres, redis: ThrowawayRedis, tmp_path: Path
+    postgres: ThrowawayPostgres, redis: ThrowawayRedis, tmp_path: Path, session_database: str
 ) -> AsyncIterator[Env]:
     """The app on a fresh database of the throwaway server, sharing the throwaway Redis;
-    both servers are running again when the test ends, whatever it did to them."""
+    both servers are running again when the test ends, whatever it did to them.
+
+    Tortoise keeps per-model query builders and insert statements at class level, built
+    for one dialect: they are rebuilt for this PostgreSQL server on the way in, and for the
+    session's own database (SQLite in the default run) on the way out."""
     name = f"outage_{uuid.uuid4().hex[:10]}"
     admin = await asyncpg.connect(postgres.url.replace("postgres://", "postgresql://", 1))
     await admin.execute(f'CREATE DATABASE "{name}"')
@@ -117,6 +123,7 @@ async def running_app(
         redis_url=redis.url,
     )
     hooks = containers.TestHooks()
+    EXECUTOR_CACHE.clear()
     try:
         async with TortoiseContext() as context:  # the session's own database stays as it is
             await idg_db.migrate(url)
@@ -136,6 +143,9 @@ async def running_app(
             postgres.start()
         if redis.process is None:
             redis.start()
+        EXECUTOR_CACHE.clear()
+        await Tortoise.close_connections()
+        await idg_db.open_database(session_database, pool_size=5)
 
 
 def _assert_unavailable(response: httpx.Response) -> None:
@@ -148,9 +158,9 @@ def _graphql_code(response: httpx.Response) -> str:
 
 
 async def test_database_down_answers_503_everywhere_and_recovers(
-    postgres: ThrowawayPostgres, redis_server: ThrowawayRedis, tmp_path: Path
+    postgres: ThrowawayPostgres, redis_server: ThrowawayRedis, tmp_path: Path, database: str
 ) -> None:
-    async with running_app(postgres, redis_server, tmp_path) as env:
+    async with running_app(postgres, redis_server, tmp_path, database) as env:
         token = await resident(env.gql, env.hooks, env.container, ZHANG_WEI)
         assert "errors" not in await env.gql(ME, token=token)
         postgres.stop()
@@ -193,9 +203,9 @@ async def test_database_down_answers_503_everywhere_and_recovers(
 
 
 async def test_a_crash_in_the_middle_of_a_mutation_leaves_nothing_half_written(
-    postgres: ThrowawayPostgres, redis_server: ThrowawayRedis, tmp_path: Path
+    postgres: ThrowawayPostgres, redis_server: ThrowawayRedis, tmp_path: Path, database: str
 ) -> None:
-    async with running_app(postgres, redis_server, tmp_path) as env:
+    async with running_app(postgres, redis_server, tmp_path, database) as env:
         token = await resident(env.gql, env.hooks, env.container, ZHANG_WEI)
         before = await NaturalPerson.get()
         records = await InfoUpdateRecord.all().count()
@@ -243,9 +253,9 @@ async def _until_waiting_on_a_lock(admin: asyncpg.Connection) -> set[str]:
 
 
 async def test_redis_down_fails_logins_closed_with_503_and_recovers(
-    postgres: ThrowawayPostgres, redis_server: ThrowawayRedis, tmp_path: Path
+    postgres: ThrowawayPostgres, redis_server: ThrowawayRedis, tmp_path: Path, database: str
 ) -> None:
-    async with running_app(postgres, redis_server, tmp_path) as env:
+    async with running_app(postgres, redis_server, tmp_path, database) as env:
         await resident(env.gql, env.hooks, env.container, ZHANG_WEI)
         sessions = await LoginSession.all().count()
         redis_server.stop()

@@ -278,8 +278,12 @@ class JobWorker:
         while not stop.is_set():
             try:
                 claimed = await self.run_once()
-            except Exception:
-                log.exception("job worker iteration failed")
+            except Exception as exc:
+                dependency = unavailable(exc)
+                if dependency is None:
+                    log.exception("job worker iteration failed")
+                else:  # an outage: the next round tries again, no traceback each second
+                    log.warning("job worker waiting", extra={"dependency": dependency})
                 claimed = 0
             if claimed:
                 continue
