@@ -133,13 +133,15 @@ def throwaway_postgres() -> Iterator[ThrowawayPostgres]:
     # Its own folder straight under the temporary directory: pytest's folders are private
     # to root, and the server may run as the postgres user.
     root = Path(tempfile.mkdtemp(prefix="idg-outage-pg-"))
-    server = ThrowawayPostgres(root)
-    server.start()
+    server = None
     try:
+        server = ThrowawayPostgres(root)
+        server.start()
         yield server
     finally:
-        with contextlib.suppress(Exception):
-            server.stop("immediate")
+        if server is not None and server.running:
+            with contextlib.suppress(Exception):
+                server.stop("immediate")
         shutil.rmtree(root, ignore_errors=True)
 
 
