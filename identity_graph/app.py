@@ -24,8 +24,9 @@ from identity_graph.observability import (
     RequestMiddleware,
     healthz,
     metrics_endpoint,
-    readyz,
+    readiness_endpoint,
 )
+from identity_graph.outages import OutageMiddleware
 from identity_graph.settings import Settings
 from identity_graph.web.authorize import authorize_routes
 from identity_graph.web.home import home_routes
@@ -66,7 +67,8 @@ def create_app(
             await open_database(
                 settings.resolved_database_url,
                 settings.database_pool_size,
-                settings.database_statement_timeout_ms,
+                statement_timeout_ms=settings.database_statement_timeout_ms,
+                connect_timeout=settings.database_connect_timeout_seconds,
             )
         stop = asyncio.Event()
         tasks = []
@@ -92,7 +94,7 @@ def create_app(
         Route("/graphql", graphql_app),
         WebSocketRoute("/graphql", graphql_app),
         Route("/healthz", healthz),
-        Route("/readyz", readyz),
+        Route("/readyz", readiness_endpoint(services.redis)),
         Route("/metrics", metrics_endpoint(services.jobs, settings.prometheus_multiproc_dir)),
         *oauth_routes(services, oauth_server),
         *authorize_routes(services, oauth_server),
@@ -111,7 +113,13 @@ def create_app(
             max_body=settings.max_body_bytes,
             max_upload_body=settings.max_upload_body_bytes,
             translate=services.translate,
-        )
+        ),
+        # Inside the request log, so a refused request is logged with its 503.
+        Middleware(
+            OutageMiddleware,
+            translate=services.translate,
+            retry_after=settings.outage_retry_after_seconds,
+        ),
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.container = services

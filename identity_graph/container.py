@@ -11,6 +11,10 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialWithJitterBackoff
+
 from identity_graph.accounts import forms, login_names, pledge, profile, registration
 from identity_graph.accounts.enums import AssuranceLevel
 from identity_graph.accounts.extended_info import ExtendedInfoService
@@ -45,6 +49,7 @@ from identity_graph.core.clock import Clock, SystemClock
 from identity_graph.core.crypto import BlindIndex, FieldCipher
 from identity_graph.core.events import ConnectionQuota, EventBus, LocalBus, RedisBus
 from identity_graph.core.i18n import CORE_MESSAGES, Translator
+from identity_graph.core.job_operations import JobOperations
 from identity_graph.core.jobs import JobQueue, JobWorker
 from identity_graph.core.ratelimit import (
     MemoryBackend,
@@ -58,9 +63,10 @@ from identity_graph.core.secrets import SecretHasher
 from identity_graph.core.sweeps import Sweep
 from identity_graph.core.validators import VALIDATOR_MESSAGES
 from identity_graph.files.documents import Documents
+from identity_graph.files.s3 import S3Storage
 from identity_graph.files.service import MESSAGES as FILE_MESSAGES
 from identity_graph.files.service import DocumentStore
-from identity_graph.files.storage import EncryptedStorage, LocalFolderStorage
+from identity_graph.files.storage import EncryptedStorage, LocalFolderStorage, Storage
 from identity_graph.ids import person as person_ids
 from identity_graph.ids import units as unit_ids
 from identity_graph.keys import load_master_keys
@@ -148,13 +154,39 @@ def _registry(settings: Settings, world: Registry) -> RegistryCheck:
     )
 
 
-def _rate_backend(settings: Settings) -> tuple[RateLimitBackend, object | None]:
-    if settings.redis_url:
-        from redis.asyncio import Redis
+def _storage(settings: Settings) -> Storage:
+    if settings.storage == "s3":
+        secret = settings.s3_secret_access_key
+        return S3Storage.connect(
+            bucket=settings.s3_bucket,
+            prefix=settings.s3_prefix,
+            endpoint_url=settings.s3_endpoint_url,
+            region=settings.s3_region,
+            access_key_id=settings.s3_access_key_id,
+            secret_access_key=secret.get_secret_value() if secret else None,
+            addressing_style=settings.s3_addressing_style,
+            timeout_seconds=settings.s3_timeout_seconds,
+        )
+    return LocalFolderStorage(settings.upload_dir)
 
-        client = Redis.from_url(settings.redis_url)
-        return RedisBackend(client), client
-    return MemoryBackend(), None
+
+def _redis_client(settings: Settings) -> Redis | None:
+    """The shared Redis client, or None without ``IDG_REDIS_URL``.
+
+    Short timeouts and one quick retry: a login refused at once with SERVICE_UNAVAILABLE
+    beats one that hangs for redis-py's default ten retries while Redis is down. Nothing
+    else is needed for recovery: the pool reconnects on the next command.
+    """
+    if not settings.redis_url:
+        return None
+    timeout = settings.redis_timeout_seconds
+    return Redis.from_url(
+        settings.redis_url,
+        socket_timeout=timeout,
+        socket_connect_timeout=timeout,
+        retry=Retry(ExponentialWithJitterBackoff(base=0.01, cap=0.1), retries=1),
+        health_check_interval=30,
+    )
 
 
 def _cores_per_worker(settings: Settings) -> int:
@@ -208,11 +240,12 @@ class Container:
                 reverification.MESSAGES,
             ]
         )
-        backend, self._redis = _rate_backend(settings)
+        self.redis = _redis_client(settings)
+        backend: RateLimitBackend = RedisBackend(self.redis) if self.redis else MemoryBackend()
         self.limiter = RateLimiter(backend, self.clock, lambda key: self.hasher.digest("rl", key))
         self.replay_cache: ReplayCache = (
-            RedisReplayCache(self._redis)
-            if self._redis is not None
+            RedisReplayCache(self.redis)
+            if self.redis is not None
             else MemoryReplayCache(self.clock)
         )
         self.audit = AuditLog(self.clock)
@@ -223,13 +256,14 @@ class Container:
             backoff_max=settings.jobs_backoff_max_seconds,
             lease_seconds=settings.jobs_lease_seconds,
         )
+        self.job_operations = JobOperations(self.jobs, self.audit)
         self.gateway = _gateway(settings)
         self.notifier = OutboxNotifier(
             self.clock, self.jobs, self.gateway, self.cipher, self.blind_index
         )
         self.documents = DocumentStore(
             EncryptedStorage(
-                LocalFolderStorage(settings.upload_dir),
+                _storage(settings),
                 lambda data: self.cipher.seal(data, "document"),
                 lambda blob: self.cipher.open(blob, "document"),
             ),
@@ -268,8 +302,8 @@ class Container:
         )
         self.vault = PersonalData(self.cipher, self.blind_index)
         self.industry = IndustryCatalog.load(settings.industry_file)
-        self.events: EventBus = RedisBus(self._redis) if self._redis is not None else LocalBus()
-        self.ws_quota = ConnectionQuota(settings.ws_connections_per_account, self._redis)
+        self.events: EventBus = RedisBus(self.redis) if self.redis is not None else LocalBus()
+        self.ws_quota = ConnectionQuota(settings.ws_connections_per_account, self.redis)
         self.accounts = AccountService(
             self.clock, self.passwords, self.vault, self.audit, self.events
         )
@@ -521,8 +555,8 @@ class Container:
     async def aclose(self) -> None:
         await self.events.aclose()
         await self.confirmation_webhooks.aclose()
-        if self._redis is not None:
-            await self._redis.aclose()  # type: ignore[attr-defined]
+        if self.redis is not None:
+            await self.redis.aclose()
         if isinstance(self.gateway, HttpGateway):
             await self.gateway.aclose()
         await self.registry.aclose()

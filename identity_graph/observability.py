@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
+from redis.asyncio import Redis
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -33,6 +34,7 @@ CSP = (
     "frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
 )
 _KNOWN_ROUTES = ("/graphql", "/healthz", "/readyz", "/metrics")
+READINESS_TIMEOUT_SECONDS = 2.0
 
 
 def route_label(path: str) -> str:
@@ -158,14 +160,41 @@ async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
-async def readyz(request: Request) -> Response:
+async def _database_answers() -> None:
+    await Tortoise.get_connection("default").execute_query("SELECT 1")
+
+
+def readiness_endpoint(redis: Redis | None) -> Callable[[Request], Awaitable[Response]]:
+    """``/readyz``: each dependency this node needs, checked at once with a short timeout.
+
+    ``{"status": "ready", "database": "up", "redis": "up"}``, or 503 with ``"unavailable"``
+    and the dependency that is ``"down"``, so a load balancer stops sending traffic to a
+    node that would only answer 503 and an operator sees which dependency to look at.
+    ``redis`` is listed only when ``IDG_REDIS_URL`` is set. ``/healthz`` checks nothing
+    beyond the process: a node whose database is down should be kept out of rotation, not
+    restarted.
+    """
+    checks: dict[str, Callable[[], Awaitable[object]]] = {"database": _database_answers}
+    if redis is not None:
+        checks["redis"] = redis.ping
+
+    async def readyz(request: Request) -> Response:
+        results = await asyncio.gather(*(_check(name, probe) for name, probe in checks.items()))
+        body: dict[str, str] = dict(zip(checks, results, strict=True))
+        ready = all(result == "up" for result in results)
+        body = {"status": "ready" if ready else "unavailable", **body}
+        return JSONResponse(body, status_code=200 if ready else 503)
+
+    return readyz
+
+
+async def _check(name: str, probe: Callable[[], Awaitable[object]]) -> str:
     try:
-        connection = Tortoise.get_connection("default")
-        await asyncio.wait_for(connection.execute_query("SELECT 1"), timeout=2.0)
+        await asyncio.wait_for(probe(), timeout=READINESS_TIMEOUT_SECONDS)
     except Exception as exc:
-        log.warning("database not ready", extra={"error": type(exc).__name__})
-        return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
-    return JSONResponse({"status": "ready", "database": "up"})
+        log.warning("dependency not ready", extra={"dependency": name, "error": type(exc).__name__})
+        return "down"
+    return "up"
 
 
 def metrics_endpoint(

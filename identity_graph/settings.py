@@ -25,7 +25,13 @@ class Settings(BaseSettings):
     database_pool_size: int = 10
     # PostgreSQL cuts off any statement running longer (0: no limit).
     database_statement_timeout_ms: int = 5000
+    # Seconds to wait for a new database connection before the request is answered 503.
+    database_connect_timeout_seconds: float = Field(5.0, gt=0)
     redis_url: str = ""
+    # Seconds to wait for Redis (connect and each command) before answering 503.
+    redis_timeout_seconds: float = Field(1.0, gt=0)
+    # ``Retry-After`` of a 503 answered while the database or Redis is unreachable.
+    outage_retry_after_seconds: int = Field(5, ge=1)
 
     # Field encryption (AES-GCM) and keyed hashes. Without a key, development
     # generates one under data_dir; production refuses to start.
@@ -131,8 +137,21 @@ class Settings(BaseSettings):
     # A retired token-signing key stays in the JWKS this long (past any token it signed).
     signing_key_publish_seconds: int = 86_400
 
-    # Files.
+    # Files. ``local`` keeps documents under ``data_dir/uploads`` (one node); ``s3`` keeps them
+    # in a bucket of an S3-compatible object store that every node shares (SPEC §10).
+    # Documents are encrypted before they reach either.
     upload_max_bytes: int = 5_242_880
+    storage: Literal["local", "s3"] = "local"
+    s3_bucket: str = ""
+    s3_prefix: str = "documents/"
+    # Empty: AWS S3 itself; else the service's address, e.g. http://minio.internal:9000.
+    s3_endpoint_url: str = ""
+    s3_region: str = "us-east-1"
+    # Empty: boto3's usual credential chain (environment, instance or pod role).
+    s3_access_key_id: str = ""
+    s3_secret_access_key: SecretStr | None = None
+    s3_addressing_style: Literal["path", "virtual", "auto"] = "path"
+    s3_timeout_seconds: float = Field(10.0, gt=0)
 
     # Real-name verification (SPEC §4, §10). The registry check is the national platform's:
     # ``sandbox`` answers from a registry data file (the packaged one unless
@@ -201,6 +220,23 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"sandbox verification providers in production ({names}): configure the http "
                 "providers, or set IDG_ALLOW_SANDBOX_PROVIDERS=true on a staging system"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _object_storage_is_configured(self) -> Settings:
+        """Refuse to start with an object store that cannot work, rather than fail at the
+        first upload."""
+        if self.storage != "s3":
+            return self
+        if not self.s3_bucket:
+            raise ValueError("IDG_S3_BUCKET is required when IDG_STORAGE=s3")
+        if self.s3_endpoint_url and not self.s3_endpoint_url.startswith(("https://", "http://")):
+            raise ValueError("IDG_S3_ENDPOINT_URL must be an http(s) address")
+        if bool(self.s3_access_key_id) != (self.s3_secret_access_key is not None):
+            raise ValueError(
+                "IDG_S3_ACCESS_KEY_ID and IDG_S3_SECRET_ACCESS_KEY go together (or neither, "
+                "for the environment's credentials)"
             )
         return self
 

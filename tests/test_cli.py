@@ -229,3 +229,42 @@ def test_sandbox_providers_serve_the_registry_and_the_challenges(tmp_path: Path)
         server.wait(timeout=10)
     assert outcome is RegistryOutcome.MATCH
     assert url.startswith(f"{base}/s/prv-")
+
+
+def _dead_job(tmp_path: Path, kind: str) -> int:
+    """A job that failed every attempt, as the worker leaves it."""
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "data" / "identity_graph.sqlite3") as connection:
+        cursor = connection.execute(
+            "INSERT INTO jobs (kind, payload, state, attempts, max_attempts, run_at, "
+            "last_error, created_at, finished_at) VALUES (?, '{}', 'dead', 8, 8, "
+            "'2026-01-01 00:00:00+00:00', 'GatewayUnavailable: 503', "
+            "'2026-01-01 00:00:00+00:00', '2026-01-01 01:00:00+00:00')",
+            (kind,),
+        )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+
+def test_jobs_lists_and_retries_dead_jobs(tmp_path: Path) -> None:
+    run(tmp_path, "migrate")
+    first = _dead_job(tmp_path, "notifications.deliver")
+    second = _dead_job(tmp_path, "logout.backchannel")
+    assert "dead     2" in run(tmp_path, "jobs", "stats").stdout
+    listed = run(tmp_path, "jobs", "list", "--state", "dead").stdout
+    assert f"#{first} notifications.deliver [dead] attempts 8/8" in listed
+    assert "GatewayUnavailable: 503" in listed
+    rows = [
+        json.loads(line) for line in run(tmp_path, "jobs", "list", "--json").stdout.splitlines()
+    ]
+    assert [row["id"] for row in rows] == [second, first]
+    assert run(tmp_path, "jobs", "retry", str(first)).stdout == f"#{first} retried\n"
+    again = run(tmp_path, "jobs", "retry", str(first), check=False)
+    assert again.returncode == 1 and "not dead: left alone" in again.stdout
+    nothing = run(tmp_path, "jobs", "retry", check=False)
+    assert nothing.returncode == 2 and "--all-dead" in nothing.stderr
+    everything = run(tmp_path, "jobs", "retry", "--all-dead", "--kind", "logout.backchannel")
+    assert "1 dead job(s) back in the queue" in everything.stdout
+    assert "pending  2" in run(tmp_path, "jobs", "stats").stdout
+    assert run(tmp_path, "jobs", "list", "--state", "dead").stdout == "no jobs\n"

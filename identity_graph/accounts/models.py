@@ -51,12 +51,19 @@ class Account(Model):
     login_name = fields.CharField(max_length=64, unique=True)
     login_key = fields.CharField(max_length=64, unique=True, null=True)
     status = fields.CharEnumField(AccountStatus, max_length=24, default=AccountStatus.ACTIVE)
+    # Database defaults as well: columns added to a table that holds rows need one.
     level = fields.CharEnumField(
-        AssuranceLevel, max_length=16, default=AssuranceLevel.PHONE_VERIFIED
+        AssuranceLevel,
+        max_length=16,
+        default=AssuranceLevel.PHONE_VERIFIED,
+        db_default=AssuranceLevel.PHONE_VERIFIED,
     )
     # Written by the verification domain through ``AccountService.record_verification``.
     verification_status = fields.CharEnumField(
-        VerificationStatus, max_length=24, default=VerificationStatus.UNVERIFIED
+        VerificationStatus,
+        max_length=24,
+        default=VerificationStatus.UNVERIFIED,
+        db_default=VerificationStatus.UNVERIFIED,
     )
     # The case that decides the status (``verification_cases.id``); swapping it is the
     # optimistic lock that keeps two submissions from both becoming current.

@@ -22,7 +22,8 @@ class OAuthClient(Model):
     post_logout_redirect_uris: Any = fields.JSONField(default=list)
     backchannel_logout_uri = fields.CharField(max_length=500, null=True)
     first_party = fields.BooleanField(default=False)
-    subject_type = fields.CharField(max_length=16, default="public")
+    # A database default too: the column was added to a table that may hold clients.
+    subject_type = fields.CharField(max_length=16, default="public", db_default="public")
     sector_identifier = fields.CharField(max_length=200, null=True)
     created_at = fields.DatetimeField()
     updated_at = fields.DatetimeField()

@@ -25,6 +25,7 @@ CORE_MESSAGES: Catalog = {
     "FLOW_EXPIRED": ("流程已过期，请重新开始", "This flow has expired; please start again"),
     "REQUIRED": ("此项为必填项", "This field is required"),
     "TOO_LONG": ("长度不能超过 {max} 个字符", "Must be at most {max} characters"),
+    "TOO_MANY_ITEMS": ("最多 {max} 项", "At most {max} items"),
     "CONTROL_CHARACTERS": ("包含不允许的控制字符", "Contains control characters"),
     "INVALID_FORMAT": ("格式不正确", "Invalid format"),
     "CIPHERTEXT_INVALID": ("数据无法解密", "Data cannot be decrypted"),
@@ -63,6 +64,10 @@ CORE_MESSAGES: Catalog = {
         "The request took too long and was stopped; simplify it or try again later",
     ),
     "INTERNAL_ERROR": ("服务器内部错误，请稍后重试", "Internal error; please try again later"),
+    "SERVICE_UNAVAILABLE": (
+        "服务暂时不可用，请在 {retry_after} 秒后重试",
+        "The service is temporarily unavailable; please try again in {retry_after} seconds",
+    ),
 }
 
 

@@ -10,10 +10,18 @@ stateDiagram-v2
     pending --> running: claim (FOR UPDATE SKIP LOCKED on PostgreSQL)
     running --> done: handler returned
     running --> pending: handler failed, attempts left (exponential backoff)
+    running --> pending: postponed, or database/Redis down (capped backoff, never dead)
     running --> dead: handler failed, no attempts left / no handler
     running --> running: lease expired (worker died), claimed again
-    dead --> pending: operator retries
+    dead --> pending: operator retries (`identity-graph jobs retry`, `retryJobs`)
 ```
+
+A handler that cannot run *yet* because something outside it is unavailable (the national
+registry, the database) raises ``Postpone`` or fails with an outage
+(``core/availability.py``): the job goes back to pending with the same exponential backoff,
+capped at ``jobs_backoff_max_seconds``, and such failures never dead-letter it. An outage
+longer than the retry budget therefore strands nothing: the work waits and runs when the
+dependency is back. Only failures of the handler itself count towards ``max_attempts``.
 
 Claiming is exactly-once: the candidate rows are locked with ``SKIP LOCKED`` and the claim
 itself is a conditional UPDATE that re-checks readiness, so on SQLite (one writer) and
@@ -39,11 +47,19 @@ from tortoise.functions import Count
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
+from identity_graph.core.availability import unavailable
 from identity_graph.core.clock import Clock
 
 log = logging.getLogger("identity_graph.jobs")
 
 JobHandler = Callable[[Mapping[str, Any]], Awaitable[None]]
+# Outages of the queue's own dependencies postpone a job; an unreachable partner (a
+# back-channel logout URI, an SMS gateway) is the handler's failure and counts.
+_POSTPONING_OUTAGES = frozenset({"database", "redis"})
+
+
+class Postpone(Exception):
+    """Raised by a handler: not now, through no fault of the job; try again later."""
 
 
 class JobState(StrEnum):
@@ -151,6 +167,15 @@ class JobQueue:
         )
         return JobState.PENDING
 
+    async def postpone(self, job: Job, error: str) -> None:
+        """Back to pending with capped backoff, whatever the attempts (see ``Postpone``)."""
+        await Job.filter(id=job.id, locked_by=job.locked_by).update(
+            state=JobState.PENDING,
+            last_error=error[:2000],
+            run_at=self._clock.now() + self.backoff(job.attempts),
+            locked_until=None,
+        )
+
     def backoff(self, attempts: int) -> timedelta:
         """Exponential backoff with equal jitter: half fixed, half random."""
         ceiling = min(self._backoff_base * 2 ** max(attempts - 1, 0), self._backoff_max)
@@ -172,10 +197,33 @@ class JobQueue:
 
     async def retry_dead(self, job_id: int) -> bool:
         """Operator action: put a dead job back in the queue with fresh attempts."""
-        updated = await Job.filter(id=job_id, state=JobState.DEAD).update(
-            state=JobState.PENDING, attempts=0, run_at=self._clock.now(), finished_at=None
+        return bool(await self.retry_dead_where(Q(id=job_id)))
+
+    async def retry_dead_where(self, condition: Q) -> int:
+        """Operator action: every dead job matching ``condition`` back in the queue."""
+        return int(
+            await Job.filter(condition & Q(state=JobState.DEAD)).update(
+                state=JobState.PENDING, attempts=0, run_at=self._clock.now(), finished_at=None
+            )
         )
-        return bool(updated)
+
+    async def page(
+        self,
+        *,
+        state: JobState | None = None,
+        kind: str | None = None,
+        limit: int = 20,
+        before_id: int | None = None,
+    ) -> list[Job]:
+        """Newest first, for operators (CLI and admin GraphQL)."""
+        query = Job.all()
+        if state is not None:
+            query = query.filter(state=state)
+        if kind is not None:
+            query = query.filter(kind=kind)
+        if before_id is not None:
+            query = query.filter(id__lt=before_id)
+        return list(await query.order_by("-id").limit(limit))
 
 
 class JobWorker:
@@ -211,7 +259,12 @@ class JobWorker:
         try:
             await handler(job.payload)
         except Exception as exc:
-            state = await self._queue.fail(job, f"{type(exc).__name__}: {exc}")
+            error = f"{type(exc).__name__}: {exc}"
+            if isinstance(exc, Postpone) or unavailable(exc) in _POSTPONING_OUTAGES:
+                await self._queue.postpone(job, error)
+                log.info("job postponed", extra={"job_id": job.id, "kind": job.kind})
+                return
+            state = await self._queue.fail(job, error)
             log.warning(
                 "job failed", extra={"job_id": job.id, "kind": job.kind, "next": state.value}
             )
@@ -225,8 +278,12 @@ class JobWorker:
         while not stop.is_set():
             try:
                 claimed = await self.run_once()
-            except Exception:
-                log.exception("job worker iteration failed")
+            except Exception as exc:
+                dependency = unavailable(exc)
+                if dependency is None:
+                    log.exception("job worker iteration failed")
+                else:  # an outage: the next round tries again, no traceback each second
+                    log.warning("job worker waiting", extra={"dependency": dependency})
                 claimed = 0
             if claimed:
                 continue

@@ -7,8 +7,8 @@ traversal (``../../etc/passwd``) at the boundary. The folder sits outside any se
 
 Writes go to a temporary file in the target directory and are moved into place with
 ``os.replace``, so a reader never sees half a file and a crash leaves only a stray temp file.
-Blocking file I/O runs in a worker thread to keep the event loop free. Object storage can be
-added later as another ``Storage`` implementation.
+Blocking file I/O runs in a worker thread to keep the event loop free. ``files/s3.py`` is the
+other implementation, for several nodes sharing one object store (``IDG_STORAGE=s3``).
 """
 
 from __future__ import annotations

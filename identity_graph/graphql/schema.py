@@ -11,6 +11,7 @@ from strawberry.extensions import ParserCache, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from identity_graph.core.availability import unavailable
 from identity_graph.core.errors import DomainError
 from identity_graph.core.timeouts import is_timeout
 from identity_graph.graphql.accounts.extended import ExtendedInfoMutations
@@ -26,6 +27,7 @@ from identity_graph.graphql.clients.queries import ClientQueries
 from identity_graph.graphql.confirmations import ConfirmationMutations, ConfirmationQueries
 from identity_graph.graphql.consents.schema import ConsentMutations, ConsentQueries
 from identity_graph.graphql.instrumentation import OperationMetrics
+from identity_graph.graphql.jobs import JobMutations, JobQueries
 from identity_graph.graphql.limits import limit_extensions
 from identity_graph.graphql.notifications.queries import NotificationQueries
 from identity_graph.graphql.sessions.mutations import SessionMutations
@@ -49,6 +51,7 @@ class Query(
     ChallengeQueries,
     ClientQueries,
     ConsentQueries,
+    JobQueries,
     NotificationQueries,
     VerificationQueries,
     FaceCheckQueries,
@@ -68,6 +71,7 @@ class Mutation(
     ChallengeMutations,
     VerificationMutations,
     FaceCheckMutations,
+    JobMutations,
 ):
     pass
 
@@ -76,13 +80,21 @@ class IdentitySchema(strawberry.federation.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        """Log only unexpected errors, by type and traceback: never the variables (PII)."""
+        """Log only unexpected errors, by type and traceback: never the variables (PII).
+        An outage is one warning line without a traceback: it is not a bug."""
         for error in errors:
             original = error.original_error
             if original is None or isinstance(original, (DomainError, GraphQLError)):
                 continue
             if is_timeout(original):  # the caller's request was too expensive: not a bug
                 log.warning("request cut off by its time budget in %s", error.path)
+                continue
+            dependency = unavailable(original)
+            if dependency is not None:
+                log.warning(
+                    "dependency unavailable",
+                    extra={"dependency": dependency, "error": type(original).__name__},
+                )
                 continue
             log.error("unexpected error in %s", error.path, exc_info=original)
 

@@ -7,6 +7,9 @@
   ``INTERNAL_ERROR`` (their details stay in the server log, without variables).
 * A request past its budget (``IDG_GRAPHQL_TIMEOUT_SECONDS``, or a database statement past
   ``IDG_DATABASE_STATEMENT_TIMEOUT_MS``) is cut off with ``REQUEST_TIMEOUT``.
+* A database or Redis outage during execution (``core/availability.py``) is
+  ``SERVICE_UNAVAILABLE`` and the whole answer is a 503 with ``Retry-After``; outages
+  before execution (reading the bearer token) are answered by ``outages.py``.
 * GraphiQL is served from our own static files: it works offline and under a strict CSP.
 """
 
@@ -32,6 +35,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from identity_graph.container import Container
+from identity_graph.core.availability import unavailable
 from identity_graph.core.errors import DomainError
 from identity_graph.core.i18n import negotiate
 from identity_graph.core.net import client_address
@@ -89,6 +93,7 @@ class GraphQLApp(GraphQL[Context, None]):
         )
         self.container = container
         self.settings = settings
+        self._retry_after = settings.outage_retry_after_seconds
 
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)
@@ -129,6 +134,9 @@ class GraphQLApp(GraphQL[Context, None]):
             response = JSONResponse(
                 body, status_code=status, headers=headers if status == 405 else None
             )
+        if getattr(request.state, "unavailable", False):
+            response.status_code = 503
+            response.headers["Retry-After"] = str(self._retry_after)
         await response(scope, receive, send)
 
     def _timed_out(self, request: Request) -> Response:
@@ -221,7 +229,10 @@ class GraphQLApp(GraphQL[Context, None]):
         data: GraphQLHTTPResponse = {"data": result.data}
         if result.errors:
             locale = negotiate(request.headers.get("accept-language"))
-            data["errors"] = [self._format(error, locale) for error in result.errors]
+            errors = [self._format(error, locale) for error in result.errors]
+            if any(e["extensions"]["code"] == "SERVICE_UNAVAILABLE" for e in errors):
+                request.state.unavailable = True
+            data["errors"] = list(errors)
         if result.extensions:
             data["extensions"] = result.extensions
         return data
@@ -245,6 +256,11 @@ class GraphQLApp(GraphQL[Context, None]):
         elif is_timeout(original):
             extensions = {"code": "REQUEST_TIMEOUT"}
             formatted["message"] = self.container.translate("REQUEST_TIMEOUT", locale)
+        elif unavailable(original) is not None:
+            extensions = {"code": "SERVICE_UNAVAILABLE", "retryAfter": self._retry_after}
+            formatted["message"] = self.container.translate(
+                "SERVICE_UNAVAILABLE", locale, retry_after=self._retry_after
+            )
         else:
             extensions = {"code": "INTERNAL_ERROR"}
             formatted["message"] = self.container.translate("INTERNAL_ERROR", locale)

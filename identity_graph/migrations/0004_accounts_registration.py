@@ -103,7 +103,7 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Account',
             name='level',
-            field=fields.CharEnumField(default=AssuranceLevel.PHONE_VERIFIED, description='PHONE_VERIFIED: phone_verified\nREAL_NAME: real_name\nREAL_PERSON: real_person', enum_type=AssuranceLevel, max_length=16),
+            field=fields.CharEnumField(default=AssuranceLevel.PHONE_VERIFIED, db_default=AssuranceLevel.PHONE_VERIFIED, description='PHONE_VERIFIED: phone_verified\nREAL_NAME: real_name\nREAL_PERSON: real_person', enum_type=AssuranceLevel, max_length=16),
         ),
         ops.AddField(
             model_name='Account',

@@ -16,6 +16,6 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='OAuthClient',
             name='subject_type',
-            field=fields.CharField(default='public', max_length=16),
+            field=fields.CharField(default='public', db_default='public', max_length=16),
         ),
     ]

@@ -115,6 +115,6 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Account',
             name='verification_status',
-            field=fields.CharEnumField(default=VerificationStatus.UNVERIFIED, description='UNVERIFIED: unverified\nPENDING: pending\nVERIFIED: verified\nFAILED: failed\nMANUAL_REVIEW: manual_review\nMANUAL_REJECTED: manual_rejected\nMANUAL_APPROVED: manual_approved', enum_type=VerificationStatus, max_length=24),
+            field=fields.CharEnumField(default=VerificationStatus.UNVERIFIED, db_default=VerificationStatus.UNVERIFIED, description='UNVERIFIED: unverified\nPENDING: pending\nVERIFIED: verified\nFAILED: failed\nMANUAL_REVIEW: manual_review\nMANUAL_REJECTED: manual_rejected\nMANUAL_APPROVED: manual_approved', enum_type=VerificationStatus, max_length=24),
         ),
     ]

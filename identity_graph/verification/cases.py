@@ -6,7 +6,9 @@ stateDiagram-v2
     [*] --> AWAITING_MATERIALS: form submitted, manual route (§4.3) or identity change
     PENDING --> VERIFIED: registry match
     PENDING --> FAILED: mismatch / not found (reasons kept)
-    PENDING --> PENDING: registry unavailable (never a failure; retried by a job)
+    PENDING --> PENDING: registry unavailable (never a failure; the job retries until it answers)
+    PENDING --> WITHDRAWN: holder withdraws (e.g. a long registry outage)
+    WITHDRAWN --> SUPERSEDED: new submission
     FAILED --> VERIFIED: face check passed (real person) / e-licence confirmed
     FAILED --> MANUAL_REVIEW: scans submitted
     AWAITING_MATERIALS --> MANUAL_REVIEW: scans submitted
@@ -25,7 +27,11 @@ stateDiagram-v2
 States waiting for the holder (FAILED, AWAITING_MATERIALS, MANUAL_REJECTED) expire after
 ``verification_case_ttl``; an expired case takes no fallback and is replaced by a new
 submission, never revived. A case in PENDING or MANUAL_REVIEW is waiting for us, so it
-cannot be superseded by the holder: they wait for the answer.
+cannot be superseded by a new submission. A PENDING case waits for the national registry,
+and its retry job never gives up while the registry is unavailable (``core/jobs.py``
+``Postpone``); so that an outage of days does not hold the holder hostage, they may
+withdraw it (WITHDRAWN, status UNVERIFIED) and submit again, by then perhaps on another
+route. The retry job finds the case no longer PENDING and ends.
 
 Every move is a conditional UPDATE on the expected state, and the account's pointer to
 its current case is swapped in the same transaction, so of two racing moves one wins.
@@ -46,7 +52,8 @@ from identity_graph.verification.models import CaseState, VerificationCase
 S = CaseState
 TRANSITIONS: Transitions[CaseState] = Transitions(
     {
-        S.PENDING: {S.VERIFIED, S.FAILED},
+        S.PENDING: {S.VERIFIED, S.FAILED, S.WITHDRAWN},
+        S.WITHDRAWN: {S.SUPERSEDED},
         S.AWAITING_MATERIALS: {S.MANUAL_REVIEW, S.SUPERSEDED},
         S.FAILED: {S.VERIFIED, S.MANUAL_REVIEW, S.SUPERSEDED},
         S.MANUAL_REVIEW: {S.MANUAL_APPROVED, S.MANUAL_REJECTED},
@@ -68,6 +75,7 @@ STATUS_OF: Mapping[CaseState, VerificationStatus] = {
     S.MANUAL_REJECTED: VerificationStatus.MANUAL_REJECTED,
     S.MANUAL_APPROVED: VerificationStatus.MANUAL_APPROVED,
     S.SUPERSEDED: VerificationStatus.UNVERIFIED,
+    S.WITHDRAWN: VerificationStatus.UNVERIFIED,
 }
 
 

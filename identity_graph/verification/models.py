@@ -26,7 +26,8 @@ from identity_graph.verification.rules import Method, Route, Subject
 
 
 class CaseState(StrEnum):
-    """States of a case; all but ``AWAITING_MATERIALS`` and ``SUPERSEDED`` are SPEC §4.2's."""
+    """States of a case; all but ``AWAITING_MATERIALS``, ``SUPERSEDED`` and ``WITHDRAWN``
+    are SPEC §4.2's."""
 
     AWAITING_MATERIALS = "awaiting_materials"  # manual route, scans not yet sent
     PENDING = "pending"
@@ -36,6 +37,7 @@ class CaseState(StrEnum):
     MANUAL_REJECTED = "manual_rejected"
     MANUAL_APPROVED = "manual_approved"
     SUPERSEDED = "superseded"  # a newer case replaced it (new data, expiry)
+    WITHDRAWN = "withdrawn"  # the holder withdrew it while the registry was not answering
 
 
 class CaseReason(StrEnum):

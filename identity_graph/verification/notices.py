@@ -69,6 +69,10 @@ NEXT_STEP_TEXTS: Mapping[str, tuple[str, str]] = {
     ),
     "NEXT_MANUAL_REVIEW": ("上传证件材料申请人工审核", "upload scans for manual review"),
     "NEXT_WAIT": ("等待认证结果", "wait for the result"),
+    "NEXT_WITHDRAW": (
+        "撤回本次认证后重新提交",
+        "withdraw this verification and submit again",
+    ),
     "NEXT_NONE": ("无需操作", "nothing to do"),
 }
 
@@ -126,7 +130,9 @@ def next_steps(case: VerificationCase | None, *, expired: bool = False) -> list[
     if case is None or expired:
         return ["NEXT_SUBMIT"]
     state = case.state
-    if state in (CaseState.PENDING, CaseState.MANUAL_REVIEW):
+    if state is CaseState.PENDING:
+        return ["NEXT_WAIT", "NEXT_WITHDRAW"]
+    if state is CaseState.MANUAL_REVIEW:
         return ["NEXT_WAIT"]
     if state is CaseState.AWAITING_MATERIALS or state is CaseState.MANUAL_REJECTED:
         return ["NEXT_MANUAL_REVIEW", "NEXT_SUBMIT"]
@@ -134,7 +140,7 @@ def next_steps(case: VerificationCase | None, *, expired: bool = False) -> list[
         methods = FALLBACKS[case.subject] if case.route is Route.AUTOMATIC else ()
         steps = [_METHOD_STEP[m] for m in methods] or ["NEXT_MANUAL_REVIEW"]
         return [*steps, "NEXT_SUBMIT"]
-    if state is CaseState.SUPERSEDED:
+    if state in (CaseState.SUPERSEDED, CaseState.WITHDRAWN):
         return ["NEXT_SUBMIT"]
     return ["NEXT_NONE"]
 

@@ -29,7 +29,7 @@ from identity_graph.challenges.captcha import CaptchaService
 from identity_graph.core.audit import AuditContext, AuditLog
 from identity_graph.core.clock import Clock, local_date
 from identity_graph.core.errors import DomainError, NotAuthorized
-from identity_graph.core.jobs import JobQueue
+from identity_graph.core.jobs import JobQueue, Postpone
 from identity_graph.core.ratelimit import RateLimiter, Rule
 from identity_graph.verification.cases import STATUS_OF, level_of, move
 from identity_graph.verification.claims import ClaimCodec
@@ -92,11 +92,16 @@ MESSAGES = {
         "The return address must be a path on this site (starting with /)",
     ),
     "REGISTRY_UNAVAILABLE": ("国家平台暂时无法核验", "The national platform could not answer"),
+    "NOTHING_TO_WITHDRAW": (
+        "当前没有正在核验中的实名认证可撤回",
+        "There is no verification in progress to withdraw",
+    ),
 }
 
 
-class RegistryUnavailable(RuntimeError):
-    """Raised by the retry job so the outbox backs off and tries again."""
+class RegistryUnavailable(Postpone):
+    """Raised by the retry job so the outbox backs off and tries again, for as long as the
+    case is PENDING: an unavailable registry is never a reason to give up."""
 
 
 @dataclass(frozen=True)
@@ -276,6 +281,26 @@ class VerificationService:
         if account.verification_case_id is None:
             return None
         return await VerificationCase.get_or_none(id=account.verification_case_id)
+
+    async def withdraw(self, account_id: uuid.UUID, context: AuditContext) -> VerificationCase:
+        """The holder gives up waiting for a PENDING case (a registry outage that outlasts
+        their patience): the case is WITHDRAWN, the account UNVERIFIED, and a new submission
+        is taken. Of a withdrawal racing the registry's answer, one wins (``move``)."""
+        account = await Account.get(id=account_id)
+        case = await self.current(account)
+        if case is None or case.state is not CaseState.PENDING:
+            raise DomainError("NOTHING_TO_WITHDRAW")
+        async with in_transaction():
+            await move(case, CaseState.WITHDRAWN, self._clock.now(), self.policy.case_ttl)
+            await self.point(account.id, case.id, case)
+            await self._audit.record(
+                "verification.withdrawn",
+                context,
+                subject_type="account",
+                subject_id=str(account.id),
+                details={"case": str(case.id)},
+            )
+        return case
 
     # Registry check: inline after submission, and as the retry job.
 

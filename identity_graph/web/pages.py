@@ -173,6 +173,13 @@ TEXTS: dict[str, tuple[str, str]] = {
         "This session does not exist, is finished or has expired.",
     ),
     "back": ("返回", "Back"),
+    "unavailable_title": ("服务暂时不可用", "Temporarily unavailable"),
+    "unavailable": (
+        "系统正在恢复中，您的操作未被执行。请在 {retry_after} 秒后刷新页面重试。",
+        "The service is recovering and nothing you sent was done. Reload the page in"
+        " {retry_after} seconds to try again.",
+    ),
+    "try_again": ("重试", "Try again"),
     "csrf": (
         "页面已过期，请重新提交",
         "The page expired; please submit again",

@@ -134,3 +134,38 @@ async def test_run_forever_stops(db, queue):
     worker = JobWorker(queue, {"demo": handler}, poll_seconds=0.01)
     await asyncio.wait_for(worker.run_forever(stop), timeout=5)
     assert done == [1]
+
+
+async def test_outages_of_what_a_job_needs_postpone_it_without_killing_it(db, queue, clock):
+    from redis import exceptions as redis_errors
+
+    from identity_graph.core.jobs import Postpone
+
+    failures = iter([Postpone("registry unavailable"), redis_errors.ConnectionError("down")] * 3)
+
+    async def waiting(payload: dict) -> None:
+        raise next(failures)
+
+    await queue.enqueue("demo", {})
+    worker = JobWorker(queue, {"demo": waiting})
+    for _ in range(6):  # twice the 3 attempts after which a failing job dies
+        clock.advance(seconds=61)
+        assert await worker.run_once() == 1
+        job = await Job.get()
+        assert job.state is JobState.PENDING
+        assert job.run_at - clock.now() <= timedelta(seconds=60)  # the capped backoff
+    assert job.attempts == 6
+
+
+async def test_an_unreachable_partner_is_the_job_failing(db, queue, clock):
+    """A back-channel URI or SMS gateway that refuses connections counts towards death."""
+
+    async def refused(payload: dict) -> None:
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    await queue.enqueue("demo", {})
+    worker = JobWorker(queue, {"demo": refused})
+    for _ in range(3):
+        clock.advance(seconds=61)
+        await worker.run_once()
+    assert (await Job.get()).state is JobState.DEAD

@@ -98,7 +98,7 @@ async def test_registry_outage_keeps_pending_until_the_retry_succeeds(gql, hooks
 
     result = await submit(gql, hooks, token, person=ZHANG_WEI)
     assert result["verification"]["status"] == "PENDING"
-    assert result["verification"]["nextSteps"] == ["WAIT"]
+    assert result["verification"]["nextSteps"] == ["WAIT", "WITHDRAW"]
 
     worker = container.job_worker()
     clock.advance(seconds=61)

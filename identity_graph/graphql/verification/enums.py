@@ -51,6 +51,11 @@ class NextStep(Enum):
         "NEXT_MANUAL_REVIEW", description="Upload scans and submit them for manual review."
     )
     WAIT = strawberry.enum_value("NEXT_WAIT", description="Wait for the result.")
+    WITHDRAW = strawberry.enum_value(
+        "NEXT_WITHDRAW",
+        description="Tired of waiting (the national platform is not answering): "
+        "`withdrawVerification`, then submit again.",
+    )
     NONE = strawberry.enum_value("NEXT_NONE", description="Nothing to do.")
 
 

@@ -30,6 +30,8 @@ from identity_graph.graphql.verification.payloads import (
     SubmitVerificationResult,
     UploadDocumentResult,
     VerificationSubmitted,
+    VerificationWithdrawn,
+    WithdrawVerificationResult,
 )
 from identity_graph.graphql.verification.types import (
     ManualReviewType,
@@ -95,6 +97,22 @@ class VerificationMutations:
                     account.id, input.unit.to_domain(), input.submission(), context.audit
                 )
             return await _verification(info, account.id)
+
+        return await payload(info, call(), lambda result: result)
+
+    @strawberry.mutation(
+        description="Withdraw your real-name verification while it is PENDING (撤回): the "
+        "national platform has not answered yet and you do not want to wait. Nothing is "
+        "decided; your status becomes UNVERIFIED and you may submit again."
+    )
+    async def withdraw_verification(self, info: Info) -> WithdrawVerificationResult:
+        context = info.context
+
+        async def call() -> VerificationWithdrawn:
+            account = await _viewer_account(info)
+            await context.services.verification.withdraw(account.id, context.audit)
+            submitted = await _verification(info, account.id)
+            return VerificationWithdrawn(verification=submitted.verification)
 
         return await payload(info, call(), lambda result: result)
 

@@ -25,6 +25,14 @@ class VerificationSubmitted:
     verification: Verification = strawberry.field(description="Status, case and next steps.")
 
 
+@strawberry.type(
+    description="The pending case was withdrawn; `verification` shows UNVERIFIED and that "
+    "a new submission is taken."
+)
+class VerificationWithdrawn:
+    verification: Verification = strawberry.field(description="Status, case and next steps.")
+
+
 @strawberry.type(description="A face session or licence challenge was opened.")
 class ChallengeStarted:
     challenge_id: strawberry.ID = strawberry.field(description="The session id.")
@@ -57,6 +65,10 @@ _ERRORS = ValidationErrors | RateLimitedError | NotAuthorizedError | OperationRe
 SubmitVerificationResult = Annotated[
     VerificationSubmitted | _ERRORS,
     strawberry.union("SubmitVerificationResult", description="Submitted, or why not."),
+]
+WithdrawVerificationResult = Annotated[
+    VerificationWithdrawn | _ERRORS,
+    strawberry.union("WithdrawVerificationResult", description="Withdrawn, or why not."),
 ]
 StartChallengeResult = Annotated[
     ChallengeStarted | _ERRORS,

@@ -223,6 +223,9 @@ class VerificationCaseType:
     )
     status: VerificationStatus = strawberry.field(description="Status (SPEC §4.2).")
     superseded: bool = strawberry.field(description="Replaced by a newer case.")
+    withdrawn: bool = strawberry.field(
+        description="Withdrawn by its holder while it was pending (`withdrawVerification`)."
+    )
     failure_reason: str | None = strawberry.field(description="Why it failed, in words.")
     failure_fields: list[str] = strawberry.field(description="Fields the registry disputed.")
     decided_by: VerificationMethod | None = strawberry.field(description="What decided it.")
@@ -243,6 +246,7 @@ class VerificationCaseType:
             route=VerificationRoute(route_taken(row.route, row.decided_by).value),
             status=VerificationStatus(STATUS_OF[row.state].value),
             superseded=row.state is CaseState.SUPERSEDED,
+            withdrawn=row.state is CaseState.WITHDRAWN,
             failure_reason=failure,
             failure_fields=list(row.failure_fields or []),
             decided_by=VerificationMethod(row.decided_by.value) if row.decided_by else None,
