@@ -28,6 +28,7 @@ from identity_graph.accounts.registration import RegistrationService
 from identity_graph.accounts.service import MESSAGES as ACCOUNT_MESSAGES
 from identity_graph.accounts.service import AccountService
 from identity_graph.accounts.vault import PersonalData
+from identity_graph.agents.context import EnterpriseContext
 from identity_graph.agents.service import MESSAGES as AGENT_MESSAGES
 from identity_graph.agents.service import build_agent_service
 from identity_graph.challenges.captcha import MESSAGES as CAPTCHA_MESSAGES
@@ -325,7 +326,11 @@ class Container:
             self.clock,
             self.accounts,
             self.subjects,
-            self.catalogue, self.notifier, self.vault, self.audit, self.limiter
+            self.catalogue,
+            self.notifier,
+            self.vault,
+            self.audit,
+            self.limiter,
         )
         self.revocations = TokenRevocations(self.clock, self.audit)
         self.signing_keys = SigningKeys(
@@ -380,7 +385,9 @@ class Container:
         self.pushed_requests = PushedRequests(
             self.clock, self.hasher, timedelta(seconds=settings.pushed_request_ttl_seconds)
         )
-        self.issued_tokens = IssuedTokens(self.revocations, self.tokens, self.oauth_refresh_tokens)
+        self.issued_tokens = IssuedTokens(
+            self.revocations, self.tokens, self.oauth_refresh_tokens, self.agents.contexts
+        )
         self.login = LoginService(
             self.clock,
             self.accounts,
@@ -544,6 +551,13 @@ class Container:
             batch_size=self.settings.jobs_batch_size,
             poll_seconds=self.settings.jobs_poll_seconds,
         )
+
+    async def agents_session_context(self, session_id: uuid.UUID) -> EnterpriseContext | None:
+        """The unit a login session acts for, as partners see it (token claims)."""
+        found = await self.tokens.session_context_by_text(str(session_id))
+        if found is None or found[1] is None:
+            return None
+        return await self.agents.contexts.of_person(found[0].id, found[1])
 
     def sweeps(self) -> dict[str, Sweep]:
         """Periodic housekeeping run beside the job worker (``core/sweeps.py``)."""

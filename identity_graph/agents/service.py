@@ -25,6 +25,7 @@ from identity_graph.agents import checks
 from identity_graph.agents.bindings import MESSAGES as bindings_messages
 from identity_graph.agents.bindings import AgentBindings, Manager, Validity
 from identity_graph.agents.checks import ServiceChecks, ServiceDecision, Subject, UnitRef
+from identity_graph.agents.context import EnterpriseContexts
 from identity_graph.agents.directory import AgentDirectory, Cursor
 from identity_graph.agents.grants import MESSAGES as grants_messages
 from identity_graph.agents.grants import AgentGrants
@@ -84,6 +85,7 @@ class AgentService:
         self._accounts = accounts
         self.people = people
         self.bindings = bindings
+        self.contexts = EnterpriseContexts(clock, bindings, grants)
         self.grants = grants
         self.checks = checks
         self.directory = directory

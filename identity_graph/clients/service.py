@@ -19,9 +19,16 @@ from identity_graph.core.secrets import SecretHasher, new_token
 from identity_graph.core.validators import Checks, clean_text
 
 SECRET_PURPOSE = "client-secret"
-GRANT_TYPES = frozenset({"authorization_code", "refresh_token", "client_credentials"})
+GRANT_TYPES = frozenset(
+    {
+        "authorization_code",
+        "refresh_token",
+        "client_credentials",
+        "urn:ietf:params:oauth:grant-type:token-exchange",  # RFC 8693: agents (SPEC §7)
+    }
+)
 AUTH_METHODS = frozenset({"client_secret_basic", "client_secret_post", "none"})
-SCOPES = frozenset({"openid", "profile", "phone", "email", "identity"})
+SCOPES = frozenset({"openid", "profile", "phone", "email", "identity", "enterprise"})
 
 MESSAGES = {
     "CLIENT_REDIRECT_URI_INVALID": (

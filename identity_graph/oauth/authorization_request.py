@@ -20,7 +20,7 @@ from authlib.oauth2.rfc9101.errors import RequestNotSupportedError, RequestUriNo
 
 from identity_graph.clients.models import OAuthClient
 
-SCOPES = ["openid", "profile", "phone", "email", "identity", "offline_access"]
+SCOPES = ["openid", "profile", "phone", "email", "identity", "enterprise", "offline_access"]
 OFFLINE = "offline_access"
 
 Parameters = list[tuple[str, str]]

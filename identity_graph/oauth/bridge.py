@@ -37,6 +37,7 @@ class Prepared:
     pending_refresh: Any = None  # (token, grant) for the route to store after an inline run
     inline: bool = False  # running on the event loop: nothing may be fetched
     dpop_jkt: str | None = None  # the key a valid DPoP proof of this request was signed with
+    exchange: Any = None  # token exchange: what the route found (token_exchange.Exchange)
 
 
 PREPARED: ContextVar[Prepared | None] = ContextVar("idg_oauth_prepared", default=None)

@@ -31,6 +31,8 @@ SUPPORTED = [
     "auth_time",
     "nonce",
     "sid",
+    "enterprise",
+    "act",
 ]
 _STATUS = {
     AssuranceLevel.PHONE_VERIFIED: "UNVERIFIED",

@@ -24,6 +24,8 @@ from identity_graph.oauth.par import PATH as PAR_PATH
 from identity_graph.oauth.par import par_route
 from identity_graph.oauth.server import IdentityAuthorizationServer
 from identity_graph.oauth.starlette import StarletteOAuth2Request, oauth2_request, oauth_error
+from identity_graph.oauth.token_exchange import GRANT_TYPE as EXCHANGE_GRANT
+from identity_graph.oauth.token_exchange import prepare_exchange
 from identity_graph.oauth.tokens import (
     AccessToken,
     AccessTokenIssuer,
@@ -108,6 +110,7 @@ def build_server(services: Container) -> IdentityAuthorizationServer:
                 id_token_ttl=settings.access_token_ttl_seconds,
             ),
             services.subjects,
+            services.agents_session_context,
         ),
         services.authorization_codes,
         services.oauth_refresh_tokens,
@@ -229,7 +232,10 @@ def oauth_routes(services: Container, server: IdentityAuthorizationServer) -> li
         for named in _client_ids(oauth_request):
             prepared.clients[named] = await services.clients.get(named)
         grant_type = oauth_request.payload.grant_type
-        if grant_type == "client_credentials":
+        if grant_type == EXCHANGE_GRANT:
+            form = {key: str(value) for key, value in oauth_request.form.items()}
+            prepared.exchange = await prepare_exchange(services, form, client_id, issuer)
+        if grant_type in ("client_credentials", EXCHANGE_GRANT):
             # Every hook of this grant reads only what was prepared: no thread needed.
             response: Response = bridge.run_inline(
                 prepared, server.create_token_response, oauth_request

@@ -42,6 +42,7 @@ class IdentityAuthorizationServer(AuthorizationServer):
         self.codes = codes
         self.refresh_tokens = refresh_tokens
         self._tokens = tokens
+        self._issuer = issuer
         self.register_token_generator("default", issuer)
         for grant in GRANTS:
             self.register_grant(grant, EXTENSIONS.get(grant))
@@ -63,6 +64,10 @@ class IdentityAuthorizationServer(AuthorizationServer):
             return None
         row.account = account  # the session check loaded it: no second query
         return row
+
+    def issue_exchanged_token(self, client: Client, exchange: Any, scope: str) -> dict[str, Any]:
+        """RFC 8693: the unit's token, acting by the person (``token_exchange.py``)."""
+        return self._issuer.exchanged(client, exchange, scope)
 
     def query_client(self, client_id: str) -> Client | None:
         prepared = PREPARED.get()

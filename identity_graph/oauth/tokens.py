@@ -11,6 +11,7 @@ bound to the proof's key (``cnf.jkt``, RFC 9449 §6) and typed ``DPoP``.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +22,7 @@ from joserfc.jwk import KeySet
 from identity_graph.clients.subjects import Subjects
 from identity_graph.core.clock import Clock
 from identity_graph.core.secrets import new_token
-from identity_graph.oauth.bridge import PREPARED
+from identity_graph.oauth.bridge import PREPARED, call_async
 from identity_graph.sessions.signing_keys import Algorithm
 
 
@@ -36,10 +37,18 @@ class AccessTokenPolicy:
 class AccessTokenIssuer:
     """authlib's token generator: ``(grant_type, client, user, scope, ...) -> token dict``."""
 
-    def __init__(self, clock: Clock, policy: AccessTokenPolicy, subjects: Subjects) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        policy: AccessTokenPolicy,
+        subjects: Subjects,
+        enterprise_of: Callable[[uuid.UUID], Coroutine[Any, Any, Any]] | None = None,
+    ) -> None:
         self._clock = clock
         self._policy = policy
         self._subjects = subjects
+        # The unit a login session acts for (agent login, switchEnterprise), as a context.
+        self._enterprise_of = enterprise_of
 
     def __call__(
         self,
@@ -72,6 +81,9 @@ class AccessTokenIssuer:
         claims["exp"] = now + lifetime
         if scope:
             claims["scope"] = scope
+        enterprise = self._enterprise_claim(user, scope, prepared)
+        if enterprise is not None:
+            claims["enterprise"] = enterprise
         if prepared.dpop_jkt is not None:
             claims["cnf"] = {"jkt": prepared.dpop_jkt}
         token: dict[str, Any] = {
@@ -89,10 +101,23 @@ class AccessTokenIssuer:
             and "openid" in scope.split()
             and grant_type != "refresh_token"
         ):
-            token["id_token"] = self._id_token(client, user, prepared, now)
+            token["id_token"] = self._id_token(client, user, prepared, now, enterprise)
         if user is not None and include_refresh_token:
             token["refresh_token"] = new_token(32)  # stored by the server's save_token
         return token
+
+    def _enterprise_claim(self, user: Any, scope: str | None, prepared: Any) -> Any:
+        """For a code redeemed from a session acting for a unit, with scope ``enterprise``:
+        the unit's context at issue time (UserInfo always tells the current one). Refresh
+        grants run on the event loop without a hop and leave it to UserInfo."""
+        code = prepared.code
+        wanted = user is not None and scope and "enterprise" in scope.split()
+        if not wanted or code is None or code.session_id is None or prepared.inline:
+            return None
+        if self._enterprise_of is None:
+            return None
+        context: Any = call_async(self._enterprise_of, code.session_id)
+        return context.claim() if context is not None else None
 
     def _user_claims(self, user: Any, origin: Any) -> dict[str, Any]:
         claims: dict[str, Any] = {"sub": str(user.id)}
@@ -106,7 +131,9 @@ class AccessTokenIssuer:
                 claims["sid"] = str(origin.session_id)
         return claims
 
-    def _id_token(self, client: Any, user: Any, prepared: Any, now: int) -> str:
+    def _id_token(
+        self, client: Any, user: Any, prepared: Any, now: int, enterprise: Any = None
+    ) -> str:
         """OIDC Core §2: RS256, as every relying party must be able to verify."""
         code = prepared.code or prepared.refresh
         claims: dict[str, Any] = {
@@ -125,7 +152,47 @@ class AccessTokenIssuer:
                 claims["nonce"] = code.nonce
             if code.session_id is not None:
                 claims["sid"] = str(code.session_id)
+        if enterprise is not None:
+            claims["enterprise"] = enterprise
         return _sign(claims, prepared.id_token_key, Algorithm.RS256, "JWT")
+
+    def exchanged(self, client: Any, exchange: Any, scope: str) -> dict[str, Any]:
+        """RFC 8693 §2.2: the unit as subject, the person as actor, the binding as ``abid``;
+        never outliving the subject token."""
+        prepared = PREPARED.get()
+        if prepared is None or prepared.signing_key is None:
+            raise RuntimeError("the signing key must be prepared before entering authlib")
+        context, subject = exchange.context, exchange.subject_claims or {}
+        now = int(self._clock.now().timestamp())
+        lifetime = max(1, min(self._policy.user_access_ttl, int(subject.get("exp", now)) - now))
+        client_id = client.get_client_id()
+        claims: dict[str, Any] = {
+            "iss": self._policy.issuer,
+            "client_id": client_id,
+            "aud": client_id,
+            "iat": now,
+            "exp": now + lifetime,
+            "jti": uuid.uuid4().hex,
+            "sub": self._subjects.for_client(client.row, context.enterprise_id),
+            "act": {"sub": self._subjects.for_client(client.row, exchange.person_id)},
+            "abid": str(context.binding_id),
+            "enterprise": context.claim(),
+        }
+        if subject.get("acr"):
+            claims["acr"] = subject["acr"]
+        if scope:
+            claims["scope"] = scope
+        if prepared.dpop_jkt is not None:
+            claims["cnf"] = {"jkt": prepared.dpop_jkt}
+        token = {
+            "access_token": _sign(claims, prepared.signing_key, Algorithm.ES256, "at+jwt"),
+            "issued_token_type": "urn:ietf:params:oauth:token-type:access_token",
+            "token_type": "DPoP" if prepared.dpop_jkt is not None else "Bearer",
+            "expires_in": lifetime,
+        }
+        if scope:
+            token["scope"] = scope
+        return token
 
 
 def grant_of(origin: Any) -> Any:

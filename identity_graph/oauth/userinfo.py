@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from identity_graph.accounts.enums import AccountKind
+from identity_graph.agents.context import SCOPE as ENTERPRISE_SCOPE
 from identity_graph.container import Container
 from identity_graph.oauth.claims import claims_for
 from identity_graph.oauth.dpop import ALGORITHMS, DPoPProofs, InvalidDPoPProof, proof_header
@@ -78,7 +79,7 @@ def userinfo_routes(services: Container) -> list[Route]:
             )
         keys = await services.signing_keys.verification_keys()
         claims = read_access_token(token, keys, issuer)
-        if claims is None or "sid" not in claims:
+        if claims is None or ("sid" not in claims and "abid" not in claims):
             return _refusal("invalid_token", scheme=challenge)
         refused = await possession(request, scheme, token, claims)
         if refused is not None:
@@ -92,8 +93,21 @@ def userinfo_routes(services: Container) -> list[Route]:
             return _refusal("insufficient_scope", 403, challenge)
         account = live.account
         client = await services.clients.get(str(claims.get("client_id", "")))
-        sub = services.subjects.for_client(client, account.id) if account else None
-        if account is None or client is None or sub != claims.get("sub"):
+        if account is None or client is None:
+            return _refusal("invalid_token")
+        if "abid" in claims and live.enterprise is not None:  # exchanged: the unit, by its agent
+            sub = services.subjects.for_client(client, live.enterprise.enterprise_id)
+            if sub != claims.get("sub"):
+                return _refusal("invalid_token")
+            acting = {
+                "sub": sub,
+                "account_type": "enterprise",
+                "act": {"sub": services.subjects.for_client(client, account.id)},
+                "enterprise": live.enterprise.claim(),
+            }
+            return JSONResponse(acting, headers={"Cache-Control": "no-store"})
+        sub = services.subjects.for_client(client, account.id)
+        if sub != claims.get("sub"):
             return _refusal("invalid_token")
         # Only the row the account's kind has (one query, not two).
         person = unit = None
@@ -103,6 +117,8 @@ def userinfo_routes(services: Container) -> list[Route]:
             unit = (await services.accounts.get_enterprises([account.id])).get(account.id)
         body = claims_for(account, scopes, services.vault, person, unit)
         body["sub"] = sub
+        if ENTERPRISE_SCOPE in scopes and live.enterprise is not None:  # an agent's session
+            body["enterprise"] = live.enterprise.claim()
         return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
     return [Route(PATH, userinfo, methods=["GET", "POST"])]

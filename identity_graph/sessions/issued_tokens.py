@@ -4,17 +4,21 @@ introspection (RFC 7662) and revocation (RFC 7009) must all tell it alike.
 An access token is a JWT, valid by signature until it expires; it dies earlier when it is
 revoked (its ``jti``), when the grant it came from is revoked (its ``gid``: a reused code
 or refresh token, a revoked refresh token), or when the login session named by its ``sid``
-ends (logout, password change). A refresh token is a row: alive while unused, unrevoked,
-unexpired and its login session lives. Reads only; the owners of the rows write them.
+ends (logout, password change). A token acting for a unit also dies with its agent binding
+(``abid``, token exchange) or, through its session, when the person stops acting for it.
+A refresh token is a row: alive while unused, unrevoked, unexpired and its login session
+lives. Reads only; the owners of the rows write them.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from identity_graph.accounts.models import Account, AccountStatus
+from identity_graph.agents.context import EnterpriseContext, EnterpriseContexts
 from identity_graph.clients.revocations import TokenRevocations
 from identity_graph.core.rows import fetch_by_ids
 from identity_graph.sessions.oauth_refresh import OAuthRefreshToken, OAuthRefreshTokens
@@ -25,6 +29,8 @@ from identity_graph.sessions.tokens import TokenService
 class Liveness:
     active: bool
     account: Account | None = None  # the person behind a user token, when it is alive
+    # The unit the token acts for, while its binding holds (agent login, token exchange).
+    enterprise: EnterpriseContext | None = None
 
 
 INACTIVE = Liveness(False)
@@ -36,7 +42,9 @@ class IssuedTokens:
         revocations: TokenRevocations,
         tokens: TokenService,
         refresh_tokens: OAuthRefreshTokens,
+        contexts: EnterpriseContexts | None = None,
     ) -> None:
+        self._contexts = contexts
         self._revocations = revocations
         self._tokens = tokens
         self._refresh_tokens = refresh_tokens
@@ -53,12 +61,32 @@ class IssuedTokens:
             revoked = await self._revocations.is_revoked(str(claims["jti"]))
         if revoked:
             return INACTIVE
+        if "abid" in claims:  # issued for a unit (token exchange): dies with its binding
+            return await self._for_binding(str(claims["abid"]))
         if "sid" not in claims:
             return Liveness(True)  # client credentials: no person, no session
-        account = await self._tokens.session_account_by_text(str(claims["sid"]))
-        if account is None or account.status != AccountStatus.ACTIVE:
+        found = await self._tokens.session_context_by_text(str(claims["sid"]))
+        if found is None or found[0].status != AccountStatus.ACTIVE:
             return INACTIVE
-        return Liveness(True, account)
+        account, acting = found
+        context = None
+        if acting is not None and self._contexts is not None:
+            context = await self._contexts.of_person(account.id, acting)
+        return Liveness(True, account, context)
+
+    async def _for_binding(self, binding_id: str) -> Liveness:
+        if self._contexts is None:
+            return INACTIVE
+        try:
+            context = await self._contexts.of_binding(uuid.UUID(binding_id))
+        except ValueError:
+            return INACTIVE
+        if context is None:
+            return INACTIVE
+        person = next(iter(await fetch_by_ids(Account, [context.person_id])), None)
+        if person is None or person.status != AccountStatus.ACTIVE:
+            return INACTIVE
+        return Liveness(True, person, context)
 
     async def refresh(self, token: str) -> tuple[OAuthRefreshToken, Account] | None:
         """A live refresh token and the account it acts for."""

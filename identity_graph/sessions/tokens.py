@@ -265,6 +265,16 @@ class TokenService:
             return None
         return session
 
+    async def session_context_by_text(
+        self, session_id: str
+    ) -> tuple[Account, uuid.UUID | None] | None:
+        """A live session's account and the unit it acts for, from a token's ``sid``."""
+        try:
+            key = uuid.UUID(session_id)
+        except ValueError:
+            return None
+        return await self._active_session_account(key, self._clock.now())
+
     async def session_account_by_text(self, session_id: str) -> Account | None:
         """``session_account`` for an id read from a token claim."""
         try:

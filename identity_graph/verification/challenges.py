@@ -237,4 +237,3 @@ class ChallengeService:
         )
         await self._verification.point(case.account_id, case.id, case)  # type: ignore[attr-defined]
         await self._notices.decided(case)
-

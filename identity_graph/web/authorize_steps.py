@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 DECISION_PATH = AUTHORIZE_PATH + "/decision"
 _LEVELS = list(AssuranceLevel)
 _ACR_LEVEL = {uri: AssuranceLevel(level) for level, uri in ACR_VALUES.items()}
-_SCOPE_ORDER = ("openid", "profile", "phone", "email", "identity", "offline_access")
+_SCOPE_ORDER = ("openid", "profile", "phone", "email", "identity", "enterprise", "offline_access")
 _MAX_RETURN_URL = 500  # the challenge's return_url column
 
 

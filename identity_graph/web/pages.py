@@ -65,6 +65,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "在您保持登录期间持续访问以上信息（可刷新的授权）",
         "Keep access to the above while you stay logged in (renewable access)",
     ),
+    "scope_enterprise": (
+        "您代为办理的单位及其授权事项（经办人身份）",
+        "The unit you act for and the services it granted you (as its agent)",
+    ),
     "request_error": ("无法完成授权", "The authorization cannot go ahead"),
     "bad_client": (
         "接入系统或回调地址无效，请联系该系统的管理员。",
