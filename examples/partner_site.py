@@ -79,7 +79,7 @@ def create_partner_app(
                 "response_type": "code",
                 "client_id": client_id,
                 "redirect_uri": f"{base_url}/callback",
-                "scope": "openid profile phone identity",
+                "scope": "openid profile phone identity enterprise",
                 "state": key,
                 "nonce": nonce,
                 "code_challenge": challenge.rstrip(b"=").decode(),

@@ -24,7 +24,7 @@ async def ensure_demo_partners(container: Container) -> list[str]:
                 name=f"示例接入系统 {client_id[-1].upper()} (demo partner)",
                 grant_types=["authorization_code", "refresh_token"],
                 token_endpoint_auth_method="none",  # noqa: S106 - a method name
-                scopes=["openid", "profile", "phone", "identity"],
+                scopes=["openid", "profile", "phone", "identity", "enterprise"],
                 redirect_uris=[f"{base}/callback"],
                 post_logout_redirect_uris=[f"{base}/"],
                 backchannel_logout_uri=f"{base}/backchannel",

@@ -63,7 +63,7 @@ async def sites(container, settings, sockets) -> AsyncIterator[dict[str, str]]:
                 name=f"示例接入系统 {name.upper()}",
                 grant_types=["authorization_code"],
                 token_endpoint_auth_method="none",
-                scopes=["openid", "profile", "identity"],
+                scopes=["openid", "profile", "identity", "enterprise"],
                 redirect_uris=[f"{urls[name]}/callback"],
                 post_logout_redirect_uris=[f"{urls[name]}/"],
                 backchannel_logout_uri=f"{urls[name]}/backchannel",
@@ -163,6 +163,60 @@ async def test_qr_login_tab_in_the_browser(sites, container, hooks, gql):
             await page.get_by_role("button", name="同意").click()
             await page.wait_for_url(f"{sites['a']}/")
             await expect(page.get_by_text("张三").first).to_be_visible()
+            assert await page.evaluate("window.__cspViolations") == []
+        finally:
+            await browser.close()
+
+
+async def test_an_agent_logs_in_at_a_partner_site_which_sees_the_unit(sites, container, hooks, gql):
+    """Seed 004 §一 经办人登录 through a partner site: the site's page lists the unit and the
+    granted service from its claims (issue 11)."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed")
+    from playwright.async_api import async_playwright, expect
+
+    from tests.agents.flows import GRANT, LI_NA, SERVICE, approved_agent, run, world
+    from tests.agents.test_agent_login import AGENT_PASSWORD, SET_PASSWORD
+    from tests.verification.flows import XINGQIAO
+
+    w = await world(gql, hooks, container)
+    agent_id = await approved_agent(gql, w)
+    await run(gql, GRANT, {"agentId": agent_id, "serviceCodes": [SERVICE]}, w.unit_token)
+    body = await gql(
+        SET_PASSWORD,
+        {
+            "input": {
+                "enterpriseId": w.unit_id,
+                "accountPassword": PASSWORD,
+                "newPassword": AGENT_PASSWORD,
+            }
+        },
+        token=w.person_token,
+    )
+    assert body["data"]["setAgentPassword"]["hasAgentPassword"]
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            page = await browser.new_page(locale="zh-CN")
+            await page.add_init_script(CSP_LISTENER)
+            await page.goto(f"{sites['a']}/login")
+            await page.get_by_role("link", name="经办人登录").click()
+            await page.get_by_label("企业账号 / 统一社会信用代码").fill(XINGQIAO["code"])
+            await page.get_by_label("经办人手机号").fill("13812340001")
+            await page.get_by_label("经办人身份证号码").fill(LI_NA["idNumber"])
+            await page.get_by_label("经办人密码").fill(AGENT_PASSWORD)
+            captcha_id = await page.locator('input[name="captcha_id"]').get_attribute("value")
+            assert captcha_id is not None
+            await page.get_by_label("图形验证码").fill(hooks.captcha_answers[uuid.UUID(captcha_id)])
+            await page.get_by_role("button", name="登录").click()
+            await expect(page.get_by_text("您代为办理的单位及其授权事项")).to_be_visible()
+            await page.get_by_role("button", name="同意").click()
+            await page.wait_for_url(f"{sites['a']}/")
+            row = page.locator("tr", has=page.locator("th", has_text="enterprise"))
+            await expect(row).to_contain_text(XINGQIAO["unitName"])
+            await expect(row).to_contain_text(SERVICE)
             assert await page.evaluate("window.__cspViolations") == []
         finally:
             await browser.close()
