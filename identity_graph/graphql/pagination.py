@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable, Sequence
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
 import strawberry
 
 from identity_graph.core.errors import ValidationFailed
 
 Node = TypeVar("Node")
+# The arguments every paged field takes, described once.
+First = Annotated[int, strawberry.argument(description="Page size (1 to 100).")]
+After = Annotated[str | None, strawberry.argument(description="`endCursor` of the previous page.")]
 Row = TypeVar("Row")
 MAX_PAGE = 100
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Any
 
 import strawberry
 
@@ -36,6 +36,7 @@ from identity_graph.graphql.accounts.kinds import AccountKind
 from identity_graph.graphql.agents.pages import agent_page, person_bindings_page
 from identity_graph.graphql.agents.types import AgentConnection
 from identity_graph.graphql.context import Info
+from identity_graph.graphql.pagination import After, First
 from identity_graph.verification.notices import status_text_code
 
 
@@ -106,10 +107,8 @@ class NaturalPerson:
     async def agent_bindings(
         self,
         info: Info,
-        first: Annotated[int, strawberry.argument(description="Page size (1 to 100).")] = 20,
-        after: Annotated[
-            str | None, strawberry.argument(description="`endCursor` of the previous page.")
-        ] = None,
+        first: First = 20,
+        after: After = None,
     ) -> AgentConnection | None:
         viewer = info.context.viewer
         if viewer is None or str(viewer.account_id) != str(self.id):
@@ -234,10 +233,8 @@ class Enterprise:
     async def agents(
         self,
         info: Info,
-        first: Annotated[int, strawberry.argument(description="Page size (1 to 100).")] = 20,
-        after: Annotated[
-            str | None, strawberry.argument(description="`endCursor` of the previous page.")
-        ] = None,
+        first: First = 20,
+        after: After = None,
     ) -> AgentConnection | None:
         return await agent_page(info, uuid.UUID(str(self.id)), first, after)
 

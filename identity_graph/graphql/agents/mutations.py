@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 
@@ -35,6 +35,14 @@ from identity_graph.graphql.errors import payload
 from identity_graph.ids import types as ids
 
 
+def unit_field() -> Any:
+    """``enterpriseId``, shared by every manager's input: the legal account and an agent
+    switched into the unit leave it out."""
+    return strawberry.field(
+        default=None, description="The unit, for a managing agent not switched into it."
+    )
+
+
 @strawberry.input(description="Apply to act for a unit (自然人申请法人经办人, seed 000 §三).")
 class ApplyForAgentInput:
     uscc: str = strawberry.field(description="The unit's unified social credit code.")
@@ -60,9 +68,7 @@ class DecideAgentApplicationInput:
     reason: str | None = strawberry.field(
         default=None, description="Why (required to reject; at most 150 characters)."
     )
-    enterprise_id: strawberry.ID | None = strawberry.field(
-        default=None, description="The unit, for a managing agent not switched into it."
-    )
+    enterprise_id: strawberry.ID | None = unit_field()
 
 
 @strawberry.input(
@@ -89,9 +95,7 @@ class AddAgentInput:
     agent_password: str | None = strawberry.field(
         default=None, description="An initial password for agent login (经办人登录)."
     )
-    enterprise_id: strawberry.ID | None = strawberry.field(
-        default=None, description="The unit, for a managing agent not switched into it."
-    )
+    enterprise_id: strawberry.ID | None = unit_field()
 
 
 @strawberry.input(description="Change an agent's role or validity window.")
@@ -106,17 +110,13 @@ class UpdateAgentInput:
     valid_until: datetime | None = strawberry.field(
         default=None, description="New end of validity."
     )
-    enterprise_id: strawberry.ID | None = strawberry.field(
-        default=None, description="The unit, for a managing agent not switched into it."
-    )
+    enterprise_id: strawberry.ID | None = unit_field()
 
 
 @strawberry.input(description="Remove an agent; its grants end with it.")
 class RemoveAgentInput:
     agent_id: strawberry.ID = strawberry.field(description="The binding to revoke.")
-    enterprise_id: strawberry.ID | None = strawberry.field(
-        default=None, description="The unit, for a managing agent not switched into it."
-    )
+    enterprise_id: strawberry.ID | None = unit_field()
 
 
 @strawberry.input(description="Grant one or more services to an agent (授权).")
@@ -126,17 +126,13 @@ class GrantServicesInput:
     expires_at: datetime | None = strawberry.field(
         default=None, description="When the grants lapse (default: until revoked)."
     )
-    enterprise_id: strawberry.ID | None = strawberry.field(
-        default=None, description="The unit, for a managing agent not switched into it."
-    )
+    enterprise_id: strawberry.ID | None = unit_field()
 
 
 @strawberry.input(description="Revoke one grant (handing a service over is revoke + grant).")
 class RevokeGrantInput:
     grant_id: strawberry.ID = strawberry.field(description="The grant (`GrantedService.grantId`).")
-    enterprise_id: strawberry.ID | None = strawberry.field(
-        default=None, description="The unit, for a managing agent not switched into it."
-    )
+    enterprise_id: strawberry.ID | None = unit_field()
 
 
 @strawberry.input(description="Set your own agent-login password for one unit (经办人中心).")

@@ -25,6 +25,8 @@ from identity_graph.graphql.agents.types import (
 from identity_graph.graphql.context import Info
 from identity_graph.graphql.errors import as_graphql_error
 from identity_graph.graphql.pagination import (
+    After,
+    First,
     build_connection,
     decode_int_cursor,
     page_size,
@@ -32,6 +34,10 @@ from identity_graph.graphql.pagination import (
 from identity_graph.graphql.permissions import IsAdmin, IsAuthenticated
 
 _LIVE = [AgentStatus.PENDING, AgentStatus.ACTIVE]
+Statuses = Annotated[
+    list[AgentStatus] | None,
+    strawberry.argument(description="Only these statuses (default: pending and active)."),
+]
 
 
 def _states(statuses: list[AgentStatus] | None) -> list[BindingState]:
@@ -80,14 +86,9 @@ class AgentQueries:
                 description="The unit, for a person managing it without having switched into it."
             ),
         ] = None,
-        status: Annotated[
-            list[AgentStatus] | None,
-            strawberry.argument(description="Only these statuses (default: pending and active)."),
-        ] = None,
-        first: Annotated[int, strawberry.argument(description="Page size (1 to 100).")] = 20,
-        after: Annotated[
-            str | None, strawberry.argument(description="`endCursor` of the previous page.")
-        ] = None,
+        status: Statuses = None,
+        first: First = 20,
+        after: After = None,
     ) -> AgentConnection:
         try:
             unit = parse_id(enterprise_id, "enterpriseId") if enterprise_id else None
@@ -103,14 +104,9 @@ class AgentQueries:
     async def my_authorizations(
         self,
         info: Info,
-        status: Annotated[
-            list[AgentStatus] | None,
-            strawberry.argument(description="Only these statuses (default: pending and active)."),
-        ] = None,
-        first: Annotated[int, strawberry.argument(description="Page size (1 to 100).")] = 20,
-        after: Annotated[
-            str | None, strawberry.argument(description="`endCursor` of the previous page.")
-        ] = None,
+        status: Statuses = None,
+        first: First = 20,
+        after: After = None,
     ) -> AgentConnection:
         try:
             return await person_bindings_page(info, first, after, _states(status))
@@ -179,10 +175,8 @@ class AgentQueries:
         client_id: Annotated[
             str | None, strawberry.argument(description="Only the services of this partner system.")
         ] = None,
-        first: Annotated[int, strawberry.argument(description="Page size (1 to 100).")] = 20,
-        after: Annotated[
-            str | None, strawberry.argument(description="`endCursor` of the previous page.")
-        ] = None,
+        first: First = 20,
+        after: After = None,
     ) -> ServiceConnection:
         try:
             size = page_size(first)
