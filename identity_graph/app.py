@@ -19,6 +19,8 @@ from identity_graph.core.sweeps import run_sweeps
 from identity_graph.db import close_database, open_database
 from identity_graph.graphql.schema import build_schema
 from identity_graph.graphql.view import GraphQLApp
+from identity_graph.oauth import routes as oauth
+from identity_graph.oauth import userinfo
 from identity_graph.oauth.routes import build_server, oauth_routes
 from identity_graph.observability import (
     RequestMiddleware,
@@ -30,9 +32,11 @@ from identity_graph.outages import OutageMiddleware
 from identity_graph.settings import Settings
 from identity_graph.web.authorize import authorize_routes
 from identity_graph.web.home import home_routes
+from identity_graph.web.input_hygiene import InputHygieneMiddleware
 from identity_graph.web.login import login_routes
 from identity_graph.web.logout import logout_routes
 from identity_graph.web.qr import qr_routes
+from identity_graph.web.refusals import authorization_refusal, page_refusal
 from identity_graph.web.register import register_routes
 from identity_graph.web.upstream import upstream_routes
 from identity_graph.web.verification import verification_routes
@@ -113,6 +117,20 @@ def create_app(
             max_body=settings.max_body_bytes,
             max_upload_body=settings.max_upload_body_bytes,
             translate=services.translate,
+            https=settings.public_url.startswith("https://"),
+        ),
+        Middleware(
+            InputHygieneMiddleware,
+            responders=[
+                (oauth.AUTHORIZE_PATH, authorization_refusal(services)),
+                (oauth.END_SESSION_PATH, page_refusal(services)),
+                (userinfo.PATH, userinfo.refuse_control_characters),
+                ("/oauth/", oauth.refuse_control_characters),
+                ("/.well-known/", oauth.refuse_control_characters),
+            ],
+            default=page_refusal(services),
+            # GraphQL checks its own arguments; the operations endpoints read no input.
+            exempt=("/graphql", "/healthz", "/readyz", "/metrics", "/static/"),
         ),
         # Inside the request log, so a refused request is logged with its 503.
         Middleware(

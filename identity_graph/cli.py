@@ -24,6 +24,7 @@ from identity_graph import cli_jobs, db
 from identity_graph.keys import load_master_keys
 from identity_graph.settings import Settings
 
+log = logging.getLogger("identity_graph.cli")
 LOG_CONFIG: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -52,12 +53,18 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     _configure_logging(settings)
+    workers = args.workers or settings.workers
+    problem = settings.shared_counters_problem(workers)
+    if problem and settings.env == "production":
+        print(f"configuration error (workers): {problem}", file=sys.stderr)
+        return 2
+    if problem:
+        log.warning("NOT FOR PRODUCTION: %s", problem)
     load_master_keys(settings)  # create the development key once, before workers start
     asyncio.run(db.migrate(settings.resolved_database_url))
     asyncio.run(_with_container(settings, _ensure_signing_keys))
     if settings.env == "development" and settings.demo_partners:
         asyncio.run(_with_container(settings, _demo_partners))
-    workers = args.workers or settings.workers
     # Worker processes read their settings from the environment; they size their password
     # hashing pool by the worker count, so pass on a --workers given on the command line.
     os.environ["IDG_WORKERS"] = str(workers)
@@ -76,7 +83,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             workers=workers,
             log_config=LOG_CONFIG,
             access_log=False,
-            proxy_headers=settings.trust_forwarded_for,
+            # The peer stays the real peer: core/net.py reads X-Forwarded-For against
+            # IDG_TRUSTED_PROXIES itself.
+            proxy_headers=False,
         )
     finally:
         if metrics_dir:

@@ -52,6 +52,7 @@ from identity_graph.core.events import ConnectionQuota, EventBus, LocalBus, Redi
 from identity_graph.core.i18n import CORE_MESSAGES, Translator
 from identity_graph.core.job_operations import JobOperations
 from identity_graph.core.jobs import JobQueue, JobWorker
+from identity_graph.core.net import TrustedProxies
 from identity_graph.core.ratelimit import (
     MemoryBackend,
     RateLimitBackend,
@@ -199,6 +200,9 @@ class Container:
         self, settings: Settings, clock: Clock | None = None, test_hooks: TestHooks | None = None
     ) -> None:
         self.settings = settings
+        self.proxies = TrustedProxies(
+            settings.trusted_proxies, peer_is_proxy=settings.trust_forwarded_for
+        )
         self.clock: Clock = clock or SystemClock()
         self.test_hooks = test_hooks
         keys = load_master_keys(settings)

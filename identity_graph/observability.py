@@ -33,6 +33,16 @@ CSP = (
     "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
     "frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
 )
+_SECURITY_HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+]
+# RFC 6797, when the public URL is https: browsers then refuse plain http to this host for a
+# year (a network attacker cannot strip TLS, nor set the __Host- cookies over http). Not
+# includeSubDomains: the service does not own its parent domain's other hosts.
+_HSTS = (b"strict-transport-security", b"max-age=31536000")
 _KNOWN_ROUTES = ("/graphql", "/healthz", "/readyz", "/metrics")
 READINESS_TIMEOUT_SECONDS = 2.0
 
@@ -71,12 +81,19 @@ class RequestMiddleware:
     """Limits body size, logs and measures each request, and sets security headers."""
 
     def __init__(
-        self, app: ASGIApp, *, max_body: int, max_upload_body: int, translate: Translator
+        self,
+        app: ASGIApp,
+        *,
+        max_body: int,
+        max_upload_body: int,
+        translate: Translator,
+        https: bool = False,
     ) -> None:
         self.app = app
         self.translate = translate
         self.max_body = max_body
         self.max_upload_body = max_upload_body
+        self.headers = _SECURITY_HEADERS + ([_HSTS] if https else [])
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -95,13 +112,7 @@ class RequestMiddleware:
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status["code"], status["sent"] = message["status"], True
-                extra = [
-                    (b"x-request-id", request_id.encode()),
-                    (b"content-security-policy", CSP.encode()),
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"referrer-policy", b"no-referrer"),
-                    (b"x-frame-options", b"DENY"),
-                ]
+                extra = [(b"x-request-id", request_id.encode()), *self.headers]
                 message["headers"] = list(message.get("headers", [])) + extra
             await send(message)
 

@@ -6,6 +6,7 @@ This is the only module that reads the environment; everything else receives a
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -43,6 +44,12 @@ class Settings(BaseSettings):
     port: int = 8000
     workers: int = 1
     log_level: str = "info"
+    # Proxies and load balancers (IPs or CIDR ranges, comma-separated) whose
+    # X-Forwarded-For entries are believed; the client address is the right-most entry
+    # no trusted proxy wrote (core/net.py). Empty: the peer address, the header ignored.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Deprecated: the immediate peer is one trusted proxy (its right-most entry is the
+    # client). Set IDG_TRUSTED_PROXIES instead; ignored when that is set.
     trust_forwarded_for: bool = False
 
     # Set by ``serve`` for several workers; prometheus_client's own variable name.
@@ -239,6 +246,44 @@ class Settings(BaseSettings):
                 "for the environment's credentials)"
             )
         return self
+
+    @model_validator(mode="after")
+    def _counters_are_shared(self) -> Settings:
+        """Refuse production with several workers and no Redis (see ``shared_counters``)."""
+        problem = self.shared_counters_problem(self.workers)
+        if problem and self.env == "production":
+            raise ValueError(problem)
+        return self
+
+    def shared_counters_problem(self, workers: int) -> str | None:
+        """Why ``workers`` processes would not share their counters, or None.
+
+        Failed logins, SMS and captcha caps and lockouts are counted in process memory
+        unless IDG_REDIS_URL is set: with several workers each counts alone, and an
+        attacker gets the limit once per worker (SPEC §3, §11)."""
+        if workers > 1 and not self.redis_url:
+            return (
+                f"{workers} workers without IDG_REDIS_URL: each worker would count failed "
+                "logins, lockouts and SMS and captcha caps alone. Set IDG_REDIS_URL "
+                "(shared by every worker and node), or run one worker."
+            )
+        return None
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_networks(cls, value: object) -> object:
+        """A comma-separated list from the environment; each an IP address or CIDR range."""
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list):
+            for network in value:
+                try:
+                    ipaddress.ip_network(str(network).strip(), strict=False)
+                except ValueError:
+                    raise ValueError(
+                        f"IDG_TRUSTED_PROXIES: {network!r} is not an IP address or CIDR range"
+                    ) from None
+        return value
 
     @field_validator("previous_secret_keys", mode="before")
     @classmethod

@@ -268,3 +268,62 @@ def test_jobs_lists_and_retries_dead_jobs(tmp_path: Path) -> None:
     assert "1 dead job(s) back in the queue" in everything.stdout
     assert "pending  2" in run(tmp_path, "jobs", "stats").stdout
     assert run(tmp_path, "jobs", "list", "--state", "dead").stdout == "no jobs\n"
+
+
+def production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {**os.environ, "IDG_DATA_DIR": str(tmp_path), "IDG_ENV": "production"}
+    env.update(IDG_SECRET_KEY="k" * 40, IDG_ALLOW_SANDBOX_PROVIDERS="true", **extra)
+    env.pop("IDG_REDIS_URL", None)
+    return env
+
+
+def test_production_refuses_several_workers_without_redis(tmp_path: Path) -> None:
+    """Each worker would count failed logins alone: 4 workers, 4 times the lockout limit."""
+    for env, args in (
+        (production_env(tmp_path, IDG_WORKERS="4"), ["outbox"]),
+        (production_env(tmp_path), ["serve", "--workers", "3", "--port", "1"]),
+    ):
+        result = subprocess.run(
+            [sys.executable, "-m", "identity_graph.cli", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert result.returncode == 2, result.stderr
+        assert "without IDG_REDIS_URL" in result.stderr
+        assert "Traceback" not in result.stderr
+    assert not list(tmp_path.glob("*.sqlite3"))  # refused before migrating anything
+
+
+def test_several_workers_with_redis_or_one_without_are_fine() -> None:
+    from identity_graph.settings import Settings
+
+    base = {"_env_file": None, "env": "production", "secret_key": "k" * 40}
+    base["allow_sandbox_providers"] = True
+    Settings(**base, workers=4, redis_url="redis://cache:6379/0")  # type: ignore[arg-type]
+    Settings(**base, workers=1)  # type: ignore[arg-type]
+
+
+def test_development_warns_loudly_about_several_workers_without_redis(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from identity_graph import cli
+    from identity_graph.settings import Settings
+
+    class Stop(Exception):
+        pass
+
+    def stop(settings: Settings) -> None:
+        raise Stop
+
+    monkeypatch.setattr(cli, "_configure_logging", lambda settings: None)
+    monkeypatch.setattr(cli, "load_master_keys", stop)
+    settings = Settings(_env_file=None, data_dir=tmp_path)  # type: ignore[call-arg]
+    args = cli.build_parser().parse_args(["serve", "--workers", "2"])
+    with pytest.raises(Stop):
+        cli.cmd_serve(settings, args)
+    [warning] = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert "NOT FOR PRODUCTION" in warning.getMessage()
+    assert "2 workers without IDG_REDIS_URL" in warning.getMessage()

@@ -11,7 +11,7 @@ from identity_graph.container import Container
 SOURCE = Path(__file__).resolve().parents[1] / "identity_graph"
 RAISED = (
     re.compile(r'(?:DomainError|NotAuthorized|AuthenticationRefused)\(\s*"([A-Z_]+)"'),
-    re.compile(r'(?:single|fail)\(\s*[^,()]+,\s*"([A-Z_]+)"'),
+    re.compile(r'(?:single|fail|FieldError)\(\s*[^,()]+,\s*"([A-Z_]+)"'),
 )
 
 

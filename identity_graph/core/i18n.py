@@ -25,9 +25,16 @@ CORE_MESSAGES: Catalog = {
     "FLOW_EXPIRED": ("流程已过期，请重新开始", "This flow has expired; please start again"),
     "REQUIRED": ("此项为必填项", "This field is required"),
     "TOO_LONG": ("长度不能超过 {max} 个字符", "Must be at most {max} characters"),
-    "TOO_MANY_ITEMS": ("最多 {max} 项", "At most {max} items"),
-    "CONTROL_CHARACTERS": ("包含不允许的控制字符", "Contains control characters"),
+    "CONTROL_CHARACTERS": (
+        "包含不允许的控制字符或无效字符",
+        "Contains control characters or invalid characters",
+    ),
     "INVALID_FORMAT": ("格式不正确", "Invalid format"),
+    "TOO_MANY_ITEMS": ("最多只能提交 {max} 项", "At most {max} items"),
+    "FILE_EXPECTED": (
+        "请以文件形式上传（GraphQL multipart 请求）",
+        "Send a file here (GraphQL multipart request)",
+    ),
     "CIPHERTEXT_INVALID": ("数据无法解密", "Data cannot be decrypted"),
     "BAD_REQUEST": ("请求格式不正确", "Malformed request"),
     "PAYLOAD_TOO_LARGE": ("请求体过大", "Request body too large"),
@@ -41,6 +48,10 @@ CORE_MESSAGES: Catalog = {
     "UNKNOWN_OPERATION": ("文档中没有该名称的操作", "No operation with that name in the document"),
     "TOO_MANY_OPERATIONS": ("批量请求的操作过多", "Too many operations in one batch"),
     "QUERY_MISSING": ("缺少 GraphQL 查询", "No GraphQL query in the request"),
+    "REQUEST_NOT_OBJECT": (
+        "请求须为 JSON 对象（批量请求为对象数组）",
+        "The request must be a JSON object (a batch: a non-empty list of objects)",
+    ),
     "QUERY_TOO_DEEP": ("查询嵌套层级过深", "The query is nested too deeply"),
     "TOO_MANY_ALIASES": ("查询使用的别名过多", "The query uses too many aliases"),
     "QUERY_TOO_COMPLEX": (
@@ -62,6 +73,11 @@ CORE_MESSAGES: Catalog = {
     "REQUEST_TIMEOUT": (
         "请求处理超时，请简化查询或稍后重试",
         "The request took too long and was stopped; simplify it or try again later",
+    ),
+    "REPRESENTATION_INVALID": (
+        "实体表示须为对象，且 __typename 为 Account、NaturalPerson 或 Enterprise",
+        "A representation must be an object whose __typename is Account, NaturalPerson or "
+        "Enterprise",
     ),
     "INTERNAL_ERROR": ("服务器内部错误，请稍后重试", "Internal error; please try again later"),
     "SERVICE_UNAVAILABLE": (

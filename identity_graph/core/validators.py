@@ -16,6 +16,11 @@ import phonenumbers
 from identity_graph.core.errors import FieldError, ValidationFailed
 
 _MOBILE = re.compile(r"1[3-9]\d{9}")
+# C0 and C1 controls (Unicode category Cc) and lone surrogates (Cs): PostgreSQL refuses NUL
+# and cannot store a surrogate, and no name, number or code legitimately holds either.
+# Multi-line free text keeps tab, line feed and carriage return.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_CONTROL_MULTILINE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 # RFC 5321 limits; the local part and the domain are checked for shape, not deliverability.
 _EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
 P = ParamSpec("P")
@@ -43,12 +48,23 @@ class Checks:
             raise ValidationFailed(self.errors)
 
 
-def clean_text(value: str, field: str, *, max_length: int, required: bool = True) -> str:
-    """NFKC-normalise and trim; refuse control characters and over-long input."""
+def has_control_characters(text: str, *, multiline: bool = False) -> bool:
+    """True if ``text`` holds a control character or a lone surrogate (line breaks and tabs
+    are allowed in ``multiline`` text)."""
+    return (_CONTROL_MULTILINE if multiline else _CONTROL).search(text) is not None
+
+
+def clean_text(
+    value: str, field: str, *, max_length: int, required: bool = True, multiline: bool = False
+) -> str:
+    """NFKC-normalise and trim; refuse control characters and over-long input. ``multiline``
+    text keeps its line breaks (as ``\\n``) and tabs."""
     text = unicodedata.normalize("NFKC", value).strip()
+    if multiline:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     if required and not text:
         raise ValidationFailed.single(field, "REQUIRED")
-    if any(unicodedata.category(char) == "Cc" for char in text):
+    if has_control_characters(text, multiline=multiline):
         raise ValidationFailed.single(field, "CONTROL_CHARACTERS")
     if len(text) > max_length:
         raise ValidationFailed.single(field, "TOO_LONG", max=max_length)
@@ -81,11 +97,14 @@ def normalize_mobile(value: str, field: str = "phone") -> str:
     return national
 
 
-def optional_text(value: str | None, field: str, *, max_length: int) -> str | None:
+def optional_text(
+    value: str | None, field: str, *, max_length: int, multiline: bool = False
+) -> str | None:
     """``clean_text`` for optional fields: absent or blank becomes None."""
     if value is None:
         return None
-    return clean_text(value, field, max_length=max_length, required=False) or None
+    text = clean_text(value, field, max_length=max_length, required=False, multiline=multiline)
+    return text or None
 
 
 def normalize_email(value: str, field: str = "email") -> str:

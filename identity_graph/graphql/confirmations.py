@@ -26,6 +26,7 @@ from identity_graph.graphql.errors import (
     as_graphql_error,
     payload,
 )
+from identity_graph.graphql.input_rules import text
 from identity_graph.ids import types as ids
 
 
@@ -142,22 +143,32 @@ class TransactionTodo:
 
 @strawberry.input(description="One person the filing names.")
 class ConfirmationPersonInput:
-    name: str = strawberry.field(description="Real name.")
+    name: str = strawberry.field(metadata=text(50), description="Real name.")
     id_type: IdType = strawberry.field(description="Document type.")
-    id_number: str = strawberry.field(description="Document number.")
-    role: str = strawberry.field(description="Role in the filing (e.g. 法定代表人, 股东).")
+    id_number: str = strawberry.field(metadata=text(40), description="Document number.")
+    role: str = strawberry.field(
+        metadata=text(32), description="Role in the filing (e.g. 法定代表人, 股东)."
+    )
 
 
 @strawberry.input(description="Open a confirmation request for one filing.")
 class CreateTransactionConfirmationInput:
-    reference: str = strawberry.field(description="Your reference for the filing (unique).")
-    title: str = strawberry.field(description="A short title shown to the persons.")
-    summary: str = strawberry.field(description="The details each person reviews.")
+    reference: str = strawberry.field(
+        metadata=text(64), description="Your reference for the filing (unique)."
+    )
+    title: str = strawberry.field(
+        metadata=text(100), description="A short title shown to the persons."
+    )
+    summary: str = strawberry.field(
+        metadata=text(4000, multiline=True), description="The details each person reviews."
+    )
     persons: list[ConfirmationPersonInput] = strawberry.field(
         description="Everyone who must confirm (1 to 20)."
     )
     webhook_url: str | None = strawberry.field(
-        default=None, description="Where every change is POSTed, signed (see the README)."
+        metadata=text(500),
+        default=None,
+        description="Where every change is POSTed, signed (see the README).",
     )
 
 
@@ -316,7 +327,10 @@ class ConfirmationMutations:
         self,
         info: Info,
         item_id: Annotated[strawberry.ID, strawberry.argument(description="The to-do item.")],
-        reason: Annotated[str, strawberry.argument(description="Why (at most 200 characters).")],
+        reason: Annotated[
+            str,
+            strawberry.argument(description="Why (at most 200 characters).", metadata=text(200)),
+        ],
     ) -> TodoResult:
         context = info.context
 

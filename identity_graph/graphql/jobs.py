@@ -22,8 +22,11 @@ from identity_graph.graphql.errors import (
     as_graphql_error,
     payload,
 )
+from identity_graph.graphql.input_rules import text
 from identity_graph.graphql.pagination import (
+    After,
     Connection,
+    First,
     build_connection,
     decode_int_cursor,
     page_size,
@@ -110,12 +113,11 @@ class JobQueries:
             JobState | None, strawberry.argument(description="Only jobs in this state.")
         ] = None,
         kind: Annotated[
-            str | None, strawberry.argument(description="Only jobs of this kind.")
+            str | None,
+            strawberry.argument(description="Only jobs of this kind.", metadata=text(64)),
         ] = None,
-        first: Annotated[int, strawberry.argument(description="Page size (1-100).")] = 20,
-        after: Annotated[
-            str | None, strawberry.argument(description="`endCursor` of the previous page.")
-        ] = None,
+        first: First = 20,
+        after: After = None,
     ) -> Connection[JobType]:
         try:
             size = page_size(first)
@@ -147,7 +149,8 @@ class JobMutations:
             bool, strawberry.argument(description="Retry every dead job instead.")
         ] = False,
         kind: Annotated[
-            str | None, strawberry.argument(description="With `allDead`: only this kind.")
+            str | None,
+            strawberry.argument(description="With `allDead`: only this kind.", metadata=text(64)),
         ] = None,
     ) -> RetryJobsResult:
         context = info.context

@@ -9,13 +9,21 @@ from typing import Annotated, Generic, TypeVar
 import strawberry
 
 from identity_graph.core.errors import ValidationFailed
+from identity_graph.graphql.input_rules import text
 
 Node = TypeVar("Node")
-# The arguments every paged field takes, described once.
-First = Annotated[int, strawberry.argument(description="Page size (1 to 100).")]
-After = Annotated[str | None, strawberry.argument(description="`endCursor` of the previous page.")]
 Row = TypeVar("Row")
 MAX_PAGE = 100
+
+# The paging arguments every connection field takes.
+First = Annotated[int, strawberry.argument(description=f"Page size, 1 to {MAX_PAGE}.")]
+After = Annotated[
+    str | None,
+    strawberry.argument(
+        description="`pageInfo.endCursor` of the previous page; leave out for the first.",
+        metadata=text(100),
+    ),
+]
 
 
 @strawberry.type(description="Where this page sits in the whole list.")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import ParserCache, SchemaExtension
+from strawberry.federation.schema import FederationAny
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
@@ -26,6 +28,8 @@ from identity_graph.graphql.clients.mutations import ClientMutations
 from identity_graph.graphql.clients.queries import ClientQueries
 from identity_graph.graphql.confirmations import ConfirmationMutations, ConfirmationQueries
 from identity_graph.graphql.consents.schema import ConsentMutations, ConsentQueries
+from identity_graph.graphql.context import Info
+from identity_graph.graphql.input_rules import guard_arguments
 from identity_graph.graphql.instrumentation import OperationMetrics
 from identity_graph.graphql.jobs import JobMutations, JobQueries
 from identity_graph.graphql.limits import limit_extensions
@@ -76,7 +80,29 @@ class Mutation(
     pass
 
 
+_ENTITIES = frozenset({"Account", "NaturalPerson", "Enterprise"})
+
+
 class IdentitySchema(strawberry.federation.Schema):
+    def entities_resolver(
+        self, info: Info, representations: list[FederationAny]
+    ) -> list[FederationAny]:
+        """``_entities`` for representations naming one of our entity types; any other
+        (not an object, no or another ``__typename``) is a typed error in its place, which
+        strawberry would turn into a ``KeyError``."""
+        known = [_is_entity(item) for item in representations]
+        valid = [item for item, ok in zip(representations, known, strict=True) if ok]
+        # strawberry pops `__typename` off each representation it resolves.
+        resolved = iter(super().entities_resolver(info, valid))
+        refusal = info.context.t("REPRESENTATION_INVALID")
+        answers: list[Any] = [
+            next(resolved)
+            if ok
+            else GraphQLError(refusal, extensions={"code": "REPRESENTATION_INVALID"})
+            for ok in known
+        ]
+        return answers
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -99,6 +125,10 @@ class IdentitySchema(strawberry.federation.Schema):
             log.error("unexpected error in %s", error.path, exc_info=original)
 
 
+def _is_entity(representation: Any) -> bool:
+    return isinstance(representation, dict) and representation.get("__typename") in _ENTITIES
+
+
 def build_schema(settings: Settings) -> IdentitySchema:
     size = settings.graphql_document_cache
     extensions: list[Callable[[], SchemaExtension]] = [
@@ -108,7 +138,7 @@ def build_schema(settings: Settings) -> IdentitySchema:
         *limit_extensions(settings),
         OperationMetrics,
     ]
-    return IdentitySchema(
+    schema = IdentitySchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -117,3 +147,6 @@ def build_schema(settings: Settings) -> IdentitySchema:
         config=StrawberryConfig(batching_config={"max_operations": settings.graphql_max_batch}),
         federation_version="2.11",
     )
+    # Arguments are checked once, at the edge, before any resolver (graphql/input_rules.py).
+    guard_arguments(schema._schema)
+    return schema

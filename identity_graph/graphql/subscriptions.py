@@ -26,6 +26,7 @@ from identity_graph.core.errors import DomainError
 from identity_graph.core.events import watch
 from identity_graph.graphql.confirmations import TransactionConfirmation
 from identity_graph.graphql.context import Info
+from identity_graph.graphql.input_rules import text
 from identity_graph.graphql.verification.types import Verification, verification_of
 from identity_graph.sessions.qr_login import qr_channel
 
@@ -62,7 +63,10 @@ class Subscription:
         info: Info,
         request_id: Annotated[strawberry.ID, strawberry.argument(description="The request id.")],
         poll_token: Annotated[
-            str, strawberry.argument(description="The secret only the requesting page holds.")
+            str,
+            strawberry.argument(
+                description="The secret only the requesting page holds.", metadata=text(128)
+            ),
         ],
     ) -> AsyncGenerator[QrLoginState, None]:
         services = info.context.services

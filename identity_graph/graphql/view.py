@@ -3,6 +3,9 @@
 * Transport errors (bad JSON, wrong content type, GET mutations, too many batched
   operations) become JSON ``{"errors": [{"message", "extensions": {"code"}}]}`` with a 4xx
   status instead of strawberry's plain text.
+* A request is a JSON object, or a non-empty list of objects (a batch); every operation of
+  a batch is checked like a single one. Anything else (``42``, ``null``, ``[1, "x"]``) is
+  ``REQUEST_NOT_OBJECT``, never an exception.
 * Every GraphQL error carries ``extensions.code``; unexpected exceptions are masked as
   ``INTERNAL_ERROR`` (their details stay in the server log, without variables).
 * A request past its budget (``IDG_GRAPHQL_TIMEOUT_SECONDS``, or a database statement past
@@ -16,12 +19,13 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import orjson
-from cross_web import HTTPException
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -29,7 +33,7 @@ from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError, StrawberryGraphQLError
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
@@ -38,7 +42,6 @@ from identity_graph.container import Container
 from identity_graph.core.availability import unavailable
 from identity_graph.core.errors import DomainError
 from identity_graph.core.i18n import negotiate
-from identity_graph.core.net import client_address
 from identity_graph.core.timeouts import is_timeout
 from identity_graph.graphql.context import Context
 from identity_graph.graphql.ide import GRAPHIQL_HTML
@@ -47,6 +50,9 @@ from identity_graph.graphql.schema import IdentitySchema
 from identity_graph.graphql.websocket import ACCOUNT_SLOT, serve_websocket
 from identity_graph.settings import Settings
 
+_NOT_OBJECT = "must be a JSON object"
+# graphql-core names the input field at fault in a variable's coercion error.
+_VARIABLE_FIELD = re.compile(r"at \.([\w.\[\]]+):|required field '(\w+)'")
 _HTTP_CODES = {
     400: "BAD_REQUEST",
     405: "METHOD_NOT_ALLOWED",
@@ -63,6 +69,7 @@ _REASONS = (
     ("Too many operations", 400, "TOO_MANY_OPERATIONS"),
     ("Batching is not enabled", 400, "TOO_MANY_OPERATIONS"),
     ("No GraphQL query found", 400, "QUERY_MISSING"),
+    (_NOT_OBJECT, 400, "REQUEST_NOT_OBJECT"),
 )
 
 
@@ -81,6 +88,20 @@ def transport_error(exc: HTTPException) -> tuple[int, str]:
     return exc.status_code, _HTTP_CODES.get(exc.status_code, "BAD_REQUEST")
 
 
+def _check_operation(operation: GraphQLRequestData) -> None:
+    """The member types of one operation: strawberry checks a single operation's, not
+    those of each operation in a batch."""
+    for name, value, kinds in (
+        ("query", operation.query, (str,)),
+        ("variables", operation.variables, (dict,)),
+        ("operationName", operation.operation_name, (str,)),
+        ("extensions", operation.extensions, (dict,)),
+    ):
+        if value is not None and not isinstance(value, kinds):
+            kind = "a string" if kinds == (str,) else "an object"
+            raise HTTPException(400, f"The GraphQL operation's `{name}` must be {kind} or null")
+
+
 class GraphQLApp(GraphQL[Context, None]):
     def __init__(self, schema: IdentitySchema, container: Container, settings: Settings) -> None:
         super().__init__(
@@ -97,6 +118,24 @@ class GraphQLApp(GraphQL[Context, None]):
 
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """Every JSON value of a request (the body, multipart ``operations`` and ``map``,
+        GET ``variables``) is an object; a body may also be a batch: a list of objects."""
+        value = super().parse_json(data)
+        if isinstance(value, dict):
+            return value
+        if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
+            return value
+        raise HTTPException(400, f"The request {_NOT_OBJECT} or a non-empty list of objects")
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        parsed = await super().parse_http_body(request)
+        for operation in parsed if isinstance(parsed, list) else [parsed]:
+            _check_operation(operation)
+        return parsed
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
@@ -147,8 +186,6 @@ class GraphQLApp(GraphQL[Context, None]):
         return JSONResponse(body, status_code=503)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
-        settings = self.container.settings
-        peer = request.client.host if request.client else None
         viewer = partner = None
         authorization = request.headers.get("authorization", "")
         scheme, _, token = authorization.partition(" ")
@@ -163,11 +200,7 @@ class GraphQLApp(GraphQL[Context, None]):
             viewer=viewer,
             locale=negotiate(request.headers.get("accept-language")),
             partner=partner,
-            client_ip=client_address(
-                peer,
-                request.headers.get("x-forwarded-for"),
-                trust_proxy=settings.trust_forwarded_for,
-            ),
+            client_ip=self.container.proxies.address_of(request.scope),
         )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
@@ -253,6 +286,9 @@ class GraphQLApp(GraphQL[Context, None]):
                 if code in self.container.translate:
                     extensions["detail"] = error.message
                     formatted["message"] = self.container.translate(code, locale)
+                field = _VARIABLE_FIELD.search(error.message)
+                if code == "VARIABLE_INVALID" and field:
+                    extensions["field"] = field.group(1) or field.group(2)
         elif is_timeout(original):
             extensions = {"code": "REQUEST_TIMEOUT"}
             formatted["message"] = self.container.translate("REQUEST_TIMEOUT", locale)

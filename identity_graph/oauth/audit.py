@@ -10,7 +10,6 @@ from starlette.responses import Response
 
 from identity_graph.container import Container
 from identity_graph.core.audit import AuditContext
-from identity_graph.core.net import client_address
 
 
 class Refusals:
@@ -31,12 +30,7 @@ class Refusals:
     async def record_error(
         self, request: Request, endpoint: str, client_id: str | None, error: str
     ) -> None:
-        peer = request.client.host if request.client else None
-        address = client_address(
-            peer,
-            request.headers.get("x-forwarded-for"),
-            trust_proxy=self._services.settings.trust_forwarded_for,
-        )
+        address = self._services.proxies.address_of(request.scope)
         await self._services.audit.record(
             "oauth.refused",
             AuditContext(client_ip=address),

@@ -85,6 +85,20 @@ def provider_metadata(issuer: str, server: IdentityAuthorizationServer) -> dict[
     }
 
 
+def invalid_request(description: str) -> Response:
+    """An ``invalid_request`` error body (RFC 6749 §5.2), never cached (§5.1)."""
+    return JSONResponse(
+        {"error": "invalid_request", "error_description": description},
+        status_code=400,
+        headers={"Cache-Control": "no-store", "Pragma": "no-cache"},
+    )
+
+
+async def refuse_control_characters(request: Request, field: str) -> Response:
+    """The OAuth endpoints' answer to a parameter holding control characters."""
+    return invalid_request(f"The {field[:64]} parameter holds control characters.")
+
+
 def _client_id(request: StarletteOAuth2Request) -> str | None:
     basic_id, _ = extract_basic_authorization(request.headers)
     return basic_id or request.payload.data.get("client_id")

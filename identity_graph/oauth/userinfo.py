@@ -46,6 +46,11 @@ async def _presented(request: Request) -> tuple[str, str]:
     return "bearer", ""
 
 
+async def refuse_control_characters(request: Request, field: str) -> Response:
+    """A malformed request to a protected resource (RFC 6750 §3.1)."""
+    return _refusal("invalid_request", 400)
+
+
 def userinfo_routes(services: Container) -> list[Route]:
     issuer = services.settings.public_url.rstrip("/")
     proofs = DPoPProofs(services.clock, services.replay_cache)

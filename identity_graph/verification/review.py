@@ -147,7 +147,7 @@ class ReviewService:
         if case is None or case.state not in WAITING_FOR_HOLDER:
             raise DomainError("NO_CASE_FOR_REVIEW")
         case.ensure_valid(self._clock)
-        text = optional_text(note, "note", max_length=500)
+        text = optional_text(note, "note", max_length=500, multiline=True)
         documents = await self._documents.owned(account_id, document_ids)
         _check_materials(case.subject, document_ids, documents)
         now = self._clock.now()
@@ -188,7 +188,7 @@ class ReviewService:
             raise NotAuthorized("OWN_CASE")
         if not decision.approve and not decision.reasons:
             raise ValidationFailed.single("reasons", "REJECTION_REASON_REQUIRED")
-        note = optional_text(decision.note, "note", max_length=1000)
+        note = optional_text(decision.note, "note", max_length=1000, multiline=True)
         now = self._clock.now()
         state = ReviewState.APPROVED if decision.approve else ReviewState.REJECTED
         reasons = [reason.value for reason in decision.reasons]

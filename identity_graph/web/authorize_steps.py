@@ -33,7 +33,7 @@ from identity_graph.sessions.browser import BrowserSession
 from identity_graph.sessions.signing_keys import Algorithm
 from identity_graph.sessions.tokens import ACR_VALUES
 from identity_graph.verification.models import ChallengeKind
-from identity_graph.web import csrf
+from identity_graph.web.csrf import CsrfTokens
 from identity_graph.web.pages import Texts, render, request_address
 
 if TYPE_CHECKING:
@@ -125,6 +125,7 @@ class Pages:
         issuer = services.settings.public_url.rstrip("/")
         self._issuer = issuer
         self._secure = issuer.startswith("https://")
+        self._csrf = CsrfTokens(services.hasher, secure=self._secure)
 
     def bad_request(self, request: Request, locale: Locale) -> Response:
         texts = Texts(locale)
@@ -141,7 +142,7 @@ class Pages:
         self, request: Request, ask: Ask, template: str, locale: Locale, **context: Any
     ) -> Response:
         query = urlencode(ask.original)
-        token = csrf.token_for(request)
+        token = self._csrf.token_for(request)
         response = render(
             request,
             template,
@@ -152,11 +153,13 @@ class Pages:
             request_mac=self._services.hasher.digest("authorize-request", query),
             **context,
         )
-        csrf.remember(response, token, self._secure)
+        self._csrf.remember(response, token)
         return response
 
     def form_is_genuine(self, request: Request, form: Mapping[str, str]) -> bool:
-        return csrf.is_valid(request, form.get("csrf_token")) and self._services.hasher.matches(
+        return self._csrf.is_valid(
+            request, form.get("csrf_token")
+        ) and self._services.hasher.matches(
             "authorize-request", form.get("request", ""), form.get("request_mac", "")
         )
 
@@ -199,7 +202,7 @@ class Pages:
         face = face_lifts(session.account, needed) and len(back) <= _MAX_RETURN_URL
         error = None
         if decision == "face" and face:
-            address = request_address(request, self._services.settings.trust_forwarded_for)
+            address = request_address(request, self._services.proxies)
             try:
                 started = await self._services.challenges.start(
                     session.account.id, ChallengeKind.FACE, back, AuditContext(client_ip=address)

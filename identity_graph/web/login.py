@@ -23,7 +23,7 @@ from identity_graph.core.errors import AuthenticationRefused, DomainError, RateL
 from identity_graph.core.i18n import Locale
 from identity_graph.sessions import browser
 from identity_graph.sessions.login import AgentIdentity, PasswordLogin
-from identity_graph.web import csrf
+from identity_graph.web.csrf import CsrfTokens
 from identity_graph.web.pages import Texts, page_locale, render, request_address
 
 _KINDS = {
@@ -49,9 +49,10 @@ def safe_return_to(value: str | None) -> str:
 def login_routes(services: Container) -> list[Route]:
     settings = services.settings
     secure = settings.public_url.startswith("https://")
+    csrf = CsrfTokens(services.hasher, secure=secure)
 
     def address(request: Request) -> str:
-        return request_address(request, settings.trust_forwarded_for)
+        return request_address(request, services.proxies)
 
     async def page(
         request: Request,
@@ -99,7 +100,7 @@ def login_routes(services: Container) -> list[Route]:
             else None,
             identifier_label=getattr(texts, _IDENTIFIER_LABELS[kind]),
         )
-        csrf.remember(response, token, secure)
+        csrf.remember(response, token)
         return response
 
     async def show(request: Request) -> Response:

@@ -30,7 +30,7 @@ from identity_graph.core.i18n import Locale
 from identity_graph.oauth.routes import END_SESSION_PATH
 from identity_graph.sessions import browser
 from identity_graph.sessions.signing_keys import Algorithm
-from identity_graph.web import csrf
+from identity_graph.web.csrf import CsrfTokens
 from identity_graph.web.pages import Texts, page_locale, render
 
 PATH = END_SESSION_PATH
@@ -45,6 +45,7 @@ class _Invalid(Exception):
 def logout_routes(services: Container) -> list[Route]:
     issuer = services.settings.public_url.rstrip("/")
     secure = issuer.startswith("https://")
+    csrf = CsrfTokens(services.hasher, secure=secure)
 
     async def hint_claims(hint: str | None) -> dict[str, Any] | None:
         if not hint:
@@ -128,7 +129,7 @@ def logout_routes(services: Container) -> list[Route]:
             client_id=params.get("client_id") or (claims or {}).get("aud", ""),
             state=params.get("state", ""),
         )
-        csrf.remember(response, token, secure)
+        csrf.remember(response, token)
         return response
 
     async def start_by_post(request: Request) -> Response:

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from identity_graph.core.i18n import Locale, negotiate
-from identity_graph.core.net import client_address
+from identity_graph.core.net import TrustedProxies
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 _ENVIRONMENT = Environment(
@@ -70,6 +70,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         "The unit you act for and the services it granted you (as its agent)",
     ),
     "request_error": ("无法完成授权", "The authorization cannot go ahead"),
+    "bad_request": ("无法处理该请求", "The request cannot be processed"),
+    "bad_field": (
+        "“{label}”{problem}，请返回修改后重新提交。",
+        "{label}: {problem}. Go back, correct it and submit again.",
+    ),
+    "identifier": ("登录账号", "Login name, mobile number or credit code"),
     "bad_client": (
         "接入系统或回调地址无效，请联系该系统的管理员。",
         "The partner system or its return address is not valid; contact its operator.",
@@ -339,9 +345,6 @@ def render(
     return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
 
 
-def request_address(request: Request, trust_forwarded_for: bool) -> str:
-    """The client's address for rate limits: the peer, or X-Forwarded-For behind a proxy."""
-    peer = request.client.host if request.client else None
-    return client_address(
-        peer, request.headers.get("x-forwarded-for"), trust_proxy=trust_forwarded_for
-    )
+def request_address(request: Request, proxies: TrustedProxies) -> str:
+    """The client's address for rate limits (``core/net.py``)."""
+    return proxies.address_of(request.scope)

@@ -73,7 +73,7 @@ def qr_routes(services: Container) -> list[Route]:
             request_id = uuid.UUID(str(form.get("request_id", "")))
         except ValueError:
             return JSONResponse({"state": "expired"})
-        address = request_address(request, settings.trust_forwarded_for)
+        address = request_address(request, services.proxies)
         result = await services.qr_logins.poll(request_id, str(form.get("poll_token", "")), address)
         if result.tokens is None:
             return JSONResponse({"state": result.state}, headers={"Cache-Control": "no-store"})

@@ -61,7 +61,7 @@ from identity_graph.core.audit import AuditContext
 from identity_graph.core.errors import DomainError, FieldError, RateLimited, ValidationFailed
 from identity_graph.core.i18n import Locale
 from identity_graph.ids.types import REGION_OF, IdType, RegionType
-from identity_graph.web import csrf
+from identity_graph.web.csrf import CsrfTokens
 from identity_graph.web.login import safe_return_to
 from identity_graph.web.pages import Texts, page_locale, render, request_address
 
@@ -206,9 +206,10 @@ def _kind(request: Request) -> str:
 def register_routes(services: Container) -> list[Route]:
     settings = services.settings
     secure = settings.public_url.startswith("https://")
+    csrf = CsrfTokens(services.hasher, secure=secure)
 
     def address(request: Request) -> str:
-        return request_address(request, settings.trust_forwarded_for)
+        return request_address(request, services.proxies)
 
     def explain(
         causes: Iterable[FieldError], on_form: frozenset[str], locale: Locale
@@ -262,7 +263,7 @@ def register_routes(services: Container) -> list[Route]:
             general=general or [],
             **context,
         )
-        csrf.remember(response, token, secure)
+        csrf.remember(response, token)
         return response
 
     async def phone_step(

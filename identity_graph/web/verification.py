@@ -41,7 +41,7 @@ from identity_graph.verification.providers.sandbox_challenges import (
     face_verdict,
     has_photo,
 )
-from identity_graph.web import csrf
+from identity_graph.web.csrf import CsrfTokens
 from identity_graph.web.pages import Texts, page_locale, render
 
 _KINDS = {"face": ChallengeKind.FACE, "licence": ChallengeKind.BUSINESS_LICENCE}
@@ -51,6 +51,7 @@ _MAX_CALLBACK = 16_384
 def verification_routes(services: Container) -> list[Route]:
     callbacks = services.provider_callbacks
     secure = services.settings.public_url.startswith("https://")
+    csrf = CsrfTokens(services.hasher, secure=secure)
 
     async def callback(request: Request) -> Response:
         try:
@@ -113,7 +114,7 @@ def verification_routes(services: Container) -> list[Route]:
             error=error,
             kind=request.path_params["kind"],
         )
-        csrf.remember(response, token, secure)
+        csrf.remember(response, token)
         return response
 
     async def result_page(request: Request) -> Response:

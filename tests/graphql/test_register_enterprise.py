@@ -385,7 +385,7 @@ FIELD_CASES = [
     case(
         "industry-nul",
         {"unit": {"industry": "3911\x00"}},
-        ("unit.industry", "INDUSTRY_CODE_FORMAT"),
+        ("unit.industry", "CONTROL_CHARACTERS"),
     ),
     case("industry-99", {"unit": {"industry": "9999"}}, ("unit.industry", "INDUSTRY_CODE_UNKNOWN")),
     case("industry-00", {"unit": {"industry": "0011"}}, ("unit.industry", "INDUSTRY_CODE_UNKNOWN")),

@@ -274,9 +274,16 @@ async def test_garbage_bearer_tokens_are_just_not_authenticated(gql, hooks, cont
     assert await me_error(gql, session["accessToken"]) is None
 
 
-@pytest.mark.parametrize("token", ["", "   ", "not-a-refresh-token", "A" * 5000, "é€"])
+@pytest.mark.parametrize("token", ["", "   ", "not-a-refresh-token", "A" * 512, "é€"])
 async def test_refreshing_garbage_is_refresh_token_invalid(gql, db, token):
     assert refresh_error(await refresh(gql, token)) == "REFRESH_TOKEN_INVALID"
+
+
+@pytest.mark.parametrize(
+    ("token", "code"), [("A" * 5000, "TOO_LONG"), ("a\x00b", "CONTROL_CHARACTERS")]
+)
+async def test_a_refresh_token_no_token_could_be_is_refused_at_the_edge(gql, db, token, code):
+    assert refresh_error(await refresh(gql, token)) == code
 
 
 @pytest.mark.parametrize("status", [AccountStatus.DISABLED, AccountStatus.LOCKED])

@@ -201,3 +201,69 @@ async def test_federation_subgraph(gql, container):
         },
     )
     assert body["data"]["_entities"] == [{"id": str(staff.id), "kind": "STAFF"}, None]
+
+
+async def test_representations_of_no_entity_type_are_typed_errors_in_place(gql, container):
+    from identity_graph.accounts.models import Role
+    from identity_graph.core.audit import AuditContext
+
+    staff = await container.accounts.create_staff(
+        "ops-entity", "correct horse battery", [Role.ADMIN], AuditContext()
+    )
+    query = "query($r: [_Any!]!) { _entities(representations: $r) { ... on Account { id } } }"
+    known = {"__typename": "Account", "id": str(staff.id)}
+    body = await gql(query, {"r": [{"__typename": "Nope"}, known, {"id": "x"}, 42]})
+    assert body["data"]["_entities"] == [None, {"id": str(staff.id)}, None, None]
+    assert [(e["path"][1], e["extensions"]["code"]) for e in body["errors"]] == [
+        (0, "REPRESENTATION_INVALID"),
+        (2, "REPRESENTATION_INVALID"),
+        (3, "REPRESENTATION_INVALID"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "body", [b"42", b'"x"', b"null", b"true", b'[1, "x", null]', b"[]", b'[{"query": "{ a }"}, 1]']
+)
+async def test_a_body_that_is_not_an_object_is_a_typed_400(client, body):
+    for language, message in (
+        ("zh-CN", "请求须为 JSON 对象（批量请求为对象数组）"),
+        ("en", "The request must be a JSON object (a batch: a non-empty list of objects)"),
+    ):
+        response = await client.post(
+            "/graphql",
+            content=body,
+            headers={"content-type": "application/json", "accept-language": language},
+        )
+        assert response.status_code == 400
+        error = only_error(response.json())
+        assert error["extensions"]["code"] == "REQUEST_NOT_OBJECT"
+        assert error["message"] == message
+
+
+@pytest.mark.parametrize(
+    ("operation", "member"),
+    [
+        ({"query": 42}, "query"),
+        ({"query": "{ __typename }", "variables": 3}, "variables"),
+        ({"query": "{ __typename }", "variables": [1]}, "variables"),
+        ({"query": "{ __typename }", "operationName": ["x"]}, "operationName"),
+        ({"query": "{ __typename }", "extensions": "x"}, "extensions"),
+    ],
+)
+async def test_each_operation_of_a_batch_is_checked_like_a_single_one(client, operation, member):
+    for body in (operation, [{"query": "{ __typename }"}, operation]):
+        response = await client.post("/graphql", json=body)
+        assert response.status_code == 400, body
+        error = only_error(response.json())
+        assert error["extensions"]["code"] == "BAD_REQUEST"
+        assert f"`{member}`" in error["extensions"]["detail"]
+
+
+async def test_json_inside_get_and_multipart_requests_must_be_objects(client):
+    got = await client.get("/graphql", params={"query": "{ __typename }", "variables": "42"})
+    multipart = await client.post(
+        "/graphql", data={"operations": "null", "map": "{}"}, files={"0": ("a.png", b"x")}
+    )
+    for response in (got, multipart):
+        assert response.status_code == 400
+        assert only_error(response.json())["extensions"]["code"] == "REQUEST_NOT_OBJECT"

@@ -376,7 +376,7 @@ async def test_enterprise_refusals_name_each_field(gql, hooks, container):
         ({"foundingDate": "2030-01-01"}, {("foundingDate", "DATE_IN_FUTURE")}),
         ({"unitPhone": "call me"}, {("unitPhone", "UNIT_PHONE_INVALID")}),
         (
-            {"address": None, "homepage": "nope", "size": "LARGE"},
+            {"address": "   ", "homepage": "nope", "size": "LARGE"},
             {("address", "REQUIRED"), ("homepage", "HOMEPAGE_INVALID")},
         ),
     ]

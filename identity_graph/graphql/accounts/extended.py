@@ -21,6 +21,7 @@ from identity_graph.graphql.errors import (
     ValidationErrors,
     payload,
 )
+from identity_graph.graphql.input_rules import clearable, text
 
 
 @strawberry.enum(description="The unit's standing in the business registry (企业状态).")
@@ -64,29 +65,41 @@ class EnterpriseExtendedInfo:
 @strawberry.input(description="Change extended information; a field sent as null is cleared.")
 class UpdateEnterpriseExtendedInfoInput:
     registered_address: str | None = strawberry.field(
-        default=strawberry.UNSET, description="企业注册地址."
+        metadata=text(200, clearable=True), default=strawberry.UNSET, description="企业注册地址."
     )
     registered_capital: str | None = strawberry.field(
-        default=strawberry.UNSET, description="注册资本."
+        metadata=text(64, clearable=True), default=strawberry.UNSET, description="注册资本."
     )
     registration_date: date | None = strawberry.field(
-        default=strawberry.UNSET, description="企业注册日期."
+        metadata=clearable(), default=strawberry.UNSET, description="企业注册日期."
     )
     business_scope: str | None = strawberry.field(
-        default=strawberry.UNSET, description="企业经营范围 (at most 2,000 characters)."
+        metadata=text(2000, clearable=True),
+        default=strawberry.UNSET,
+        description="企业经营范围 (at most 2,000 characters).",
     )
-    code_type: str | None = strawberry.field(default=strawberry.UNSET, description="企业代码类型.")
-    industry_type: str | None = strawberry.field(default=strawberry.UNSET, description="行业类型.")
-    approval_date: date | None = strawberry.field(default=strawberry.UNSET, description="核准日期.")
+    code_type: str | None = strawberry.field(
+        metadata=text(32, clearable=True), default=strawberry.UNSET, description="企业代码类型."
+    )
+    industry_type: str | None = strawberry.field(
+        metadata=text(64, clearable=True), default=strawberry.UNSET, description="行业类型."
+    )
+    approval_date: date | None = strawberry.field(
+        metadata=clearable(), default=strawberry.UNSET, description="核准日期."
+    )
     approving_authority: str | None = strawberry.field(
-        default=strawberry.UNSET, description="核准机构."
+        metadata=text(100, clearable=True), default=strawberry.UNSET, description="核准机构."
     )
     enterprise_state: EnterpriseState | None = strawberry.field(
-        default=strawberry.UNSET, description="企业状态."
+        metadata=clearable(), default=strawberry.UNSET, description="企业状态."
     )
-    started_on: date | None = strawberry.field(default=strawberry.UNSET, description="创业时间.")
+    started_on: date | None = strawberry.field(
+        metadata=clearable(), default=strawberry.UNSET, description="创业时间."
+    )
     electronic_licence: str | None = strawberry.field(
-        default=strawberry.UNSET, description="电子营业执照 reference."
+        metadata=text(128, clearable=True),
+        default=strawberry.UNSET,
+        description="电子营业执照 reference.",
     )
 
     def changes(self) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from identity_graph.graphql.accounts.enums import (
     RegionType,
     UnitRegion,
 )
+from identity_graph.graphql.input_rules import text
 from identity_graph.ids import types as ids
 
 E = TypeVar("E", bound=StrEnum)
@@ -44,23 +45,30 @@ def _document(source: RegisterNaturalPersonInput | LegalRepresentativeInput) -> 
 @strawberry.input(description="Login name, password and the phone proved by an SMS code.")
 class CredentialsInput:
     login_name: str = strawberry.field(
+        metadata=text(64),
         description="Residents: 4-20 letters, digits, _ or Chinese characters, starting with a "
         "letter or Chinese character. Enterprises: 8-20 letters, digits or _, starting with a "
-        "letter."
+        "letter.",
     )
     password: str = strawberry.field(
+        metadata=text(256),
         description="At least 8 characters mixing 3 of: upper, lower, digit, symbol; not the "
-        "login name or the phone."
+        "login name or the phone.",
     )
-    phone: str = strawberry.field(description="Mainland mobile number (预留手机号).")
+    phone: str = strawberry.field(
+        metadata=text(32), description="Mainland mobile number (预留手机号)."
+    )
     sms_code: str = strawberry.field(
-        description="The 6-digit code from `requestSmsCode(purpose: REGISTER)`."
+        metadata=text(16), description="The 6-digit code from `requestSmsCode(purpose: REGISTER)`."
     )
     pledge_version: str = strawberry.field(
-        description="Version of the truthfulness pledge shown (query `registrationPledge`)."
+        metadata=text(32),
+        description="Version of the truthfulness pledge shown (query `registrationPledge`).",
     )
     pledge_accepted: bool = strawberry.field(description="The pledge was read and accepted.")
-    email: str | None = strawberry.field(default=None, description="Optional e-mail.")
+    email: str | None = strawberry.field(
+        metadata=text(254), default=None, description="Optional e-mail."
+    )
 
     def to_domain(self) -> forms.Credentials:
         return forms.Credentials(
@@ -77,11 +85,14 @@ class CredentialsInput:
 @strawberry.input(description="A resident's registration (自然人注册).")
 class RegisterNaturalPersonInput:
     credentials: CredentialsInput = strawberry.field(description="Login and phone.")
-    real_name: str = strawberry.field(description="Real name as on the document.")
+    real_name: str = strawberry.field(
+        metadata=text(50), description="Real name as on the document."
+    )
     region_type: RegionType = strawberry.field(description="Region of the document.")
     id_type: IdType = strawberry.field(description="Document type; must belong to the region.")
     id_number: str = strawberry.field(
-        description="Document number; full-width characters and spaces are normalised."
+        metadata=text(64),
+        description="Document number; full-width characters and spaces are normalised.",
     )
     id_valid_from: date | None = strawberry.field(default=None, description="Issue date.")
     id_valid_until: date | None = strawberry.field(
@@ -94,9 +105,13 @@ class RegisterNaturalPersonInput:
     birth_date: date | None = strawberry.field(
         default=None, description="Must agree with the number where it encodes the date."
     )
-    ethnicity: str | None = strawberry.field(default=None, description="Ethnicity (民族).")
-    address: str | None = strawberry.field(default=None, description="Address.")
-    occupation: str | None = strawberry.field(default=None, description="Occupation.")
+    ethnicity: str | None = strawberry.field(
+        metadata=text(32), default=None, description="Ethnicity (民族)."
+    )
+    address: str | None = strawberry.field(metadata=text(200), default=None, description="Address.")
+    occupation: str | None = strawberry.field(
+        metadata=text(64), default=None, description="Occupation."
+    )
 
     def to_domain(self) -> forms.NaturalPersonRegistration:
         return forms.NaturalPersonRegistration(
@@ -114,29 +129,46 @@ class RegisterNaturalPersonInput:
 
 @strawberry.input(description="The unit's data (SPEC §2.2).")
 class UnitInput:
-    name: str = strawberry.field(description="Registered unit name.")
+    name: str = strawberry.field(metadata=text(100), description="Registered unit name.")
     region_type: UnitRegion = strawberry.field(description="Where the unit is registered.")
     legal_person_type: LegalPersonType = strawberry.field(description="Kind of legal person.")
-    address: str = strawberry.field(description="Address.")
+    address: str = strawberry.field(metadata=text(200), description="Address.")
     uscc: str | None = strawberry.field(
+        metadata=text(40),
         default=None,
         description="Unified social credit code; required for domestic units not of type OTHER.",
     )
     unit_identifier: str | None = strawberry.field(
-        default=None, description="Unit identifier; required for HMT and foreign units."
+        metadata=text(64),
+        default=None,
+        description="Unit identifier; required for HMT and foreign units.",
     )
-    english_name: str | None = strawberry.field(default=None, description="English name.")
-    short_name: str | None = strawberry.field(default=None, description="Short name.")
-    homepage: str | None = strawberry.field(default=None, description="http(s) address.")
-    unit_nature: str | None = strawberry.field(default=None, description="Unit nature.")
+    english_name: str | None = strawberry.field(
+        metadata=text(200), default=None, description="English name."
+    )
+    short_name: str | None = strawberry.field(
+        metadata=text(50), default=None, description="Short name."
+    )
+    homepage: str | None = strawberry.field(
+        metadata=text(200), default=None, description="http(s) address."
+    )
+    unit_nature: str | None = strawberry.field(
+        metadata=text(64), default=None, description="Unit nature."
+    )
     founding_date: date | None = strawberry.field(default=None, description="Founding date.")
     independent_legal_person: bool | None = strawberry.field(
         default=None, description="Independent legal person (是否独立法人)."
     )
-    mailing_address: str | None = strawberry.field(default=None, description="Mailing address.")
-    unit_phone: str | None = strawberry.field(default=None, description="Unit telephone.")
+    mailing_address: str | None = strawberry.field(
+        metadata=text(200), default=None, description="Mailing address."
+    )
+    unit_phone: str | None = strawberry.field(
+        metadata=text(32), default=None, description="Unit telephone."
+    )
     industry: str | None = strawberry.field(
-        default=None, description="GB/T 4754-2017 small class: `3911` or `C3911`."
+        metadata=text(16),
+        default=None,
+        description="GB/T 4754-2017 small class: `3911` or `C3911`.",
     )
     size: EnterpriseSize | None = strawberry.field(default=None, description="Size.")
     holding: Holding | None = strawberry.field(default=None, description="Ownership.")
@@ -165,14 +197,16 @@ class UnitInput:
 
 @strawberry.input(description="The legal representative (法定代表人).")
 class LegalRepresentativeInput:
-    name: str = strawberry.field(description="Name as on the document.")
+    name: str = strawberry.field(metadata=text(50), description="Name as on the document.")
     id_type: IdType = strawberry.field(description="Document type.")
-    id_number: str = strawberry.field(description="Document number.")
+    id_number: str = strawberry.field(metadata=text(64), description="Document number.")
     id_valid_from: date | None = strawberry.field(default=None, description="Issue date.")
     id_valid_until: date | None = strawberry.field(default=None, description="Expiry date.")
     id_long_term: bool = strawberry.field(default=False, description="Never expires.")
-    mobile: str | None = strawberry.field(default=None, description="Mobile number.")
-    email: str | None = strawberry.field(default=None, description="E-mail.")
+    mobile: str | None = strawberry.field(
+        metadata=text(32), default=None, description="Mobile number."
+    )
+    email: str | None = strawberry.field(metadata=text(254), default=None, description="E-mail.")
 
     def to_domain(self) -> forms.LegalRepresentativeInput:
         return forms.LegalRepresentativeInput(

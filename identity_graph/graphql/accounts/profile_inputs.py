@@ -17,20 +17,27 @@ from identity_graph.graphql.accounts.enums import (
     RegionType,
     UnitRegion,
 )
+from identity_graph.graphql.input_rules import clearable, text
 from identity_graph.ids import types as ids
 
 
 @strawberry.input(description="Old and new password.")
 class ChangePasswordInput:
-    old_password: str = strawberry.field(description="The current password.")
-    new_password: str = strawberry.field(description="The new password (policy as registration).")
+    old_password: str = strawberry.field(metadata=text(256), description="The current password.")
+    new_password: str = strawberry.field(
+        metadata=text(256), description="The new password (policy as registration)."
+    )
 
 
 @strawberry.input(description="A new reserved phone, proved by an SMS code.")
 class ChangePhoneInput:
-    password: str = strawberry.field(description="The current password.")
-    new_phone: str = strawberry.field(description="The new mainland mobile number.")
-    sms_code: str = strawberry.field(description="Code from `requestSmsCode(CHANGE_PHONE)`.")
+    password: str = strawberry.field(metadata=text(256), description="The current password.")
+    new_phone: str = strawberry.field(
+        metadata=text(32), description="The new mainland mobile number."
+    )
+    sms_code: str = strawberry.field(
+        metadata=text(16), description="Code from `requestSmsCode(CHANGE_PHONE)`."
+    )
     confirm_reverification: bool = strawberry.field(
         default=False,
         description="Yes, re-run real-name verification (a verified resident's reserved "
@@ -59,12 +66,20 @@ _REVERIFY = (
     "re-run real-name verification, after confirmation (SPEC §4.4)."
 )
 class UpdateNaturalPersonInput:
-    email: str | None = strawberry.field(default=strawberry.UNSET, description="E-mail.")
-    ethnicity: str | None = strawberry.field(default=strawberry.UNSET, description="Ethnicity.")
-    address: str | None = strawberry.field(default=strawberry.UNSET, description="Address.")
-    occupation: str | None = strawberry.field(default=strawberry.UNSET, description="Occupation.")
+    email: str | None = strawberry.field(
+        metadata=text(254, clearable=True), default=strawberry.UNSET, description="E-mail."
+    )
+    ethnicity: str | None = strawberry.field(
+        metadata=text(32, clearable=True), default=strawberry.UNSET, description="Ethnicity."
+    )
+    address: str | None = strawberry.field(
+        metadata=text(200, clearable=True), default=strawberry.UNSET, description="Address."
+    )
+    occupation: str | None = strawberry.field(
+        metadata=text(64, clearable=True), default=strawberry.UNSET, description="Occupation."
+    )
     real_name: str | None = strawberry.field(
-        default=strawberry.UNSET, description=f"Real name. {_REVERIFY}"
+        metadata=text(50), default=strawberry.UNSET, description=f"Real name. {_REVERIFY}"
     )
     region_type: RegionType | None = strawberry.field(
         default=strawberry.UNSET, description=f"Region of the document. {_REVERIFY}"
@@ -73,13 +88,13 @@ class UpdateNaturalPersonInput:
         default=strawberry.UNSET, description=f"Document type. {_REVERIFY}"
     )
     id_number: str | None = strawberry.field(
-        default=strawberry.UNSET, description=f"Document number. {_REVERIFY}"
+        metadata=text(64), default=strawberry.UNSET, description=f"Document number. {_REVERIFY}"
     )
     id_valid_from: date | None = strawberry.field(
-        default=strawberry.UNSET, description=f"Issue date. {_REVERIFY}"
+        metadata=clearable(), default=strawberry.UNSET, description=f"Issue date. {_REVERIFY}"
     )
     id_valid_until: date | None = strawberry.field(
-        default=strawberry.UNSET, description=f"Expiry date. {_REVERIFY}"
+        metadata=clearable(), default=strawberry.UNSET, description=f"Expiry date. {_REVERIFY}"
     )
     id_long_term: bool | None = strawberry.field(
         default=strawberry.UNSET, description=f"Never expires. {_REVERIFY}"
@@ -112,51 +127,76 @@ class UpdateNaturalPersonInput:
 
 @strawberry.input(description="Unit fields that change without re-verification.")
 class UpdateEnterpriseInput:
-    email: str | None = strawberry.field(default=strawberry.UNSET, description="E-mail.")
-    english_name: str | None = strawberry.field(
-        default=strawberry.UNSET, description="English name."
+    email: str | None = strawberry.field(
+        metadata=text(254, clearable=True), default=strawberry.UNSET, description="E-mail."
     )
-    short_name: str | None = strawberry.field(default=strawberry.UNSET, description="Short name.")
-    homepage: str | None = strawberry.field(default=strawberry.UNSET, description="Web site.")
-    address: str | None = strawberry.field(default=strawberry.UNSET, description="Address.")
+    english_name: str | None = strawberry.field(
+        metadata=text(200, clearable=True), default=strawberry.UNSET, description="English name."
+    )
+    short_name: str | None = strawberry.field(
+        metadata=text(50, clearable=True), default=strawberry.UNSET, description="Short name."
+    )
+    homepage: str | None = strawberry.field(
+        metadata=text(200, clearable=True), default=strawberry.UNSET, description="Web site."
+    )
+    address: str | None = strawberry.field(
+        metadata=text(200), default=strawberry.UNSET, description="Address."
+    )
     founding_date: date | None = strawberry.field(
-        default=strawberry.UNSET, description="Founding date."
+        metadata=clearable(), default=strawberry.UNSET, description="Founding date."
     )
     independent_legal_person: bool | None = strawberry.field(
-        default=strawberry.UNSET, description="Independent legal person."
+        metadata=clearable(), default=strawberry.UNSET, description="Independent legal person."
     )
     mailing_address: str | None = strawberry.field(
-        default=strawberry.UNSET, description="Mailing address."
+        metadata=text(200, clearable=True), default=strawberry.UNSET, description="Mailing address."
     )
-    unit_phone: str | None = strawberry.field(default=strawberry.UNSET, description="Telephone.")
+    unit_phone: str | None = strawberry.field(
+        metadata=text(32, clearable=True), default=strawberry.UNSET, description="Telephone."
+    )
     industry: str | None = strawberry.field(
-        default=strawberry.UNSET, description="GB/T 4754-2017 small class."
+        metadata=text(16, clearable=True),
+        default=strawberry.UNSET,
+        description="GB/T 4754-2017 small class.",
     )
-    size: EnterpriseSize | None = strawberry.field(default=strawberry.UNSET, description="Size.")
-    holding: Holding | None = strawberry.field(default=strawberry.UNSET, description="Ownership.")
+    size: EnterpriseSize | None = strawberry.field(
+        metadata=clearable(), default=strawberry.UNSET, description="Size."
+    )
+    holding: Holding | None = strawberry.field(
+        metadata=clearable(), default=strawberry.UNSET, description="Ownership."
+    )
     legal_representative_mobile: str | None = strawberry.field(
-        default=strawberry.UNSET, description="Legal representative's mobile number."
+        metadata=text(32, clearable=True),
+        default=strawberry.UNSET,
+        description="Legal representative's mobile number.",
     )
     legal_representative_email: str | None = strawberry.field(
-        default=strawberry.UNSET, description="Legal representative's e-mail."
+        metadata=text(254, clearable=True),
+        default=strawberry.UNSET,
+        description="Legal representative's e-mail.",
     )
     unit_name: str | None = strawberry.field(
-        default=strawberry.UNSET, description=f"Registered name. {_REVERIFY}"
+        metadata=text(100), default=strawberry.UNSET, description=f"Registered name. {_REVERIFY}"
     )
     uscc: str | None = strawberry.field(
+        metadata=text(40),
         default=strawberry.UNSET,
         description="Unified social credit code: it never changes once registered (a different"
         f" code is refused with `USCC_IMMUTABLE`); a unit registered without one may add it."
         f" {_REVERIFY}",
     )
     legal_representative_name: str | None = strawberry.field(
-        default=strawberry.UNSET, description=f"Legal representative's name. {_REVERIFY}"
+        metadata=text(50),
+        default=strawberry.UNSET,
+        description=f"Legal representative's name. {_REVERIFY}",
     )
     legal_representative_id_type: IdType | None = strawberry.field(
         default=strawberry.UNSET, description=f"Representative's document type. {_REVERIFY}"
     )
     legal_representative_id_number: str | None = strawberry.field(
-        default=strawberry.UNSET, description=f"Representative's document number. {_REVERIFY}"
+        metadata=text(64),
+        default=strawberry.UNSET,
+        description=f"Representative's document number. {_REVERIFY}",
     )
     region_type: UnitRegion | None = strawberry.field(
         default=strawberry.UNSET, description=f"Where the unit is registered. {_REVERIFY}"
@@ -165,11 +205,14 @@ class UpdateEnterpriseInput:
         default=strawberry.UNSET, description=f"Legal-person type. {_REVERIFY}"
     )
     unit_identifier: str | None = strawberry.field(
+        metadata=text(64, clearable=True),
         default=strawberry.UNSET,
         description=f"Registration number of a unit outside the mainland. {_REVERIFY}",
     )
     unit_nature: str | None = strawberry.field(
-        default=strawberry.UNSET, description=f"Unit nature (单位性质). {_REVERIFY}"
+        metadata=text(64, clearable=True),
+        default=strawberry.UNSET,
+        description=f"Unit nature (单位性质). {_REVERIFY}",
     )
     confirm_reverification: bool = strawberry.field(
         default=False, description="Yes, re-run real-name verification if the change needs it."

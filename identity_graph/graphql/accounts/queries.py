@@ -16,7 +16,9 @@ from identity_graph.graphql.accounts.types import Account
 from identity_graph.graphql.context import Info
 from identity_graph.graphql.errors import as_graphql_error
 from identity_graph.graphql.pagination import (
+    After,
     Connection,
+    First,
     build_connection,
     decode_int_cursor,
     page_size,
@@ -56,7 +58,7 @@ class AccountQueries:
         permission_classes=[IsAuthenticated],
     )
     async def info_update_records(
-        self, info: Info, first: int = 20, after: str | None = None
+        self, info: Info, first: First = 20, after: After = None
     ) -> Connection[InfoUpdateRecord]:
         viewer = info.context.viewer
         assert viewer is not None

@@ -32,6 +32,7 @@ from identity_graph.graphql.agents.types import (
 )
 from identity_graph.graphql.context import Info
 from identity_graph.graphql.errors import payload
+from identity_graph.graphql.input_rules import text
 from identity_graph.ids import types as ids
 
 
@@ -45,10 +46,16 @@ def unit_field() -> Any:
 
 @strawberry.input(description="Apply to act for a unit (自然人申请法人经办人, seed 000 §三).")
 class ApplyForAgentInput:
-    uscc: str = strawberry.field(description="The unit's unified social credit code.")
-    enterprise_name: str = strawberry.field(description="The unit's registered name.")
+    uscc: str = strawberry.field(
+        metadata=text(32), description="The unit's unified social credit code."
+    )
+    enterprise_name: str = strawberry.field(
+        metadata=text(100), description="The unit's registered name."
+    )
     note: str | None = strawberry.field(
-        default=None, description="A note for the unit's reviewer (at most 150 characters)."
+        metadata=text(150),
+        default=None,
+        description="A note for the unit's reviewer (at most 150 characters).",
     )
 
 
@@ -66,7 +73,9 @@ class DecideAgentApplicationInput:
         default=None, description="End of validity; required on approval."
     )
     reason: str | None = strawberry.field(
-        default=None, description="Why (required to reject; at most 150 characters)."
+        metadata=text(150),
+        default=None,
+        description="Why (required to reject; at most 150 characters).",
     )
     enterprise_id: strawberry.ID | None = unit_field()
 
@@ -79,10 +88,14 @@ class AddAgentInput:
     face_check_id: strawberry.ID = strawberry.field(
         description="The operator's passed AGENT_ADMIN face check (spent by this call)."
     )
-    name: str = strawberry.field(description="The person's real name.")
+    name: str = strawberry.field(metadata=text(50), description="The person's real name.")
     id_type: IdType = strawberry.field(description="The person's document type.")
-    id_number: str = strawberry.field(description="The person's document number.")
-    phone: str = strawberry.field(description="The person's reserved mobile number.")
+    id_number: str = strawberry.field(
+        metadata=text(40), description="The person's document number."
+    )
+    phone: str = strawberry.field(
+        metadata=text(20), description="The person's reserved mobile number."
+    )
     role: enums.AgentRole = strawberry.field(
         default=enums.AgentRole.AGENT, description="The role given."
     )
@@ -93,7 +106,9 @@ class AddAgentInput:
         default=None, description="End of validity (required)."
     )
     agent_password: str | None = strawberry.field(
-        default=None, description="An initial password for agent login (经办人登录)."
+        metadata=text(256),
+        default=None,
+        description="An initial password for agent login (经办人登录).",
     )
     enterprise_id: strawberry.ID | None = unit_field()
 
@@ -122,7 +137,9 @@ class RemoveAgentInput:
 @strawberry.input(description="Grant one or more services to an agent (授权).")
 class GrantServicesInput:
     agent_id: strawberry.ID = strawberry.field(description="The active binding.")
-    service_codes: list[str] = strawberry.field(description="Service codes from the catalogue.")
+    service_codes: list[str] = strawberry.field(
+        metadata=text(32), description="Service codes from the catalogue."
+    )
     expires_at: datetime | None = strawberry.field(
         default=None, description="When the grants lapse (default: until revoked)."
     )
@@ -139,18 +156,23 @@ class RevokeGrantInput:
 class SetAgentPasswordInput:
     enterprise_id: strawberry.ID = strawberry.field(description="The unit you act for.")
     account_password: str = strawberry.field(
-        description="Your own account's password, to prove it is you."
+        metadata=text(256), description="Your own account's password, to prove it is you."
     )
     new_password: str = strawberry.field(
-        description="The new agent password (at least 8 characters, 3 of 4 character classes)."
+        metadata=text(256),
+        description="The new agent password (at least 8 characters, 3 of 4 character classes).",
     )
 
 
 @strawberry.input(description="Register a service a partner system provides (admin).")
 class RegisterServiceInput:
-    client_id: str = strawberry.field(description="The partner system's `client_id`.")
-    code: str = strawberry.field(description="The service code, e.g. `000106004000`.")
-    name: str = strawberry.field(description="The service's name.")
+    client_id: str = strawberry.field(
+        metadata=text(64), description="The partner system's `client_id`."
+    )
+    code: str = strawberry.field(
+        metadata=text(32), description="The service code, e.g. `000106004000`."
+    )
+    name: str = strawberry.field(metadata=text(100), description="The service's name.")
 
 
 def _validity(start: datetime | None, end: datetime | None) -> Validity | None:
@@ -379,7 +401,9 @@ class AgentMutations:
     async def retire_service(
         self,
         info: Info,
-        code: Annotated[str, strawberry.argument(description="The service code to retire.")],
+        code: Annotated[
+            str, strawberry.argument(description="The service code to retire.", metadata=text(32))
+        ],
     ) -> ServiceResult:
         context = info.context
 

@@ -24,6 +24,7 @@ from identity_graph.graphql.agents.types import (
 )
 from identity_graph.graphql.context import Info
 from identity_graph.graphql.errors import as_graphql_error
+from identity_graph.graphql.input_rules import text
 from identity_graph.graphql.pagination import (
     After,
     First,
@@ -62,7 +63,10 @@ class AgentQueries:
         self,
         info: Info,
         uscc: Annotated[
-            str, strawberry.argument(description="Unified social credit code (18 characters).")
+            str,
+            strawberry.argument(
+                description="Unified social credit code (18 characters).", metadata=text(32)
+            ),
         ],
     ) -> EnterpriseLookupResult | None:
         context = info.context
@@ -123,14 +127,16 @@ class AgentQueries:
         self,
         info: Info,
         service_code: Annotated[
-            str, strawberry.argument(description="The service code (事项编码).")
+            str, strawberry.argument(description="The service code (事项编码).", metadata=text(32))
         ],
         enterprise_id: Annotated[
             strawberry.ID | None, strawberry.argument(description="The unit's id (or give `uscc`).")
         ] = None,
         uscc: Annotated[
             str | None,
-            strawberry.argument(description="The unit's credit code (or give `enterpriseId`)."),
+            strawberry.argument(
+                description="The unit's credit code (or give `enterpriseId`).", metadata=text(32)
+            ),
         ] = None,
         person_id: Annotated[
             strawberry.ID | None,
@@ -173,7 +179,10 @@ class AgentQueries:
         self,
         info: Info,
         client_id: Annotated[
-            str | None, strawberry.argument(description="Only the services of this partner system.")
+            str | None,
+            strawberry.argument(
+                description="Only the services of this partner system.", metadata=text(64)
+            ),
         ] = None,
         first: First = 20,
         after: After = None,

@@ -15,6 +15,7 @@ from identity_graph.graphql.errors import (
     RateLimitedError,
     ValidationErrors,
 )
+from identity_graph.graphql.input_rules import text
 
 
 @strawberry.enum(
@@ -50,9 +51,15 @@ class Captcha:
 @strawberry.input(description="Ask for an SMS code to a mainland mobile number.")
 class RequestSmsCodeInput:
     purpose: SmsPurpose = strawberry.field(description="What the code is for.")
-    phone: str = strawberry.field(description="Mainland mobile number, e.g. `13812345678`.")
-    captcha_id: str = strawberry.field(description="`Captcha.id` of a fresh captcha.")
-    captcha_answer: str = strawberry.field(description="The characters in the captcha image.")
+    phone: str = strawberry.field(
+        metadata=text(32), description="Mainland mobile number, e.g. `13812345678`."
+    )
+    captcha_id: str = strawberry.field(
+        metadata=text(64), description="`Captcha.id` of a fresh captcha."
+    )
+    captcha_answer: str = strawberry.field(
+        metadata=text(16), description="The characters in the captcha image."
+    )
 
 
 @strawberry.type(

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from identity_graph.accounts.enums import Role
@@ -19,6 +21,7 @@ from identity_graph.graphql.clients.types import (
 )
 from identity_graph.graphql.context import Info
 from identity_graph.graphql.errors import payload
+from identity_graph.graphql.input_rules import text
 
 
 def _require_admin(info: Info) -> None:
@@ -84,7 +87,14 @@ class ClientMutations:
     @strawberry.mutation(
         description="Issue a new secret (admin); the old one stops working at once."
     )
-    async def rotate_client_secret(self, info: Info, client_id: str) -> ClientSecretResult:
+    async def rotate_client_secret(
+        self,
+        info: Info,
+        client_id: Annotated[
+            str,
+            strawberry.argument(description="The partner system's `client_id`.", metadata=text(64)),
+        ],
+    ) -> ClientSecretResult:
         context = info.context
 
         async def call() -> RegisteredClient:

@@ -9,7 +9,9 @@ from identity_graph.graphql.clients.types import OAuthClient
 from identity_graph.graphql.context import Info
 from identity_graph.graphql.errors import as_graphql_error
 from identity_graph.graphql.pagination import (
+    After,
     Connection,
+    First,
     build_connection,
     decode_int_cursor,
     page_size,
@@ -26,7 +28,7 @@ class ClientQueries:
         permission_classes=[IsAdmin],
     )
     async def clients(
-        self, info: Info, first: int = 20, after: str | None = None
+        self, info: Info, first: First = 20, after: After = None
     ) -> Connection[OAuthClient]:
         try:
             size = page_size(first)

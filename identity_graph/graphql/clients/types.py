@@ -15,6 +15,7 @@ from identity_graph.graphql.errors import (
     RateLimitedError,
     ValidationErrors,
 )
+from identity_graph.graphql.input_rules import text
 
 
 @strawberry.type(description="A partner system (接入系统) registered as an OAuth client.")
@@ -73,31 +74,38 @@ class ClientUpdated:
 
 @strawberry.input(description="A new partner system.")
 class RegisterClientInput:
-    name: str = strawberry.field(description="Display name.")
+    name: str = strawberry.field(metadata=text(100), description="Display name.")
     grant_types: list[str] = strawberry.field(
-        description="`authorization_code`, `refresh_token`, `client_credentials`."
+        metadata=text(64),
+        description="`authorization_code`, `refresh_token`, `client_credentials`.",
     )
     token_endpoint_auth_method: str = strawberry.field(
-        default="client_secret_basic", description="How the client authenticates."
+        metadata=text(64),
+        default="client_secret_basic",
+        description="How the client authenticates.",
     )
     scopes: list[str] = strawberry.field(
+        metadata=text(64),
         default_factory=lambda: ["openid", "profile"],
         description="`openid`, `profile`, `phone`, `email`, `identity`.",
     )
     redirect_uris: list[str] = strawberry.field(
-        default_factory=list, description="https, or http on 127.0.0.1/localhost."
+        metadata=text(500),
+        default_factory=list,
+        description="https, or http on 127.0.0.1/localhost.",
     )
     post_logout_redirect_uris: list[str] = strawberry.field(
-        default_factory=list, description="Allowed after logout."
+        metadata=text(500), default_factory=list, description="Allowed after logout."
     )
     backchannel_logout_uri: str | None = strawberry.field(
-        default=None, description="Back-channel logout endpoint."
+        metadata=text(500), default=None, description="Back-channel logout endpoint."
     )
     first_party: bool = strawberry.field(default=False, description="Skip consent.")
     subject_type: str = strawberry.field(
-        default="public", description="`public` or `pairwise` (OIDC Core §8)."
+        metadata=text(16), default="public", description="`public` or `pairwise` (OIDC Core §8)."
     )
     sector_identifier: str | None = strawberry.field(
+        metadata=text(200),
         default=None,
         description="Pairwise sector shared by several clients; default: the redirect host.",
     )
@@ -105,19 +113,27 @@ class RegisterClientInput:
 
 @strawberry.input(description="Changes to a client; fields left out stay as they are.")
 class UpdateClientInput:
-    client_id: str = strawberry.field(description="Which client.")
-    name: str | None = strawberry.field(default=None, description="Display name.")
-    grant_types: list[str] | None = strawberry.field(default=None, description="Grant types.")
-    token_endpoint_auth_method: str | None = strawberry.field(
-        default=None, description="Auth method."
+    client_id: str = strawberry.field(metadata=text(64), description="Which client.")
+    name: str | None = strawberry.field(
+        metadata=text(100), default=None, description="Display name."
     )
-    scopes: list[str] | None = strawberry.field(default=None, description="Scopes.")
-    redirect_uris: list[str] | None = strawberry.field(default=None, description="Redirects.")
+    grant_types: list[str] | None = strawberry.field(
+        metadata=text(64), default=None, description="Grant types."
+    )
+    token_endpoint_auth_method: str | None = strawberry.field(
+        metadata=text(64), default=None, description="Auth method."
+    )
+    scopes: list[str] | None = strawberry.field(
+        metadata=text(64), default=None, description="Scopes."
+    )
+    redirect_uris: list[str] | None = strawberry.field(
+        metadata=text(500), default=None, description="Redirects."
+    )
     post_logout_redirect_uris: list[str] | None = strawberry.field(
-        default=None, description="After-logout redirects."
+        metadata=text(500), default=None, description="After-logout redirects."
     )
     backchannel_logout_uri: str | None = strawberry.field(
-        default=None, description="Back-channel logout endpoint."
+        metadata=text(500), default=None, description="Back-channel logout endpoint."
     )
     first_party: bool | None = strawberry.field(default=None, description="Skip consent.")
     disabled: bool | None = strawberry.field(default=None, description="Disable or enable.")

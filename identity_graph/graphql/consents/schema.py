@@ -17,6 +17,7 @@ from identity_graph.graphql.errors import (
     ValidationErrors,
     payload,
 )
+from identity_graph.graphql.input_rules import text
 from identity_graph.graphql.permissions import IsAuthenticated
 
 
@@ -70,7 +71,14 @@ class ConsentMutations:
     @strawberry.mutation(
         description="Withdraw a consent; the system's refresh tokens for you stop working."
     )
-    async def revoke_consent(self, info: Info, client_id: str) -> RevokeConsentResult:
+    async def revoke_consent(
+        self,
+        info: Info,
+        client_id: Annotated[
+            str,
+            strawberry.argument(description="The partner system's `client_id`.", metadata=text(64)),
+        ],
+    ) -> RevokeConsentResult:
         context = info.context
 
         async def call() -> str:

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from identity_graph.core.errors import DomainError
 from identity_graph.core.validators import normalize_mobile
 from identity_graph.graphql.context import Info
 from identity_graph.graphql.errors import as_graphql_error
+from identity_graph.graphql.input_rules import text
 from identity_graph.graphql.notifications.types import Channel, DeliveryStatus, OutboxMessage
 from identity_graph.graphql.pagination import (
+    After,
     Connection,
+    First,
     build_connection,
     decode_int_cursor,
     page_size,
@@ -41,7 +46,14 @@ class NotificationQueries:
         "only those sent to one phone number.",
     )
     async def outbox(
-        self, info: Info, first: int = 20, after: str | None = None, phone: str | None = None
+        self,
+        info: Info,
+        first: First = 20,
+        after: After = None,
+        phone: Annotated[
+            str | None,
+            strawberry.argument(description="Only messages to this number.", metadata=text(32)),
+        ] = None,
     ) -> Connection[OutboxMessage]:
         try:
             size = page_size(first)

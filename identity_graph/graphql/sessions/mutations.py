@@ -22,6 +22,7 @@ from identity_graph.graphql.errors import (
     login_payload,
     payload,
 )
+from identity_graph.graphql.input_rules import text
 from identity_graph.sessions.login import AgentIdentity, LoggedIn, PasswordLogin
 from identity_graph.sessions.tokens import TokenPair
 
@@ -46,16 +47,23 @@ class LoginKind(Enum):
 class LoginInput:
     kind: LoginKind = strawberry.field(description="Which login form.")
     identifier: str = strawberry.field(
-        description="Login name, mobile number (residents) or credit code (enterprises)."
+        metadata=text(64),
+        description="Login name, mobile number (residents) or credit code (enterprises).",
     )
-    password: str = strawberry.field(description="The password.")
-    captcha_id: str | None = strawberry.field(default=None, description="`Captcha.id`.")
-    captcha_answer: str | None = strawberry.field(default=None, description="Its answer.")
+    password: str = strawberry.field(metadata=text(256), description="The password.")
+    captcha_id: str | None = strawberry.field(
+        metadata=text(64), default=None, description="`Captcha.id`."
+    )
+    captcha_answer: str | None = strawberry.field(
+        metadata=text(16), default=None, description="Its answer."
+    )
     agent_phone: str | None = strawberry.field(
-        default=None, description="Agent login: the agent's reserved mobile number."
+        metadata=text(20),
+        default=None,
+        description="Agent login: the agent's reserved mobile number.",
     )
     agent_id_number: str | None = strawberry.field(
-        default=None, description="Agent login: the agent's ID number."
+        metadata=text(64), default=None, description="Agent login: the agent's ID number."
     )
 
 
@@ -144,7 +152,14 @@ class SessionMutations:
     @strawberry.mutation(
         description="Trade a refresh token for a new pair (rotation; reuse ends the session)."
     )
-    async def refresh_session(self, info: Info, refresh_token: str) -> RefreshResult:
+    async def refresh_session(
+        self,
+        info: Info,
+        refresh_token: Annotated[
+            str,
+            strawberry.argument(description="The refresh token of the pair.", metadata=text(512)),
+        ],
+    ) -> RefreshResult:
         call = info.context.services.tokens.refresh(refresh_token.strip())
         return await payload(info, call, SessionTokens.from_pair)
 
@@ -152,7 +167,14 @@ class SessionMutations:
         description="From a logged-in app: approve the login shown as a QR code on a "
         "computer (扫码登录). `code` is the text the QR image encodes."
     )
-    async def approve_qr_login(self, info: Info, code: str) -> ApproveQrLoginResult:
+    async def approve_qr_login(
+        self,
+        info: Info,
+        code: Annotated[
+            str,
+            strawberry.argument(description="The text the QR image encodes.", metadata=text(256)),
+        ],
+    ) -> ApproveQrLoginResult:
         context = info.context
 
         async def call() -> None:

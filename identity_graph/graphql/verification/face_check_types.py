@@ -16,6 +16,7 @@ from identity_graph.graphql.errors import (
     RateLimitedError,
     ValidationErrors,
 )
+from identity_graph.graphql.input_rules import text
 from identity_graph.ids.types import IdType as DomainIdType
 from identity_graph.verification.callbacks import failure_text_code
 from identity_graph.verification.face_checks import FaceCheckStatus as DomainStatus
@@ -60,9 +61,11 @@ class FaceCheckStatus(Enum):
 
 @strawberry.input(description="A person without an account, as on their identity document.")
 class FaceCheckPersonInput:
-    real_name: str = strawberry.field(description="Real name as on the document.")
+    real_name: str = strawberry.field(
+        metadata=text(50), description="Real name as on the document."
+    )
     id_type: IdType = strawberry.field(description="Document type.")
-    id_number: str = strawberry.field(description="Document number.")
+    id_number: str = strawberry.field(metadata=text(40), description="Document number.")
 
     def to_domain(self) -> PersonToCheck:
         return PersonToCheck(self.real_name, DomainIdType[self.id_type.name], self.id_number)
@@ -79,17 +82,23 @@ class StartFaceCheckInput:
         default=None, description="Without a login only: who is to be checked."
     )
     captcha_id: str | None = strawberry.field(
-        default=None, description="Without a login only: the captcha's id (query `captcha`)."
+        metadata=text(64),
+        default=None,
+        description="Without a login only: the captcha's id (query `captcha`).",
     )
     captcha_answer: str | None = strawberry.field(
-        default=None, description="Without a login only: the characters in the captcha."
+        metadata=text(16),
+        default=None,
+        description="Without a login only: the characters in the captcha.",
     )
     bound_to: str | None = strawberry.field(
+        metadata=text(128),
         default=None,
         description="What the check is for, if the operation asks (e.g. a to-do item id, up "
         "to 128 characters): it can then be used only for that.",
     )
     return_url: str | None = strawberry.field(
+        metadata=text(300),
         default=None,
         description="A path on this service (starting with /): the result page the provider "
         "returns to links there.",

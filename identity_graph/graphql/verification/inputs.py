@@ -15,6 +15,7 @@ from identity_graph.graphql.accounts.enums import (
     IdType,
     RegionType,
 )
+from identity_graph.graphql.input_rules import text, unprefixed
 from identity_graph.graphql.verification.enums import RejectionReason, ReviewDecision
 from identity_graph.ids.types import IdType as DomainIdType
 from identity_graph.ids.types import RegionType as DomainRegion
@@ -26,14 +27,16 @@ from identity_graph.verification.service import Submission
 
 @strawberry.input(description="A natural person's verification form (自然人实名认证).")
 class PersonVerificationInput:
-    real_name: str = strawberry.field(description="Real name as on the document.")
+    real_name: str = strawberry.field(
+        metadata=text(50), description="Real name as on the document."
+    )
     region_type: RegionType = strawberry.field(description="Region of the document.")
     id_type: IdType = strawberry.field(description="Document type.")
-    id_number: str = strawberry.field(description="Document number.")
+    id_number: str = strawberry.field(metadata=text(64), description="Document number.")
     id_valid_from: date | None = strawberry.field(default=None, description="Issue date.")
     id_valid_until: date | None = strawberry.field(default=None, description="Expiry date.")
     id_long_term: bool = strawberry.field(default=False, description="Never expires (长期).")
-    address: str | None = strawberry.field(default=None, description="Address.")
+    address: str | None = strawberry.field(metadata=text(200), default=None, description="Address.")
 
     def to_domain(self) -> PersonForm:
         return PersonForm(
@@ -50,9 +53,9 @@ class PersonVerificationInput:
 
 @strawberry.input(description="The legal representative on a unit's verification form.")
 class RepresentativeVerificationInput:
-    name: str = strawberry.field(description="Name.")
+    name: str = strawberry.field(metadata=text(50), description="Name.")
     id_type: IdType = strawberry.field(description="Document type.")
-    id_number: str = strawberry.field(description="Document number.")
+    id_number: str = strawberry.field(metadata=text(64), description="Document number.")
 
 
 @strawberry.input(
@@ -60,20 +63,26 @@ class RepresentativeVerificationInput:
 )
 class ProxyVerificationInput:
     id_type: IdType = strawberry.field(description="Document type.")
-    id_number: str = strawberry.field(description="Document number.")
+    id_number: str = strawberry.field(metadata=text(64), description="Document number.")
 
 
 @strawberry.input(description="A legal person's verification form (法人实名认证).")
 class UnitVerificationInput:
-    code: str = strawberry.field(description="USCC (18) or organisation code (9).")
-    unit_name: str = strawberry.field(description="Registered name.")
+    code: str = strawberry.field(
+        metadata=text(64), description="USCC (18) or organisation code (9)."
+    )
+    unit_name: str = strawberry.field(metadata=text(100), description="Registered name.")
     legal_representative: RepresentativeVerificationInput = strawberry.field(
         description="Legal representative."
     )
     founding_date: date | None = strawberry.field(default=None, description="Founding date.")
-    address: str = strawberry.field(description="Registered address.")
-    unit_phone: str | None = strawberry.field(default=None, description="Telephone.")
-    industry: str | None = strawberry.field(default=None, description="GB/T 4754 code.")
+    address: str = strawberry.field(metadata=text(200), description="Registered address.")
+    unit_phone: str | None = strawberry.field(
+        metadata=text(32), default=None, description="Telephone."
+    )
+    industry: str | None = strawberry.field(
+        metadata=text(16), default=None, description="GB/T 4754 code."
+    )
     size: EnterpriseSize | None = strawberry.field(default=None, description="Size.")
     holding: Holding | None = strawberry.field(default=None, description="Ownership.")
     proxy: ProxyVerificationInput | None = strawberry.field(
@@ -103,16 +112,21 @@ class UnitVerificationInput:
 
 @strawberry.input(description="Submit real-name verification: one of `person` or `unit`.")
 class SubmitRealNameVerificationInput:
+    # The form's fields are named as the domain names them: `realName`, not `person.realName`.
     person: PersonVerificationInput | None = strawberry.field(
-        default=None, description="For a resident account."
+        default=None, description="For a resident account.", metadata=unprefixed()
     )
     unit: UnitVerificationInput | None = strawberry.field(
-        default=None, description="For an enterprise account."
+        default=None, description="For an enterprise account.", metadata=unprefixed()
     )
-    captcha_id: str = strawberry.field(description="From the `captcha` query.")
-    captcha_answer: str = strawberry.field(description="The characters in the image.")
+    captcha_id: str = strawberry.field(metadata=text(64), description="From the `captcha` query.")
+    captcha_answer: str = strawberry.field(
+        metadata=text(16), description="The characters in the image."
+    )
     pledge_accepted: bool = strawberry.field(description="The truthfulness pledge (承诺书).")
-    pledge_version: str = strawberry.field(description="The version read (`registrationPledge`).")
+    pledge_version: str = strawberry.field(
+        metadata=text(32), description="The version read (`registrationPledge`)."
+    )
 
     def submission(self) -> Submission:
         return Submission(
@@ -126,7 +140,9 @@ class SubmitManualReviewInput:
         description="From `uploadDocument`: ID front and back (persons) or the licence (units), "
         "plus up to 3 others."
     )
-    note: str | None = strawberry.field(default=None, description="A note for the reviewer.")
+    note: str | None = strawberry.field(
+        metadata=text(500, multiline=True), default=None, description="A note for the reviewer."
+    )
 
 
 @strawberry.input(description="A reviewer's decision on a manual review.")
@@ -136,7 +152,9 @@ class DecideReviewInput:
     reasons: list[RejectionReason] = strawberry.field(
         default_factory=list, description="At least one to reject."
     )
-    note: str | None = strawberry.field(default=None, description="Free text for the holder.")
+    note: str | None = strawberry.field(
+        metadata=text(1000, multiline=True), default=None, description="Free text for the holder."
+    )
 
     def to_domain(self) -> Decision:
         return Decision(

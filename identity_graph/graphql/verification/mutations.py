@@ -13,6 +13,7 @@ from identity_graph.core.errors import NotAuthorized, ValidationFailed
 from identity_graph.files.service import DocumentKind as DomainDocumentKind
 from identity_graph.graphql.context import Info
 from identity_graph.graphql.errors import payload
+from identity_graph.graphql.input_rules import text
 from identity_graph.graphql.verification.enums import DocumentKind
 from identity_graph.graphql.verification.inputs import (
     DecideReviewInput,
@@ -127,7 +128,8 @@ class VerificationMutations:
             str | None,
             strawberry.argument(
                 description="A path on this service (starting with /): the result page the "
-                "provider returns to links there."
+                "provider returns to links there.",
+                metadata=text(300),
             ),
         ] = None,
     ) -> StartChallengeResult:
@@ -144,7 +146,8 @@ class VerificationMutations:
             str | None,
             strawberry.argument(
                 description="A path on this service (starting with /): the result page the "
-                "provider returns to links there."
+                "provider returns to links there.",
+                metadata=text(300),
             ),
         ] = None,
     ) -> StartChallengeResult:

@@ -13,7 +13,13 @@ from identity_graph.core.errors import DomainError, ValidationFailed
 from identity_graph.graphql.accounts.enums import IdType, LegalPersonType, RegionType, UnitRegion
 from identity_graph.graphql.context import Info
 from identity_graph.graphql.errors import as_graphql_error
-from identity_graph.graphql.pagination import Connection, build_connection, page_size
+from identity_graph.graphql.pagination import (
+    After,
+    Connection,
+    First,
+    build_connection,
+    page_size,
+)
 from identity_graph.graphql.permissions import IsAuthenticated, IsReviewer
 from identity_graph.graphql.verification.enums import ReviewStatus, VerificationSubject
 from identity_graph.graphql.verification.types import (
@@ -79,8 +85,8 @@ class VerificationQueries:
         info: Info,
         status: list[ReviewStatus] | None = None,
         subject: VerificationSubject | None = None,
-        first: int = 20,
-        after: str | None = None,
+        first: First = 20,
+        after: After = None,
     ) -> Connection[ManualReviewType]:
         try:
             size = page_size(first)
