@@ -1,11 +1,15 @@
-"""``canHandleService`` for a partner back-end, per second per core (issue 11: target ≥ 2,000
-requests/s per core, like introspection), with p50/p99; allowed and refused answers
-alternate in rounds, since a refusal stops earlier in the check.
+"""``canHandleService`` for a partner back-end and RFC 8693 token exchange, per second per
+core (issue 11: target ≥ 2,000 checks/s per core, like introspection), with p50/p99.
+Allowed and refused checks, token exchanges and plain introspections (the reference the
+target names, measured in the same run so a loaded machine shows as a ratio) alternate
+in rounds.
 
     .venv/bin/python -m bench.agents [--seconds 10] [--rounds 3] [--workers N]
 
 Seeds one verified unit, ``--agents`` verified residents bound to it (each holding a grant
-of the partner's service, but every other one revoked), and the partner's client.
+of the partner's service, but every other one revoked), the partner's client (client
+credentials, authorization code and token exchange) and one person's access token issued
+to it through a real code redemption.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import asyncio
 import uuid
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -34,10 +39,14 @@ CHECK = (
     ' serviceCode: "000106004000", personId: $person) { allowed code } }'
 )
 USCC = "91110000MA01K7PW7Y"
+EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
+ACCESS = "urn:ietf:params:oauth:token-type:access_token"
+REDIRECT = "https://rp.example.cn/cb"
 
 
-async def _seed(env: dict[str, str], agents: int) -> tuple[str, str, list[str], list[str]]:
-    """The partner (id, secret), then the person ids allowed and refused."""
+async def _seed(env: dict[str, str], agents: int) -> dict[str, Any]:
+    """The partner (id, secret), the person ids allowed and refused, the unit, and an
+    authorization code for the first allowed person."""
     from identity_graph import db
     from identity_graph.accounts.enums import AccountKind, LegalPersonType, UnitRegion
     from identity_graph.accounts.enums import VerificationStatus as Status
@@ -53,6 +62,7 @@ async def _seed(env: dict[str, str], agents: int) -> tuple[str, str, list[str], 
     from identity_graph.container import Container
     from identity_graph.core.audit import AuditContext
     from identity_graph.ids.types import IdType, RegionType
+    from identity_graph.sessions.authorization_codes import CodeRequest
     from identity_graph.settings import Settings
 
     settings = Settings(
@@ -65,7 +75,12 @@ async def _seed(env: dict[str, str], agents: int) -> tuple[str, str, list[str], 
     container = Container(settings)
     vault, now = container.vault, container.clock.now()
     partner = await container.clients.register(
-        ClientRegistration("bench partner", ["client_credentials"], scopes=["profile"]),
+        ClientRegistration(
+            "bench partner",
+            ["client_credentials", "authorization_code", EXCHANGE],
+            scopes=["openid", "profile", "enterprise"],
+            redirect_uris=[REDIRECT],
+        ),
         AuditContext(),
     )
     service = await container.catalogue.register(
@@ -94,7 +109,8 @@ async def _seed(env: dict[str, str], agents: int) -> tuple[str, str, list[str], 
         legal_rep_id_number_index=vault.index_id_number(resident_id(0)),
         updated_at=now,
     )
-    allowed, refused = [], []
+    allowed: list[str] = []
+    refused: list[str] = []
     for serial in range(agents):
         person = await Account.create(
             id=uuid.uuid4(),
@@ -136,10 +152,31 @@ async def _seed(env: dict[str, str], agents: int) -> tuple[str, str, list[str], 
             revoked_at=None if live else now,
         )
         (allowed if live else refused).append(str(person.id))
+    first = await Account.get(id=uuid.UUID(allowed[0]))
+    session = await container.tokens.start_session(first, amr=["pwd"], client_ip=None)
+    code = await container.authorization_codes.issue(
+        CodeRequest(
+            partner.client.client_id,
+            first.id,
+            session.session_id,
+            REDIRECT,
+            "openid profile",
+            "urn:identity-graph:acr:phone-verified",
+            ["pwd"],
+            now,
+        )
+    )
     await container.aclose()
     await db.close_database()
     assert partner.secret is not None
-    return partner.client.client_id, partner.secret, allowed, refused
+    return {
+        "client_id": partner.client.client_id,
+        "secret": partner.secret,
+        "allowed": allowed,
+        "refused": refused,
+        "unit": str(unit.id),
+        "code": code,
+    }
 
 
 def main() -> None:
@@ -147,46 +184,82 @@ def main() -> None:
     parser.add_argument("--agents", type=int, default=200)
     args = parser.parse_args()
     with running_server(args.workers, accounts=1) as (server, _):
-        client_id, secret, allowed, refused = asyncio.run(_seed(server.env, args.agents))
+        seeded = asyncio.run(_seed(server.env, args.agents))
+        basic = basic_authorization(seeded["client_id"], seeded["secret"])
         token = httpx.post(
             f"{server.url}/oauth/token",
             data={"grant_type": "client_credentials"},
-            headers={"Authorization": basic_authorization(client_id, secret)},
+            headers={"Authorization": basic},
         ).json()["access_token"]
-        cases = {
-            "canHandleService ALLOWED": (allowed, '"ALLOWED"'),
-            "canHandleService NO_PERMISSION_FOR_SERVICE": (refused, '"NO_PERMISSION_FOR_SERVICE"'),
+        person = httpx.post(
+            f"{server.url}/oauth/token",
+            data={
+                "grant_type": "authorization_code",
+                "code": seeded["code"],
+                "redirect_uri": REDIRECT,
+            },
+            headers={"Authorization": basic},
+        ).json()["access_token"]
+        oauth = {"form": True, "authorization": basic}
+        cases: dict[str, dict[str, Any]] = {
+            "canHandleService ALLOWED": {
+                "body": _checks(seeded["allowed"]),
+                "expect": '"ALLOWED"',
+                "tokens": [token],
+            },
+            "canHandleService NO_PERMISSION_FOR_SERVICE": {
+                "body": _checks(seeded["refused"]),
+                "expect": '"NO_PERMISSION_FOR_SERVICE"',
+                "tokens": [token],
+            },
+            "token exchange": {
+                "body": {
+                    "grant_type": EXCHANGE,
+                    "subject_token": person,
+                    "subject_token_type": ACCESS,
+                    "enterprise_id": seeded["unit"],
+                },
+                "expect": '"issued_token_type"',
+                "path": "/oauth/token",
+                **oauth,
+            },
+            "introspection (reference)": {
+                "body": {"token": token},
+                "expect": '"active":true',
+                "path": "/oauth/introspect",
+                **oauth,
+            },
         }
         runs: dict[str, list[WrkResult]] = {label: [] for label in cases}
-        for rounds in (1, args.rounds):
+        for warm_up, rounds in ((True, 1), (False, args.rounds)):
             for _ in range(rounds):
-                for label, (people, expect) in cases.items():
-                    bodies = [
-                        {"query": CHECK, "variables": {"uscc": USCC, "person": person}}
-                        for person in people
-                    ]
+                for label, case in cases.items():
                     result = run_wrk(
                         server.url,
-                        bodies,
-                        expect=expect,
                         connections=args.connections,
-                        seconds=args.seconds if rounds > 1 else 3,
-                        tokens=[token],
+                        seconds=3 if warm_up else args.seconds,
+                        **case,
                     )
-                    if rounds > 1:
+                    if not warm_up:
                         runs[label].append(result)
     n = cores()
     print(f"machine: {n} cores; server: {args.workers} workers, PostgreSQL; wrk here")
+    reference = median_round(runs["introspection (reference)"]).rate
     for label, results in runs.items():
         best = median_round(results)
         print(
-            f"{label}: {best.rate:,.0f}/s ({best.rate / n:,.0f}/s per core), "
+            f"{label}: {best.rate:,.0f}/s ({best.rate / n:,.0f}/s per core, "
+            f"{best.rate / reference:.2f} x introspection), "
             f"p50 {best.p50_ms:.1f} ms, p99 {best.p99_ms:.1f} ms, wrong answers {best.wrong}"
         )
     print(
         "reproduce: .venv/bin/python -m bench.agents "
         f"--seconds {args.seconds} --rounds {args.rounds} --agents {args.agents}"
     )
+
+
+def _checks(people: list[str]) -> list[dict[str, object]]:
+    return [{"query": CHECK, "variables": {"uscc": USCC, "person": p}} for p in people]
 
 
 if __name__ == "__main__":

@@ -147,14 +147,15 @@ class ServiceChecks:
         service_code: str,
         person: uuid.UUID | Subject,
         *,
-        for_client: str | None = None,
+        for_client: int | None = None,
     ) -> ServiceDecision:
-        service = await ServiceItem.get_or_none(
-            code=normalize_code(service_code, "serviceCode")
-        ).prefetch_related("client")
+        """One query per step, each with what it needs joined (service; unit with its
+        account; binding with its person; grant): a partner's hot path (bench/agents.py).
+        ``for_client`` is the primary key of the partner asking."""
+        service = await ServiceItem.get_or_none(code=normalize_code(service_code, "serviceCode"))
         if service is None or service.retired_at is not None:
             return ServiceDecision("SERVICE_NOT_FOUND")
-        if for_client is not None and service.client.client_id != for_client:
+        if for_client is not None and service.client_id != for_client:  # type: ignore[attr-defined]
             raise NotAuthorized("SERVICE_NOT_PROVIDED_BY_CLIENT")
         unit = await self._unit(unit_ref)
         if unit is None:
@@ -186,7 +187,7 @@ class ServiceChecks:
 
     async def _unit(self, ref: UnitRef) -> Enterprise | None:
         if ref.enterprise_id is not None:
-            return await Enterprise.get_or_none(id=ref.enterprise_id).prefetch_related("account")
+            return await Enterprise.get_or_none(id=ref.enterprise_id).select_related("account")
         return await self._units.by_uscc(ref.uscc or "")
 
     async def _agent(
@@ -233,13 +234,14 @@ def _binding_refusal(binding: AgentBinding, now: datetime) -> str | None:
 
 async def _latest_binding(enterprise_id: uuid.UUID, person_id: uuid.UUID) -> AgentBinding | None:
     """The live binding if there is one, else the most recent ended one (for its reason)."""
-    live = await AgentBinding.get_or_none(live_key=live_key(enterprise_id, person_id))
+    live = await AgentBinding.get_or_none(
+        live_key=live_key(enterprise_id, person_id)
+    ).select_related("person")
     if live is None:
         live = (
             await AgentBinding.filter(enterprise_id=enterprise_id, person_id=person_id)
             .order_by("-updated_at")
+            .select_related("person")
             .first()
         )
-    if live is not None:
-        await live.fetch_related("person")
     return live

@@ -258,7 +258,7 @@ class AgentService:
             raise ValidationFailed.single("personId", "REQUIRED")
         subject = Subject(clean_text(person, "personId", max_length=128), client)
         return await self.checks.can_handle(
-            unit, service_code, subject, for_client=client.client_id
+            unit, service_code, subject, for_client=client.id
         )
 
 

@@ -62,7 +62,7 @@ class Units:
     async def by_uscc(self, uscc: str) -> Enterprise | None:
         if not looks_like_uscc(uscc):
             return None
-        return await Enterprise.get_or_none(uscc=parse_uscc(uscc).number).prefetch_related(
+        return await Enterprise.get_or_none(uscc=parse_uscc(uscc).number).select_related(
             "account"
         )
 

@@ -22,7 +22,17 @@ from identity_graph.agents.models import (
 )
 from identity_graph.clients.models import ServiceItem
 from identity_graph.ids.types import IdType, RegionType
-from tests.agents.flows import MY_AGENTS, SERVICE, world
+from tests.agents.flows import (
+    CAN_HANDLE,
+    GRANT,
+    MY_AGENTS,
+    SERVICE,
+    approved_agent,
+    partner_token,
+    run,
+    world,
+)
+from tests.verification.flows import XINGQIAO
 
 
 @contextmanager
@@ -112,3 +122,20 @@ async def test_a_page_of_100_agents_costs_a_constant_number_of_queries(
     assert small == large, (small, large)
     print(f"myAgents page: {large} queries for 5 or 100 agents")
     assert large <= 10, large
+
+
+async def test_a_partner_check_costs_few_queries(gql, hooks, container, client):
+    """``canHandleService`` is a partner's hot path (SPEC §13, like introspection): the
+    service with its client, the unit with its account, the binding with its person, the
+    grant — and the bearer token's check — whatever the answer."""
+    w = await world(gql, hooks, container)
+    agent_id = await approved_agent(gql, w)
+    await run(gql, GRANT, {"agentId": agent_id, "serviceCodes": [SERVICE]}, w.unit_token)
+    partner = await partner_token(client, w)
+    check = {"code": SERVICE, "uscc": XINGQIAO["code"], "personId": w.person_id}
+    await gql(CAN_HANDLE, check, token=partner)  # warm caches
+    with counted() as seen:
+        body = await gql(CAN_HANDLE, check, token=partner)
+    assert body["data"]["canHandleService"]["code"] == "ALLOWED"
+    print(f"canHandleService (partner, allowed): {len(seen)} queries")
+    assert len(seen) <= 6, "\n".join(seen)

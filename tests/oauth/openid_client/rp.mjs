@@ -85,6 +85,17 @@ const operations = {
     return { tokens: { ...tokens } }
   },
 
+  async token_exchange(parameters) {
+    // RFC 8693 through openid-client's generic grant: the response is checked as any token
+    // response (token_type, expires_in, no ID token expected).
+    const tokens = await client.genericGrantRequest(
+      config,
+      'urn:ietf:params:oauth:grant-type:token-exchange',
+      parameters,
+    )
+    return { tokens: { ...tokens } }
+  },
+
   async introspect({ token, token_type_hint }) {
     const parameters = token_type_hint ? { token_type_hint } : undefined
     return { introspection: await client.tokenIntrospection(config, token, parameters) }
