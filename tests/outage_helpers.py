@@ -78,8 +78,11 @@ class ThrowawayPostgres:
     def start(self) -> None:
         options = (
             f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+            "-c fsync=off -c full_page_writes=off"
         )
+        # synchronous_commit stays on: a commit's WAL record must reach the kernel before
+        # the client hears of it, or an ``immediate`` stop (a crash) loses committed rows.
+        # fsync=off is safe here because only the server crashes, never the kernel.
         self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.root / "log"),
                   "-w", "start")  # fmt: skip
         _wait_for_port(self.port, up=True)
