@@ -35,6 +35,7 @@ from identity_graph.web.home import home_routes
 from identity_graph.web.input_hygiene import InputHygieneMiddleware
 from identity_graph.web.login import login_routes
 from identity_graph.web.logout import logout_routes
+from identity_graph.web.oversize import too_large_responders
 from identity_graph.web.qr import qr_routes
 from identity_graph.web.refusals import authorization_refusal, page_refusal
 from identity_graph.web.register import register_routes
@@ -118,6 +119,7 @@ def create_app(
             max_upload_body=settings.max_upload_body_bytes,
             translate=services.translate,
             https=settings.public_url.startswith("https://"),
+            too_large=too_large_responders(services),
         ),
         Middleware(
             InputHygieneMiddleware,
