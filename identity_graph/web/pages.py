@@ -43,6 +43,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "password": ("密码", "Password"),
     "captcha": ("图形验证码", "Captcha"),
+    "captcha_refresh": ("看不清，换一张", "Hard to read? Get another"),
     "submit": ("登录", "Log in"),
     "signed_in": ("登录成功", "You are logged in"),
     "continue": ("继续", "Continue"),
