@@ -20,8 +20,8 @@ from starlette.responses import JSONResponse, Response
 
 from identity_graph.container import Container
 from identity_graph.core.i18n import negotiate
-from identity_graph.observability import TooLargeResponder
 from identity_graph.oauth.routes import AUTHORIZE_PATH, END_SESSION_PATH
+from identity_graph.observability import TooLargeResponder
 from identity_graph.verification.callbacks import CALLBACK_PATH
 from identity_graph.web.pages import Texts, page_locale, render
 

@@ -1,4 +1,4 @@
-""""看不清，换一张" in a real browser (Debian's Chromium via Playwright): a new captcha in
+""" "看不清，换一张" in a real browser (Debian's Chromium via Playwright): a new captcha in
 place on the login and registration pages, the typed values kept and the new captcha
 accepted; without JavaScript the same link reloads the page with a new captcha."""
 
