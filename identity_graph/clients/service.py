@@ -55,7 +55,7 @@ MESSAGES = {
     ),
     "CLIENT_PUBLIC_CANNOT_USE_CLIENT_CREDENTIALS": (
         "公开客户端不能使用客户端凭证模式",
-        "A public client cannot use the client_credentials grant",
+        "A public client cannot use the client credentials grant",
     ),
 }
 

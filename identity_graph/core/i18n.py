@@ -1,13 +1,16 @@
 """Messages in the caller's language: zh-CN by default, English by ``Accept-Language``.
 
 Each domain owns a catalog ``{code: (zh-CN, en)}``; the container merges them into one
-``Translator``. Codes are the stable contract; messages may be reworded.
+``Translator``. Codes are the stable contract; messages may be reworded. A parameter that
+names fields or enum members is a ``labels.Named`` and is shown by its labels.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
+
+from identity_graph.core.labels import Named, labels
 
 Locale = Literal["zh-CN", "en"]
 DEFAULT_LOCALE: Locale = "zh-CN"
@@ -137,6 +140,11 @@ class Translator:
         if pair is None:
             return code
         template = pair[0] if locale == "zh-CN" else pair[1]
+        # Field and enum names are shown by their labels (core/labels.py), never raw.
+        params = {
+            key: labels(value.names, locale) if isinstance(value, Named) else value
+            for key, value in params.items()
+        }
         try:
             return template.format(**params)
         except (KeyError, IndexError):

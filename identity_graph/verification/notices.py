@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from identity_graph.accounts.enums import AssuranceLevel, VerificationStatus, status_code
 from identity_graph.accounts.models import Account
 from identity_graph.accounts.vault import PersonalData
+from identity_graph.core.labels import Named
 from identity_graph.notifications.base import Notifier
 from identity_graph.notifications.models import Channel
 from identity_graph.verification.models import CaseState, VerificationCase
@@ -178,5 +179,5 @@ class Notices:
     def failure_text(self, case: VerificationCase, locale: str = "zh-CN") -> str:
         if case.failure_code is None:
             return ""
-        fields = "、".join(case.failure_fields or [])
+        fields = Named.of(case.failure_fields or [])
         return self._t(case.failure_code, locale, fields=fields)

@@ -14,6 +14,7 @@ import strawberry
 
 from identity_graph.accounts.models import Account as AccountModel
 from identity_graph.core.crypto import mask_id_number, mask_name
+from identity_graph.core.labels import Named
 from identity_graph.files.models import Document as DocumentModel
 from identity_graph.graphql.accounts.enums import AssuranceLevel, IdType, VerificationStatus
 from identity_graph.graphql.accounts.types import may_see
@@ -238,7 +239,7 @@ class VerificationCaseType:
 
     @classmethod
     def from_model(cls, info: Info, row: VerificationCase) -> VerificationCaseType:
-        fields = "、".join(row.failure_fields or [])
+        fields = Named.of(row.failure_fields or [])
         failure = info.context.t(row.failure_code, fields=fields) if row.failure_code else None
         return cls(
             id=strawberry.ID(str(row.id)),
