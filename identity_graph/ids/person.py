@@ -147,8 +147,6 @@ def validate_id_number(
     Refuses the 15-digit legacy resident ID: only ``upgrade_legacy_resident_id`` takes it.
     """
     number = normalize_identifier(value)
-    if not number:
-        raise ValidationFailed.single(field, "REQUIRED")
     shape = _SHAPES[id_type]
     if len(number) not in shape.lengths:
         raise ValidationFailed.single(field, "ID_NUMBER_LENGTH", expected=shape.expected)
