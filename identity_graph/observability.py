@@ -144,6 +144,8 @@ class RequestMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
+        # Matched before the app runs: routing rewrites the scope (a Mount's root_path).
+        route = route_label(scope)
         request_id = uuid.uuid4().hex[:16]
         reset = REQUEST_ID.set(request_id)
         headers = dict(scope["headers"])
@@ -170,7 +172,7 @@ class RequestMiddleware:
             if not status["sent"]:
                 await self._too_large(scope, receive, send_wrapper, headers)
         finally:
-            self._observe(scope, status["code"], started, request_id)
+            self._observe(scope["method"], route, status["code"], started, request_id)
             REQUEST_ID.reset(reset)
 
     async def _too_large(
@@ -188,15 +190,16 @@ class RequestMiddleware:
         body = {"errors": [{"message": message, "extensions": {"code": "PAYLOAD_TOO_LARGE"}}]}
         await JSONResponse(body, status_code=413)(scope, receive, send)
 
-    def _observe(self, scope: Scope, status: int, started: float, request_id: str) -> None:
+    def _observe(
+        self, method: str, route: str, status: int, started: float, request_id: str
+    ) -> None:
         elapsed = time.perf_counter() - started
-        route = route_label(scope)
-        HTTP_REQUESTS.labels(scope["method"], route, str(status)).inc()
-        HTTP_LATENCY.labels(scope["method"], route).observe(elapsed)
+        HTTP_REQUESTS.labels(method, route, str(status)).inc()
+        HTTP_LATENCY.labels(method, route).observe(elapsed)
         log.info(
             "request",
             extra={
-                "method": scope["method"],
+                "method": method,
                 "route": route,
                 "status": status,
                 "duration_ms": round(elapsed * 1000, 2),

@@ -71,6 +71,7 @@ async def test_metrics_label_pages_and_oauth_routes_by_template(client):
     await client.post("/oauth/token", data={"grant_type": "nope"})
     await client.get(f"/verification/result/{uuid.uuid4()}")
     await client.get("/no/such/page")
+    await client.get("/static/captcha.js")
 
     text = (await client.get("/metrics")).text
     routes = {
@@ -79,7 +80,7 @@ async def test_metrics_label_pages_and_oauth_routes_by_template(client):
         if line.startswith("idg_http_requests_total{")
     }
 
-    assert {"/login", "/oauth/token", "/verification/result/{session_id}"} <= routes
+    assert {"/login", "/oauth/token", "/verification/result/{session_id}", "/static"} <= routes
     assert "other" in routes  # the unmatched path, and only that kind
     assert not any(str(part) in "".join(routes) for part in ("nope", "no/such"))
 
