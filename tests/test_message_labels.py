@@ -149,3 +149,16 @@ async def test_a_missing_document_is_named_by_its_label(gql, hooks, container, c
 
     assert chinese["errors"][0]["message"] == "请上传证件背面照片"
     assert english["errors"][0]["message"] == "Please upload the back of the ID document"
+
+
+@pytest.mark.postgres
+async def test_a_page_refusal_names_a_form_field_by_its_label(client):
+    form = {"step": "details", "legalRepresentative.name": "张\x01三"}
+
+    chinese = await client.post("/register?kind=enterprise", data=form)
+    english = await client.post("/register?kind=enterprise&lang=en", data=form)
+
+    assert chinese.status_code == 400
+    assert "“法定代表人姓名”包含不允许的控制字符" in chinese.text
+    assert "legalRepresentative" not in chinese.text
+    assert "legal representative&#39;s name: Contains control characters" in english.text

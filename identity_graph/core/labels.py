@@ -44,6 +44,14 @@ LABELS: Mapping[str, tuple[str, str]] = MappingProxyType(
             "法定代表人证件号码",
             "legal representative's ID number",
         ),
+        # The unit's registration form (input paths under ``unit``).
+        "unit.name": ("单位名称", "unit name"),
+        "unit.regionType": ("单位所属地区", "region of the unit"),
+        "unit.legalPersonType": ("法人类型", "legal person type"),
+        "unit.uscc": ("统一社会信用代码", "unified social credit code"),
+        "unit.unitIdentifier": ("单位标识", "unit identifier"),
+        "unit.address": ("单位地址", "unit address"),
+        "unit.foundingDate": ("成立日期", "founding date"),
         # As registries report them (base.UNIT_FIELDS).
         "legalRepresentativeName": ("法定代表人姓名", "legal representative's name"),
         "legalRepresentativeIdNumber": ("法定代表人证件号码", "legal representative's ID number"),

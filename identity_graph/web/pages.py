@@ -302,6 +302,7 @@ TEXTS: dict[str, tuple[str, str]] = {
 
 class Texts:
     def __init__(self, locale: Locale) -> None:
+        self.locale = locale
         self._index = 0 if locale == "zh-CN" else 1
 
     def __getattr__(self, name: str) -> str:
