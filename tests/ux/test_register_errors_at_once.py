@@ -81,9 +81,7 @@ async def test_an_untyped_choice_does_not_hide_the_other_errors(client, hooks, c
     assert "idNumber" not in errors
 
 
-async def test_a_password_mismatch_comes_with_the_other_errors_in_english(
-    client, hooks, container
-):
+async def test_a_password_mismatch_comes_with_the_other_errors_in_english(client, hooks, container):
     page, target, code = await step_two(client, hooks, container, lang="en")
 
     refused = await client.post(
@@ -116,3 +114,30 @@ async def test_an_empty_unit_form_flags_every_required_field_at_once(client, hoo
         "legalRepresentative.idNumber",
     }
     assert await Account.all().count() == 0
+
+
+async def test_an_empty_first_step_flags_the_phone_and_the_captcha_at_once(client):
+    page = await client.get("/register")
+    form = {
+        "csrf_token": hidden(page.text, "csrf_token"),
+        "lang": hidden(page.text, "lang"),
+        "step": "phone",
+        "captchaId": hidden(page.text, "captchaId"),
+    }
+
+    refused = await client.post("/register", data=form)
+
+    assert refused.status_code == 400
+    assert flagged(refused.text) == {"phone", "captchaAnswer"}
+
+
+async def test_request_sms_code_reports_both_fields_over_graphql(gql):
+    body = await gql(
+        """mutation { requestSmsCode(input: {purpose: REGISTER, phone: "12", captchaId: "",
+        captchaAnswer: ""}) { __typename ... on ValidationErrors { errors { field code } } } }"""
+    )
+
+    answer = body["data"]["requestSmsCode"]
+    fields = {(e["field"], e["code"]) for e in answer["errors"]}
+    assert {field for field, _ in fields} == {"phone", "captchaAnswer"}
+    assert ("captchaAnswer", "CAPTCHA_REQUIRED") in fields
