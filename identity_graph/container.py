@@ -49,6 +49,8 @@ from identity_graph.core.audit import AuditLog
 from identity_graph.core.clock import Clock, SystemClock
 from identity_graph.core.crypto import BlindIndex, FieldCipher
 from identity_graph.core.events import ConnectionQuota, EventBus, LocalBus, RedisBus
+from identity_graph.core.federation import MESSAGES as FEDERATION_MESSAGES
+from identity_graph.core.federation import FederationAccess
 from identity_graph.core.i18n import CORE_MESSAGES, Translator
 from identity_graph.core.job_operations import JobOperations
 from identity_graph.core.jobs import JobQueue, JobWorker
@@ -212,6 +214,7 @@ class Container:
         self.translate = Translator(
             [
                 CORE_MESSAGES,
+                FEDERATION_MESSAGES,
                 VALIDATOR_MESSAGES,
                 CAPTCHA_MESSAGES,
                 SMS_MESSAGES,
@@ -248,6 +251,15 @@ class Container:
         self.redis = _redis_client(settings)
         backend: RateLimitBackend = RedisBackend(self.redis) if self.redis else MemoryBackend()
         self.limiter = RateLimiter(backend, self.clock, lambda key: self.hasher.digest("rl", key))
+        gateway_secret = settings.graphql_gateway_secret
+        self.federation = FederationAccess(
+            self.limiter,
+            introspection=settings.graphql_introspection,
+            public_sdl=settings.graphql_public_sdl,
+            gateway_secret=gateway_secret.get_secret_value() if gateway_secret else None,
+            max_representations=settings.graphql_max_representations,
+            anonymous_calls_per_minute=settings.graphql_anonymous_entity_calls_per_minute,
+        )
         self.replay_cache: ReplayCache = (
             RedisReplayCache(self.redis)
             if self.redis is not None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from graphql import GraphQLError
@@ -29,6 +29,7 @@ from identity_graph.graphql.clients.queries import ClientQueries
 from identity_graph.graphql.confirmations import ConfirmationMutations, ConfirmationQueries
 from identity_graph.graphql.consents.schema import ConsentMutations, ConsentQueries
 from identity_graph.graphql.context import Info
+from identity_graph.graphql.federation import admit_entities, gate_sdl
 from identity_graph.graphql.input_rules import guard_arguments
 from identity_graph.graphql.instrumentation import OperationMetrics
 from identity_graph.graphql.jobs import JobMutations, JobQueries
@@ -84,12 +85,22 @@ _ENTITIES = frozenset({"Account", "NaturalPerson", "Enterprise"})
 
 
 class IdentitySchema(strawberry.federation.Schema):
-    def entities_resolver(
-        self, info: Info, representations: list[FederationAny]
+    async def entities_resolver(  # type: ignore[override]
+        self,
+        info: Info,
+        representations: Annotated[
+            list[FederationAny],
+            strawberry.argument(
+                description="Entity references, each `{__typename, id}` (an `Enterprise`"
+                " also by `uscc`); at most `IDG_GRAPHQL_MAX_REPRESENTATIONS` per call."
+            ),
+        ],
     ) -> list[FederationAny]:
-        """``_entities`` for representations naming one of our entity types; any other
-        (not an object, no or another ``__typename``) is a typed error in its place, which
-        strawberry would turn into a ``KeyError``."""
+        """``_entities``, gated by ``core/federation.py`` (bounded, anonymous callers
+        rate-limited); representations naming one of our entity types are resolved, any
+        other (not an object, no or another ``__typename``) is a typed error in its place,
+        which strawberry would turn into a ``KeyError``."""
+        await admit_entities(info, len(representations))
         known = [_is_entity(item) for item in representations]
         valid = [item for item, ok in zip(representations, known, strict=True) if ok]
         # strawberry pops `__typename` off each representation it resolves.
@@ -149,4 +160,5 @@ def build_schema(settings: Settings) -> IdentitySchema:
     )
     # Arguments are checked once, at the edge, before any resolver (graphql/input_rules.py).
     guard_arguments(schema._schema)
+    gate_sdl(schema._schema)
     return schema
