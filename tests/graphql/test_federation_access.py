@@ -85,9 +85,7 @@ async def test_the_operator_may_make_the_sdl_public(public):
     body = await post(public, SDL)
     assert "type NaturalPerson" in body["data"]["_service"]["sdl"]
     introspection = await post(public, "{ __schema { types { name } } }", accept_language="en")
-    assert {e["extensions"]["code"] for e in introspection["errors"]} == {
-        "INTROSPECTION_DISABLED"
-    }
+    assert {e["extensions"]["code"] for e in introspection["errors"]} == {"INTROSPECTION_DISABLED"}
 
 
 async def test_representations_are_bounded_per_call(client):
