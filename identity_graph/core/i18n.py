@@ -79,9 +79,10 @@ CORE_MESSAGES: Catalog = {
         "The request took too long and was stopped; simplify it or try again later",
     ),
     "REPRESENTATION_INVALID": (
-        "实体表示须为对象，且 __typename 为 Account、NaturalPerson 或 Enterprise",
+        "实体表示须为对象，__typename 为 Account、NaturalPerson 或 Enterprise，"
+        "其中的文字不超过 200 个字符且不含控制字符",
         "A representation must be an object whose __typename is Account, NaturalPerson or "
-        "Enterprise",
+        "Enterprise, with strings of at most 200 characters and no control characters",
     ),
     "INTERNAL_ERROR": ("服务器内部错误，请稍后重试", "Internal error; please try again later"),
     "SERVICE_UNAVAILABLE": (

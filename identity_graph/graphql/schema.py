@@ -30,7 +30,7 @@ from identity_graph.graphql.confirmations import ConfirmationMutations, Confirma
 from identity_graph.graphql.consents.schema import ConsentMutations, ConsentQueries
 from identity_graph.graphql.context import Info
 from identity_graph.graphql.federation import admit_entities, gate_sdl
-from identity_graph.graphql.input_rules import guard_arguments
+from identity_graph.graphql.input_rules import RULE, InputRule, guard_arguments, json_errors
 from identity_graph.graphql.instrumentation import OperationMetrics
 from identity_graph.graphql.jobs import JobMutations, JobQueries
 from identity_graph.graphql.limits import limit_extensions
@@ -92,7 +92,8 @@ class IdentitySchema(strawberry.federation.Schema):
             list[FederationAny],
             strawberry.argument(
                 description="Entity references, each `{__typename, id}` (an `Enterprise`"
-                " also by `uscc`); at most `IDG_GRAPHQL_MAX_REPRESENTATIONS` per call."
+                " also by `uscc`); at most `IDG_GRAPHQL_MAX_REPRESENTATIONS` per call.",
+                metadata={RULE: InputRule(per_item=True)},
             ),
         ],
     ) -> list[FederationAny]:
@@ -137,7 +138,13 @@ class IdentitySchema(strawberry.federation.Schema):
 
 
 def _is_entity(representation: Any) -> bool:
-    return isinstance(representation, dict) and representation.get("__typename") in _ENTITIES
+    """An object naming one of our entity types whose strings the input guard accepts
+    (short, no control characters)."""
+    return (
+        isinstance(representation, dict)
+        and representation.get("__typename") in _ENTITIES
+        and not json_errors(representation, "representations")
+    )
 
 
 def build_schema(settings: Settings) -> IdentitySchema:

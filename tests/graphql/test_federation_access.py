@@ -123,3 +123,21 @@ async def test_anonymous_entity_lookups_are_rate_limited(client, gql, hooks, con
     clock.advance(seconds=61)
     body = await post(client, ENTITIES, {"r": [{"__typename": "Account", "id": "x"}]})
     assert body == {"data": {"_entities": [None]}}
+
+
+async def test_a_bad_representation_is_refused_in_its_place_not_the_whole_call(client):
+    good = {"__typename": "Account", "id": "00000000-0000-4000-8000-000000000000"}
+    bad = [
+        {"__typename": "Account", "id": "9" * 500},
+        {"__typename": "Account", "id": "x\u0000y"},
+        {"__typename": "Enterprise", "uscc": ["nested", {"deep": "x" * 300}]},
+        "Account",
+    ]
+    body = await post(
+        client, ENTITIES, {"r": [good, *bad]}, x_gateway_secret=SECRET, accept_language="en"
+    )
+    assert body["data"] == {"_entities": [None] * 5}
+    assert [(e["path"], e["extensions"]["code"]) for e in body["errors"]] == [
+        (["_entities", index], "REPRESENTATION_INVALID") for index in range(1, 5)
+    ]
+    assert "at most 200 characters" in body["errors"][0]["message"]
