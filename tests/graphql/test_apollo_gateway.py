@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import socket
 import uuid
 from collections.abc import AsyncIterator
@@ -63,7 +64,7 @@ async def started_gateway(
         subgraph,
         cwd=folder,
         env={
-            "PATH": "/usr/bin:/bin",
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "GATEWAY_SECRET": SECRET,
             "NOTE_AUTHORS": json.dumps(authors),
         },
