@@ -29,6 +29,7 @@ from identity_graph.graphql.clients.queries import ClientQueries
 from identity_graph.graphql.confirmations import ConfirmationMutations, ConfirmationQueries
 from identity_graph.graphql.consents.schema import ConsentMutations, ConsentQueries
 from identity_graph.graphql.context import Info
+from identity_graph.graphql.documentation import describe_inputs
 from identity_graph.graphql.federation import admit_entities, gate_sdl
 from identity_graph.graphql.input_rules import RULE, InputRule, guard_arguments, json_errors
 from identity_graph.graphql.instrumentation import OperationMetrics
@@ -168,4 +169,5 @@ def build_schema(settings: Settings) -> IdentitySchema:
     # Arguments are checked once, at the edge, before any resolver (graphql/input_rules.py).
     guard_arguments(schema._schema)
     gate_sdl(schema._schema)
+    describe_inputs(schema._schema)
     return schema
