@@ -48,3 +48,15 @@ async def test_a_typed_error_answers_an_enum_value(gql, db):
     codes = {result["code"], *(error["code"] for error in result["errors"])}
     values = {v["name"] for v in (await gql(ERROR_CODE))["data"]["__type"]["enumValues"]}
     assert codes <= values and "VALIDATION_FAILED" in codes
+
+
+async def test_labels_say_what_went_wrong(gql):
+    deep = "{ __schema { types { fields { type { fields { type { fields { type { name } } } } } } } } }"
+    body = await gql(deep, language="en")
+    assert [(e["extensions"]["code"], e["message"]) for e in body["errors"]] == [
+        ("INTROSPECTION_TOO_DEEP", "The introspection query is nested too deeply")
+    ]
+    unused = await gql("query($a: Int) { __typename }", language="en")
+    assert [(e["extensions"]["code"], e["message"]) for e in unused["errors"]] == [
+        ("VARIABLE_UNUSED", "A declared variable is never used")
+    ]
