@@ -29,8 +29,9 @@ def _codes() -> dict[str, Any]:
     }
 
 
+_ERROR_CODES: type[enum.Enum] = enum.Enum("ErrorCode", _codes())  # type: ignore[misc]
 ErrorCode = strawberry.enum(
-    enum.Enum("ErrorCode", _codes()),  # type: ignore[misc]
+    _ERROR_CODES,
     description="Stable machine-readable codes of errors and refusals; the message beside "
     "a code is in the caller's language and may be reworded, the code is not.",
 )

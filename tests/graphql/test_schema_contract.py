@@ -51,7 +51,7 @@ async def test_a_typed_error_answers_an_enum_value(gql, db):
 
 
 async def test_labels_say_what_went_wrong(gql):
-    deep = "{ __schema { types { fields { type { fields { type { fields { type { name } } } } } } } } }"
+    deep = "{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }"
     body = await gql(deep, language="en")
     assert [(e["extensions"]["code"], e["message"]) for e in body["errors"]] == [
         ("INTROSPECTION_TOO_DEEP", "The introspection query is nested too deeply")
