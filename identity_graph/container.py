@@ -49,7 +49,9 @@ from identity_graph.core.audit import AuditLog
 from identity_graph.core.clock import Clock, SystemClock
 from identity_graph.core.crypto import BlindIndex, FieldCipher
 from identity_graph.core.events import ConnectionQuota, EventBus, LocalBus, RedisBus
-from identity_graph.core.i18n import CORE_MESSAGES, Translator
+from identity_graph.core.federation import MESSAGES as FEDERATION_MESSAGES
+from identity_graph.core.federation import FederationAccess
+from identity_graph.core.i18n import CORE_MESSAGES, Catalog, Translator
 from identity_graph.core.job_operations import JobOperations
 from identity_graph.core.jobs import JobQueue, JobWorker
 from identity_graph.core.net import TrustedProxies
@@ -195,6 +197,44 @@ def _cores_per_worker(settings: Settings) -> int:
     return max(1, len(os.sched_getaffinity(0)) // max(1, settings.workers))
 
 
+# Every domain's messages, by code (core/i18n.py); graphql/error_codes.py lists the codes.
+MESSAGE_CATALOGS: tuple[Catalog, ...] = (
+    CORE_MESSAGES,
+    FEDERATION_MESSAGES,
+    VALIDATOR_MESSAGES,
+    CAPTCHA_MESSAGES,
+    SMS_MESSAGES,
+    ACCOUNT_MESSAGES,
+    FILE_MESSAGES,
+    TOKEN_MESSAGES,
+    POLICY_MESSAGES,
+    INDUSTRY_MESSAGES,
+    person_ids.MESSAGES,
+    unit_ids.MESSAGES,
+    forms.MESSAGES,
+    login_names.MESSAGES,
+    pledge.MESSAGES,
+    profile.MESSAGES,
+    registration.MESSAGES,
+    login.MESSAGES,
+    CLIENT_MESSAGES,
+    CATALOGUE_MESSAGES,
+    AGENT_MESSAGES,
+    SESSION_MESSAGES,
+    confirmations_service.MESSAGES,
+    confirmation_drafts.MESSAGES,
+    CONSENT_MESSAGES,
+    QR_MESSAGES,
+    verification_service.MESSAGES,
+    verification_notices.MESSAGES,
+    verification_challenges.MESSAGES,
+    verification_callbacks.MESSAGES,
+    face_checks.MESSAGES,
+    review.MESSAGES,
+    reverification.MESSAGES,
+)
+
+
 class Container:
     def __init__(
         self, settings: Settings, clock: Clock | None = None, test_hooks: TestHooks | None = None
@@ -209,45 +249,19 @@ class Container:
         self.cipher = FieldCipher(keys.encryption)
         self.blind_index = BlindIndex(keys.hmac)
         self.hasher = SecretHasher(keys.hmac)
-        self.translate = Translator(
-            [
-                CORE_MESSAGES,
-                VALIDATOR_MESSAGES,
-                CAPTCHA_MESSAGES,
-                SMS_MESSAGES,
-                ACCOUNT_MESSAGES,
-                FILE_MESSAGES,
-                TOKEN_MESSAGES,
-                POLICY_MESSAGES,
-                INDUSTRY_MESSAGES,
-                person_ids.MESSAGES,
-                unit_ids.MESSAGES,
-                forms.MESSAGES,
-                login_names.MESSAGES,
-                pledge.MESSAGES,
-                profile.MESSAGES,
-                registration.MESSAGES,
-                login.MESSAGES,
-                CLIENT_MESSAGES,
-                CATALOGUE_MESSAGES,
-                AGENT_MESSAGES,
-                SESSION_MESSAGES,
-                confirmations_service.MESSAGES,
-                confirmation_drafts.MESSAGES,
-                CONSENT_MESSAGES,
-                QR_MESSAGES,
-                verification_service.MESSAGES,
-                verification_notices.MESSAGES,
-                verification_challenges.MESSAGES,
-                verification_callbacks.MESSAGES,
-                face_checks.MESSAGES,
-                review.MESSAGES,
-                reverification.MESSAGES,
-            ]
-        )
+        self.translate = Translator(MESSAGE_CATALOGS)
         self.redis = _redis_client(settings)
         backend: RateLimitBackend = RedisBackend(self.redis) if self.redis else MemoryBackend()
         self.limiter = RateLimiter(backend, self.clock, lambda key: self.hasher.digest("rl", key))
+        gateway_secret = settings.graphql_gateway_secret
+        self.federation = FederationAccess(
+            self.limiter,
+            introspection=settings.graphql_introspection,
+            public_sdl=settings.graphql_public_sdl,
+            gateway_secret=gateway_secret.get_secret_value() if gateway_secret else None,
+            max_representations=settings.graphql_max_representations,
+            anonymous_calls_per_minute=settings.graphql_anonymous_entity_calls_per_minute,
+        )
         self.replay_cache: ReplayCache = (
             RedisReplayCache(self.redis)
             if self.redis is not None

@@ -71,6 +71,13 @@ class Settings(BaseSettings):
     graphql_introspection: bool = True
     graphql_document_cache: int = 512
     graphql_ide: bool = True
+    # Federation (core/federation.py): with introspection off, `_service { sdl }` answers
+    # only a request carrying `X-Gateway-Secret: <secret>`, or anyone if made public.
+    graphql_gateway_secret: SecretStr | None = None
+    graphql_public_sdl: bool = False
+    # `_entities`: representations per call, and calls per minute per anonymous address.
+    graphql_max_representations: int = 100
+    graphql_anonymous_entity_calls_per_minute: int = 30
     max_body_bytes: int = 1_048_576
     max_upload_body_bytes: int = 12_582_912
 

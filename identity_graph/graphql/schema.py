@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from graphql import GraphQLError
@@ -29,7 +29,9 @@ from identity_graph.graphql.clients.queries import ClientQueries
 from identity_graph.graphql.confirmations import ConfirmationMutations, ConfirmationQueries
 from identity_graph.graphql.consents.schema import ConsentMutations, ConsentQueries
 from identity_graph.graphql.context import Info
-from identity_graph.graphql.input_rules import guard_arguments
+from identity_graph.graphql.documentation import describe_inputs
+from identity_graph.graphql.federation import admit_entities, gate_sdl
+from identity_graph.graphql.input_rules import RULE, InputRule, guard_arguments, json_errors
 from identity_graph.graphql.instrumentation import OperationMetrics
 from identity_graph.graphql.jobs import JobMutations, JobQueries
 from identity_graph.graphql.limits import limit_extensions
@@ -84,12 +86,23 @@ _ENTITIES = frozenset({"Account", "NaturalPerson", "Enterprise"})
 
 
 class IdentitySchema(strawberry.federation.Schema):
-    def entities_resolver(
-        self, info: Info, representations: list[FederationAny]
+    async def entities_resolver(  # type: ignore[override]
+        self,
+        info: Info,
+        representations: Annotated[
+            list[FederationAny],
+            strawberry.argument(
+                description="Entity references, each `{__typename, id}` (an `Enterprise`"
+                " also by `uscc`); at most `IDG_GRAPHQL_MAX_REPRESENTATIONS` per call.",
+                metadata={RULE: InputRule(per_item=True)},
+            ),
+        ],
     ) -> list[FederationAny]:
-        """``_entities`` for representations naming one of our entity types; any other
-        (not an object, no or another ``__typename``) is a typed error in its place, which
-        strawberry would turn into a ``KeyError``."""
+        """``_entities``, gated by ``core/federation.py`` (bounded, anonymous callers
+        rate-limited); representations naming one of our entity types are resolved, any
+        other (not an object, no or another ``__typename``) is a typed error in its place,
+        which strawberry would turn into a ``KeyError``."""
+        await admit_entities(info, len(representations))
         known = [_is_entity(item) for item in representations]
         valid = [item for item, ok in zip(representations, known, strict=True) if ok]
         # strawberry pops `__typename` off each representation it resolves.
@@ -126,7 +139,13 @@ class IdentitySchema(strawberry.federation.Schema):
 
 
 def _is_entity(representation: Any) -> bool:
-    return isinstance(representation, dict) and representation.get("__typename") in _ENTITIES
+    """An object naming one of our entity types whose strings the input guard accepts
+    (short, no control characters)."""
+    return (
+        isinstance(representation, dict)
+        and representation.get("__typename") in _ENTITIES
+        and not json_errors(representation, "representations")
+    )
 
 
 def build_schema(settings: Settings) -> IdentitySchema:
@@ -149,4 +168,6 @@ def build_schema(settings: Settings) -> IdentitySchema:
     )
     # Arguments are checked once, at the edge, before any resolver (graphql/input_rules.py).
     guard_arguments(schema._schema)
+    gate_sdl(schema._schema)
+    describe_inputs(schema._schema)
     return schema
