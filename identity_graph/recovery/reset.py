@@ -1,0 +1,462 @@
+"""Password reset by login name (登录名重置密码; SPEC §5, seed 002 §3.1.1 and §3.2.1, seed 004 §三).
+
+```mermaid
+stateDiagram-v2
+    [*] --> code_sent: start — captcha passed, within send limits; code sent if the input matches
+    note right of code_sent: no match = a decoy flow whose code is never sent (same answer)
+    code_sent --> code_sent: complete with a wrong code (counted; at most 5 tries)
+    code_sent --> exhausted: the 5th wrong code
+    code_sent --> superseded: a newer reset was started for the same account
+    code_sent --> completed: right code (atomic claim: one winner) — new password, all logged out
+    code_sent --> [*]: expires_at passes (5 minutes): start again
+```
+
+A resident names the login name (or mobile number) and types the reserved phone or
+e-mail; a unit names its account name or credit code, the legal representative's name and
+ID number, and is shown its reserved phone masked (``138****5678``); the unit's name and
+credit code are checked with the new password. Anti-enumeration (SPEC §5): until the code
+is proved every answer is the same whether or not the account, the phone or the ID number
+exists — a mismatch opens a decoy flow whose code is never sent, and a unit that does not
+match is shown a masked phone derived from what was typed (the same one every time), so
+the page looks alike. Send limits count per typed destination or unit identifier, not per
+account, for the same reason. Status refusals (disabled, pending activation) and the unit
+check come only after the code is proved.
+
+The code is bound to the flow rather than to the phone (unlike ``challenges/sms.py``): a
+code sent for a reset proves nothing anywhere else, and the e-mail channel works alike.
+The limits and lifetimes are the SMS ones (``SmsPolicy``).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Protocol
+
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from identity_graph.accounts.credential_reset import CredentialReset
+from identity_graph.accounts.enums import AccountKind, AccountStatus
+from identity_graph.accounts.models import Account, Enterprise
+from identity_graph.accounts.password_policy import Strength, check_password
+from identity_graph.accounts.service import AccountService
+from identity_graph.accounts.vault import PersonalData
+from identity_graph.challenges.captcha import CaptchaService
+from identity_graph.challenges.sms import SmsPolicy
+from identity_graph.core.audit import AuditContext, AuditLog
+from identity_graph.core.clock import CHINA_TIME, Clock
+from identity_graph.core.crypto import mask_email, mask_phone, normalize_identifier
+from identity_graph.core.errors import DomainError, ValidationFailed
+from identity_graph.core.i18n import Locale
+from identity_graph.core.ratelimit import RateLimiter, Rule
+from identity_graph.core.secrets import SecretHasher, numeric_code
+from identity_graph.core.validators import Checks, clean_text, normalize_email, normalize_mobile
+from identity_graph.ids.units import looks_like_uscc, parse_uscc
+from identity_graph.notifications.base import Notifier
+from identity_graph.notifications.models import Channel
+from identity_graph.recovery.reset_models import PasswordReset, ResetChannel, ResetKind, ResetState
+
+MESSAGES = {
+    "RESET_CODE_SENT": (
+        "如填写的信息与账号预留信息一致，验证码已发送至 {destination}，{minutes} 分钟内有效",
+        "If the details match the account, a code was sent to {destination}; it is valid for"
+        " {minutes} minutes",
+    ),
+    "RESET_FLOW_INVALID": (
+        "找回密码流程无效，请重新开始",
+        "This password reset is not valid; please start again",
+    ),
+    "RESET_CODE_WRONG": ("验证码错误", "Wrong code"),
+    "RESET_CODE_EXPIRED": ("验证码已过期，请重新获取", "The code has expired; start again"),
+    "RESET_CODE_USED": ("验证码已使用，请重新获取", "The code was already used; start again"),
+    "RESET_CODE_EXHAUSTED": (
+        "验证码错误次数过多，请重新获取",
+        "Too many wrong codes; start again",
+    ),
+    "RESET_SUPERSEDED": (
+        "已有更新的找回密码请求，请使用最新收到的验证码",
+        "A newer reset was started; use the latest code",
+    ),
+    "UNIT_MISMATCH": (
+        "单位名称或统一社会信用代码与账号登记信息不一致",
+        "The unit name or credit code does not match the account",
+    ),
+    "RESET_REASON_REQUIRED": ("请选择密码修改原因", "Choose why the password is changed"),
+}
+
+_PURPOSE = "password_reset"
+
+
+class ResetReason(StrEnum):
+    """密码修改原因 (seed 002 §3.1.1 step 5)."""
+
+    FORGOTTEN = "forgotten"
+    SUSPECTED_LEAK = "suspected_leak"
+    ROUTINE = "routine"
+    OTHER = "other"
+
+
+class SignOut(Protocol):
+    """Implemented by the sessions layer (``sessions/account_reset.py``)."""
+
+    async def end_everything(self, account_id: uuid.UUID, reason: str) -> int: ...
+
+    async def clear_lockout(self, account_id: uuid.UUID) -> None: ...
+
+
+@dataclass(frozen=True)
+class PersonReset:
+    """A resident's start: login name (or mobile), the channel and its reserved address."""
+
+    login_name: str
+    channel: ResetChannel
+    destination: str
+    captcha_id: str | None
+    captcha_answer: str | None
+
+
+@dataclass(frozen=True)
+class UnitReset:
+    """A unit's start: account name or credit code, legal representative name and ID."""
+
+    identifier: str
+    representative_name: str
+    id_number: str
+    captcha_id: str | None
+    captcha_answer: str | None
+
+
+@dataclass(frozen=True)
+class ResetStarted:
+    flow_id: uuid.UUID
+    channel: ResetChannel
+    masked_destination: str
+    expires_at: datetime
+    resend_after_seconds: int
+
+
+@dataclass(frozen=True)
+class ResetCompletion:
+    flow_id: str
+    code: str
+    new_password: str
+    reason: ResetReason | None
+    unit_name: str | None = None
+    uscc: str | None = None
+
+
+@dataclass(frozen=True)
+class ResetDone:
+    strength: Strength
+    sessions_ended: int
+
+
+class PasswordResets:
+    def __init__(
+        self,
+        clock: Clock,
+        hasher: SecretHasher,
+        vault: PersonalData,
+        limiter: RateLimiter,
+        captcha: CaptchaService,
+        notifier: Notifier,
+        audit: AuditLog,
+        accounts: AccountService,
+        credentials: CredentialReset,
+        sign_out: SignOut,
+        policy: SmsPolicy,
+    ) -> None:
+        self._clock = clock
+        self._hasher = hasher
+        self._vault = vault
+        self._limiter = limiter
+        self._captcha = captcha
+        self._notifier = notifier
+        self._audit = audit
+        self._accounts = accounts
+        self._credentials = credentials
+        self._sign_out = sign_out
+        self._policy = policy
+        self._resend = Rule("reset_resend", 1, policy.resend_seconds)
+        self._daily = Rule("reset_daily", policy.daily_cap_per_phone, 86_400)
+        self._per_ip = Rule("reset_hourly_ip", policy.hourly_cap_per_ip, 3_600)
+
+    async def start_for_person(
+        self, request: PersonReset, context: AuditContext, locale: Locale
+    ) -> ResetStarted:
+        checks = Checks()
+        name = checks.run(clean_text, request.login_name, "loginName", max_length=64)
+        if request.channel == ResetChannel.SMS:
+            destination = checks.run(normalize_mobile, request.destination, "destination")
+        else:
+            destination = checks.run(normalize_email, request.destination, "destination")
+        checks.raise_if_any()
+        assert name is not None and destination is not None
+        key = f"{request.channel.value}:{destination}"
+        await self._gate(request.captcha_id, request.captcha_answer, context, key)
+        target = await self._accounts.find_for_login(AccountKind.NATURAL_PERSON, name)
+        account = target.account
+        reserved = None
+        if account is not None:
+            reserved = (
+                self._vault.phone_of(account)
+                if request.channel == ResetChannel.SMS
+                else self._vault.email_of(account)
+            )
+        matched = account if reserved is not None and _same(reserved, destination) else None
+        masked = (
+            mask_phone(destination)
+            if request.channel == ResetChannel.SMS
+            else mask_email(destination)
+        )
+        return await self._open(
+            ResetKind.NATURAL_PERSON, request.channel, matched, destination, masked, context, locale
+        )
+
+    async def start_for_unit(
+        self, request: UnitReset, context: AuditContext, locale: Locale
+    ) -> ResetStarted:
+        checks = Checks()
+        identifier = checks.run(clean_text, request.identifier, "identifier", max_length=64)
+        name = checks.run(
+            clean_text, request.representative_name, "legalRepresentativeName", max_length=50
+        )
+        number = checks.run(clean_text, request.id_number, "idNumber", max_length=64)
+        checks.raise_if_any()
+        assert identifier is not None and name is not None and number is not None
+        target = await self._accounts.find_for_login(AccountKind.ENTERPRISE, identifier)
+        await self._gate(request.captcha_id, request.captcha_answer, context, target.key)
+        phone = await self._unit_phone(target.account, name, normalize_identifier(number))
+        masked = mask_phone(phone) if phone else self._decoy_phone(target.key, name, number)
+        matched = target.account if phone else None
+        return await self._open(
+            ResetKind.ENTERPRISE, ResetChannel.SMS, matched, phone, masked, context, locale
+        )
+
+    async def complete(
+        self, request: ResetCompletion, context: AuditContext, locale: Locale
+    ) -> ResetDone:
+        flow = await self._load(request.flow_id)
+        self._check_completion(request, flow)
+        await self._prove(flow, request.code, context)
+        account = await Account.get(id=flow.account_id)
+        if account.status in (AccountStatus.DISABLED, AccountStatus.PENDING_ACTIVATION):
+            await self._record("password_reset.refused", account.id, context, "refused", flow)
+            refusal = "ACCOUNT_DISABLED"
+            if account.status == AccountStatus.PENDING_ACTIVATION:
+                refusal = "ACCOUNT_PENDING_ACTIVATION"
+            raise DomainError(refusal)
+        if flow.kind == ResetKind.ENTERPRISE:
+            await self._check_unit(account, request.unit_name or "", request.uscc or "")
+        phone = self._vault.phone_of(account)
+        strength = check_password(
+            request.new_password, login_name=account.login_name, phone=phone, field="newPassword"
+        )
+        hashed = await self._accounts.hash_password(request.new_password)
+        now = self._clock.now()
+        async with in_transaction():
+            claimed = await PasswordReset.filter(id=flow.id, state=ResetState.CODE_SENT).update(
+                state=ResetState.COMPLETED, used_at=now
+            )
+            if not claimed:
+                raise ValidationFailed.single("code", "RESET_CODE_USED")
+            unlocked = await self._credentials.replace_password(account.id, hashed)
+            ended = await self._sign_out.end_everything(account.id, "password_reset")
+            await self._record(
+                "account.password_reset",
+                account.id,
+                context,
+                "success",
+                flow,
+                reason=(request.reason or ResetReason.OTHER).value,
+                sessions_ended=ended,
+                unlocked=unlocked,
+            )
+            await self._notify(account, flow, now, locale)
+        await self._sign_out.clear_lockout(account.id)
+        return ResetDone(strength, ended)
+
+    async def _gate(
+        self, captcha_id: str | None, answer: str | None, context: AuditContext, key: str
+    ) -> None:
+        """Captcha first (burned even when a limit refuses), then the send limits."""
+        await self._captcha.verify(captcha_id, answer, "captchaAnswer")
+        await self._limiter.enforce(self._per_ip, context.client_ip or "unknown")
+        await self._limiter.enforce(self._resend, key)
+        await self._limiter.enforce(self._daily, key)
+
+    async def _unit_phone(self, account: Account | None, name: str, number: str) -> str | None:
+        """The reserved phone if the legal representative's name and ID number match."""
+        unit = await Enterprise.get_or_none(id=account.id) if account else None
+        if account is None or unit is None:
+            return None
+        same_name = _same(self._vault.open(unit.legal_rep_name_cipher, "legal_rep_name"), name)
+        same_id = unit.legal_rep_id_number_index == self._vault.index_id_number(number)
+        return self._vault.phone_of(account) if same_name and same_id else None
+
+    def _decoy_phone(self, key: str, name: str, number: str) -> str:
+        """A masked phone for a unit that does not match: stable for the same input, shaped
+        like a real one (``13x****dddd``), so the answer does not say that nothing matched."""
+        digest = self._hasher.digest("reset_decoy_phone", f"{key}\x1f{name}\x1f{number}")
+        digits = str(int(digest[:16], 16)).zfill(8)
+        return mask_phone("1" + "3456789"[int(digits[0]) % 7] + digits[1:5] + digits[-5:])
+
+    async def _open(
+        self,
+        kind: ResetKind,
+        channel: ResetChannel,
+        account: Account | None,
+        destination: str | None,
+        masked: str,
+        context: AuditContext,
+        locale: Locale,
+    ) -> ResetStarted:
+        code = numeric_code(6)
+        now = self._clock.now()
+        async with in_transaction():
+            if account is not None:
+                await PasswordReset.filter(
+                    account_id=account.id, state=ResetState.CODE_SENT
+                ).update(state=ResetState.SUPERSEDED)
+            flow = await PasswordReset.create(
+                id=uuid.uuid4(),
+                kind=kind,
+                channel=channel,
+                account_id=account.id if account else None,
+                code_hmac=self._hasher.digest(_PURPOSE, code),
+                max_attempts=self._policy.max_attempts,
+                created_at=now,
+                expires_at=now + timedelta(seconds=self._policy.ttl_seconds),
+            )
+            if account is not None and destination is not None:
+                await self._notifier.send(
+                    Channel.SMS if channel == ResetChannel.SMS else Channel.EMAIL,
+                    "sms_code",
+                    destination,
+                    {
+                        "code": code,
+                        "minutes": self._policy.ttl_seconds // 60,
+                        "purpose": "reset_password",
+                    },
+                    locale,
+                )
+            outcome = "success" if account is not None else "no_match"
+            await self._record(
+                "password_reset.started", account.id if account else None, context, outcome, flow
+            )
+        return ResetStarted(flow.id, channel, masked, flow.expires_at, self._policy.resend_seconds)
+
+    async def _load(self, flow_id: str) -> PasswordReset:
+        try:
+            key = uuid.UUID(flow_id)
+        except ValueError:
+            raise ValidationFailed.single("flowId", "RESET_FLOW_INVALID") from None
+        flow = await PasswordReset.get_or_none(id=key)
+        if flow is None:
+            raise ValidationFailed.single("flowId", "RESET_FLOW_INVALID")
+        return flow
+
+    def _check_completion(self, request: ResetCompletion, flow: PasswordReset) -> None:
+        """Input and state checks that say nothing about the account (the code unspent)."""
+        checks = Checks()
+        if not request.code.strip():
+            checks.fail("code", "REQUIRED")
+        if request.reason is None:
+            checks.fail("reason", "RESET_REASON_REQUIRED")
+        if not request.new_password:
+            checks.fail("newPassword", "REQUIRED")
+        else:
+            checks.run(check_password, request.new_password, field="newPassword")
+        if flow.kind == ResetKind.ENTERPRISE:
+            checks.run(clean_text, request.unit_name or "", "unitName", max_length=100)
+            checks.run(clean_text, request.uscc or "", "uscc", max_length=18)
+        checks.raise_if_any()
+        refusal = _STATE_REFUSALS.get(flow.state)
+        if refusal is not None:
+            raise ValidationFailed.single("code", refusal)
+        if flow.is_expired(self._clock):
+            raise ValidationFailed.single("code", "RESET_CODE_EXPIRED")
+
+    async def _prove(self, flow: PasswordReset, code: str, context: AuditContext) -> None:
+        """Count the try (outside any transaction, so it sticks), then compare."""
+        counted = await PasswordReset.filter(
+            id=flow.id, state=ResetState.CODE_SENT, attempts__lt=flow.max_attempts
+        ).update(attempts=F("attempts") + 1)
+        if not counted:
+            raise ValidationFailed.single("code", "RESET_CODE_EXHAUSTED")
+        typed = unicodedata.normalize("NFKC", code).strip()
+        if self._hasher.matches(_PURPOSE, typed, flow.code_hmac) and flow.account_id:
+            return
+        if flow.attempts + 1 >= flow.max_attempts:
+            await PasswordReset.filter(id=flow.id, state=ResetState.CODE_SENT).update(
+                state=ResetState.EXHAUSTED
+            )
+        await self._record("password_reset.code_wrong", flow.account_id, context, "failure", flow)
+        raise ValidationFailed.single("code", "RESET_CODE_WRONG")
+
+    async def _check_unit(self, account: Account, unit_name: str, uscc: str) -> None:
+        """Unit name and credit code as registered (seed 002 §3.2.1 step 5)."""
+        unit = await Enterprise.get(id=account.id)
+        checks = Checks()
+        if not _same(unit.name, clean_text(unit_name, "unitName", max_length=100)):
+            checks.fail("unitName", "UNIT_MISMATCH")
+        code = normalize_identifier(uscc)
+        if not (looks_like_uscc(code) and parse_uscc(code).number == (unit.uscc or "")):
+            checks.fail("uscc", "UNIT_MISMATCH")
+        checks.raise_if_any()
+
+    async def _notify(
+        self, account: Account, flow: PasswordReset, now: datetime, locale: Locale
+    ) -> None:
+        params = {
+            "login_name": account.login_name,
+            "time": now.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M"),
+        }
+        if phone := self._vault.phone_of(account):
+            await self._notifier.send(Channel.SMS, "password_reset", phone, params, locale)
+        email = self._vault.email_of(account)
+        if email and flow.channel == ResetChannel.EMAIL:
+            await self._notifier.send(Channel.EMAIL, "password_reset", email, params, locale)
+
+    async def _record(
+        self,
+        action: str,
+        account_id: uuid.UUID | None,
+        context: AuditContext,
+        outcome: str,
+        flow: PasswordReset,
+        **details: object,
+    ) -> None:
+        await self._audit.record(
+            action,
+            context,
+            subject_type="account" if account_id else None,
+            subject_id=str(account_id) if account_id else None,
+            outcome=outcome,
+            details={
+                "flow": str(flow.id),
+                "kind": flow.kind.value,
+                "channel": flow.channel.value,
+                **details,
+            },
+        )
+
+
+_STATE_REFUSALS = {
+    ResetState.COMPLETED: "RESET_CODE_USED",
+    ResetState.EXHAUSTED: "RESET_CODE_EXHAUSTED",
+    ResetState.SUPERSEDED: "RESET_SUPERSEDED",
+}
+
+
+def _same(stored: str, typed: str) -> bool:
+    """Compared as typed on a form: NFKC, trimmed, case-insensitive (e-mail, names)."""
+    return _fold(stored) == _fold(typed)
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip().casefold()
