@@ -318,10 +318,10 @@ class PasswordResets:
         code = numeric_code(6)
         now = self._clock.now()
         async with in_transaction():
-            if account is not None:
-                await PasswordReset.filter(
-                    account_id=account.id, state=ResetState.CODE_SENT
-                ).update(state=ResetState.SUPERSEDED)
+            # A decoy runs the same statements as a real flow (SPEC §5: same timings).
+            await PasswordReset.filter(
+                account_id=account.id if account else uuid.uuid4(), state=ResetState.CODE_SENT
+            ).update(state=ResetState.SUPERSEDED)
             flow = await PasswordReset.create(
                 id=uuid.uuid4(),
                 kind=kind,
@@ -332,23 +332,41 @@ class PasswordResets:
                 created_at=now,
                 expires_at=now + timedelta(seconds=self._policy.ttl_seconds),
             )
-            if account is not None and destination is not None:
-                await self._notifier.send(
-                    Channel.SMS if channel == ResetChannel.SMS else Channel.EMAIL,
-                    "sms_code",
-                    destination,
-                    {
-                        "code": code,
-                        "minutes": self._policy.ttl_seconds // 60,
-                        "purpose": "reset_password",
-                    },
-                    locale,
-                )
+            await self._send_code(channel, account, destination, code, locale)
             outcome = "success" if account is not None else "no_match"
             await self._record(
                 "password_reset.started", account.id if account else None, context, outcome, flow
             )
         return ResetStarted(flow.id, channel, masked, flow.expires_at, self._policy.resend_seconds)
+
+    async def _send_code(
+        self,
+        channel: ResetChannel,
+        account: Account | None,
+        destination: str | None,
+        code: str,
+        locale: Locale,
+    ) -> None:
+        """Queue the code for a real flow. For a decoy, queue it to a placeholder and roll
+        that back (a savepoint): writing the outbox row and its delivery job is the one
+        piece of work a real flow does that a decoy would otherwise skip, and measurably
+        so (tests/recovery/test_reset_enumeration.py)."""
+        params = {
+            "code": code,
+            "minutes": self._policy.ttl_seconds // 60,
+            "purpose": "reset_password",
+        }
+        kind = Channel.SMS if channel == ResetChannel.SMS else Channel.EMAIL
+        if account is not None and destination is not None:
+            await self._notifier.send(kind, "sms_code", destination, params, locale)
+            return
+        try:
+            async with in_transaction():
+                placeholder = destination or _PLACEHOLDER_PHONE
+                await self._notifier.send(kind, "sms_code", placeholder, params, locale)
+                raise _Discarded
+        except _Discarded:
+            pass
 
     async def _load(self, flow_id: str) -> PasswordReset:
         try:
@@ -444,6 +462,13 @@ class PasswordResets:
                 **details,
             },
         )
+
+
+_PLACEHOLDER_PHONE = "10000000000"  # never stored: the decoy's send is rolled back
+
+
+class _Discarded(Exception):
+    """Rolls back a decoy's send to its savepoint."""
 
 
 _STATE_REFUSALS = {
