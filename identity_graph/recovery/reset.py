@@ -291,7 +291,8 @@ class PasswordResets:
 
     async def _unit_phone(self, account: Account | None, name: str, number: str) -> str | None:
         """The reserved phone if the legal representative's name and ID number match."""
-        unit = await Enterprise.get_or_none(id=account.id) if account else None
+        # The same query whether or not the identifier named an account (same timings).
+        unit = await Enterprise.get_or_none(id=account.id if account else uuid.uuid4())
         if account is None or unit is None:
             return None
         same_name = _same(self._vault.open(unit.legal_rep_name_cipher, "legal_rep_name"), name)

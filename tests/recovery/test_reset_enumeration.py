@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from identity_graph.settings import Settings
-from tests.graphql.accounts_helpers import register_person
+from tests.graphql.accounts_helpers import register_enterprise, register_person
+from tests.graphql.helpers import solved_captcha
 from tests.recovery.reset_helpers import complete, field_codes, start_person
 
 PHONE = "13812345678"
@@ -55,33 +56,40 @@ async def test_answers_do_not_tell_who_exists(gql, hooks, container, clock):
     assert all(field_codes(result) == [("code", "RESET_CODE_WRONG")] for result in wrong)
 
 
-async def test_timings_do_not_tell_who_exists(gql, hooks, container, clock):
+START = "mutation($i: StartPasswordResetInput!) { startPasswordReset(input: $i) { __typename } }"
+PERSON = {"kind": "NATURAL_PERSON", "destination": PHONE}
+UNIT = {"kind": "ENTERPRISE", "legalRepresentativeName": "李四", "idNumber": "440304198510152347"}
+
+
+@pytest.mark.parametrize(
+    ("register", "fields", "match", "nobody"),
+    [
+        (register_person, PERSON, "zhangsan", "nobody2026"),
+        (register_enterprise, UNIT, "AcmeTrading01", "NoSuchUnit2026"),
+    ],
+    ids=["resident", "unit"],
+)
+async def test_timings_do_not_tell_who_exists(
+    gql, hooks, container, clock, register, fields, match, nobody
+):
     """Median time of a start for a matching account against one for nobody, rounds
     interleaved; the bound is tolerant (a loaded shared host), the test still fails if one
-    path did visibly more work, e.g. a password hash or a gateway call."""
-    await register_person(gql, hooks, container)
-    timings: dict[str, list[float]] = {"match": [], "nobody": []}
+    path did visibly more work, e.g. a password hash or an outbox write."""
+    await register(gql, hooks, container)
+    timings: dict[str, list[float]] = {match: [], nobody: []}
     for _ in range(12):
-        for label, login_name in (("match", "zhangsan"), ("nobody", "nobody2026")):
+        for login_name in (match, nobody):
             clock.advance(seconds=61)
-            from tests.graphql.helpers import solved_captcha
-
             captcha_id, answer = await solved_captcha(gql, hooks)
+            variables = {
+                **fields,
+                "loginName": login_name,
+                "captchaId": captcha_id,
+                "captchaAnswer": answer,
+            }
             began = time.perf_counter()
-            body = await gql(
-                "mutation($i: StartPasswordResetInput!) { startPasswordReset(input: $i) {"
-                " __typename } }",
-                {
-                    "i": {
-                        "kind": "NATURAL_PERSON",
-                        "loginName": login_name,
-                        "destination": PHONE,
-                        "captchaId": captcha_id,
-                        "captchaAnswer": answer,
-                    }
-                },
-            )
-            timings[label].append(time.perf_counter() - began)
+            body = await gql(START, {"i": variables})
+            timings[login_name].append(time.perf_counter() - began)
             assert body["data"]["startPasswordReset"]["__typename"] == "PasswordResetStarted"
-    match, nobody = (statistics.median(timings[key]) for key in ("match", "nobody"))
-    assert abs(match - nobody) < max(0.015, 0.5 * max(match, nobody)), (match, nobody)
+    found, missing = (statistics.median(timings[key]) for key in (match, nobody))
+    assert abs(found - missing) < max(0.015, 0.5 * max(found, missing)), (found, missing)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from identity_graph.accounts.enums import AccountStatus
 from identity_graph.accounts.models import Account
 from identity_graph.core.audit import AuditEvent
@@ -83,19 +85,31 @@ async def test_locked_account_resets_and_is_unlocked(gql, hooks, container, cloc
     assert fresh["__typename"] == "SessionTokens", fresh
 
 
-async def test_disabled_account_is_refused_after_the_code(gql, hooks, container):
+@pytest.mark.parametrize(
+    ("status", "code", "message"),
+    [
+        (AccountStatus.DISABLED, "ACCOUNT_DISABLED", "This account has been disabled"),
+        (
+            AccountStatus.PENDING_ACTIVATION,
+            "ACCOUNT_PENDING_ACTIVATION",
+            "This account is not activated yet; activate it first",
+        ),
+    ],
+)
+async def test_disabled_or_pending_account_is_refused_after_the_code(
+    gql, hooks, container, status, code, message
+):
     await register_person(gql, hooks, container)
-    await Account.filter(login_name="zhangsan").update(status=AccountStatus.DISABLED)
+    await Account.filter(login_name="zhangsan").update(status=status)
     started = await start_person(gql, hooks)
     assert started["__typename"] == "PasswordResetStarted"
-    code = await received_code(container, PHONE)
-    refused = await complete(gql, started["flowId"], code, language="en")
-    assert refused == {
-        "__typename": "OperationRefused",
-        "code": "ACCOUNT_DISABLED",
-        "message": "This account has been disabled",
-    }
-    assert (await login(gql, "NATURAL_PERSON", "zhangsan", PASSWORD))["code"] == "ACCOUNT_DISABLED"
+    received = await received_code(container, PHONE)
+    wrong_code = "000000" if received != "000000" else "111111"
+    wrong = await complete(gql, started["flowId"], wrong_code, language="en")
+    assert field_codes(wrong) == [("code", "RESET_CODE_WRONG")]  # the refusal waits for the code
+    refused = await complete(gql, started["flowId"], received, language="en")
+    assert refused == {"__typename": "OperationRefused", "code": code, "message": message}
+    assert (await login(gql, "NATURAL_PERSON", "zhangsan", PASSWORD))["code"] == code
 
 
 async def test_code_errors(gql, hooks, container, clock):
