@@ -19,7 +19,8 @@ is proved every answer is the same whether or not the account, the phone or the 
 exists — a mismatch opens a decoy flow whose code is never sent, and a unit that does not
 match is shown a masked phone derived from what was typed (the same one every time), so
 the page looks alike. Send limits count per typed destination or unit identifier, not per
-account, for the same reason. Status refusals (disabled, pending activation) and the unit
+account, for the same reason. (Seed 004 §三 tells a unit that does not exist so; SPEC §5
+forbids that answer, and the spec wins.) Status refusals (disabled, pending activation) and the unit
 check come only after the code is proved.
 
 The code is bound to the flow rather than to the phone (unlike ``challenges/sms.py``): a

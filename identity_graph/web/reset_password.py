@@ -226,7 +226,6 @@ def reset_password_routes(services: Container) -> list[Route]:
     async def finish(request: Request) -> Response:
         fields, locale, kind = await form_of(request)
         flow_id = fields.get("flow_id", "")[:64]
-        masked = fields.get("masked", "")[:64]
 
         async def again(errors: list[str], status: int) -> Response:
             kept = {key: fields.get(key, "") for key in ("unit_name", "uscc", "reason")}
@@ -239,7 +238,7 @@ def reset_password_routes(services: Container) -> list[Route]:
                 errors=errors,
                 values=kept,
                 flow_id=flow_id,
-                masked=masked,
+                masked=None,
                 notice=None,
             )
 

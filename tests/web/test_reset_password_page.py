@@ -48,7 +48,6 @@ def completion(page: str, **fields: str) -> dict[str, str]:
         "kind": hidden(page, "kind"),
         "lang": hidden(page, "lang"),
         "flow_id": hidden(page, "flow_id"),
-        "masked": hidden(page, "masked"),
         "reason": "forgotten",
         "new_password": NEW_PASSWORD,
         "confirm_password": NEW_PASSWORD,
