@@ -32,128 +32,54 @@ from __future__ import annotations
 
 import unicodedata
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
-from typing import Protocol
 
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from identity_graph.accounts.credential_reset import CredentialReset
 from identity_graph.accounts.enums import AccountKind, AccountStatus
-from identity_graph.accounts.models import Account, Enterprise
-from identity_graph.accounts.password_policy import Strength, check_password
+from identity_graph.accounts.models import Account
+from identity_graph.accounts.password_policy import check_password
 from identity_graph.accounts.service import AccountService
 from identity_graph.accounts.vault import PersonalData
 from identity_graph.challenges.captcha import CaptchaService
 from identity_graph.challenges.sms import SmsPolicy
 from identity_graph.core.audit import AuditContext, AuditLog
 from identity_graph.core.clock import CHINA_TIME, Clock
-from identity_graph.core.crypto import mask_email, mask_phone, normalize_identifier
+from identity_graph.core.crypto import mask_email, mask_phone
 from identity_graph.core.errors import DomainError, ValidationFailed
 from identity_graph.core.i18n import Locale
 from identity_graph.core.ratelimit import RateLimiter, Rule
 from identity_graph.core.secrets import SecretHasher, numeric_code
 from identity_graph.core.validators import Checks, clean_text, normalize_email, normalize_mobile
-from identity_graph.ids.units import looks_like_uscc, parse_uscc
 from identity_graph.notifications.base import Notifier
 from identity_graph.notifications.models import Channel
 from identity_graph.recovery.reset_models import PasswordReset, ResetChannel, ResetKind, ResetState
+from identity_graph.recovery.reset_requests import (
+    MESSAGES,
+    PersonReset,
+    ResetCompletion,
+    ResetDone,
+    ResetReason,
+    ResetStarted,
+    SignOut,
+    UnitReset,
+)
+from identity_graph.recovery.reset_units import UnitMatcher, same_text
 
-MESSAGES = {
-    "RESET_CODE_SENT": (
-        "如填写的信息与账号预留信息一致，验证码已发送至 {destination}，{minutes} 分钟内有效",
-        "If the details match the account, a code was sent to {destination}; it is valid for"
-        " {minutes} minutes",
-    ),
-    "RESET_FLOW_INVALID": (
-        "找回密码流程无效，请重新开始",
-        "This password reset is not valid; please start again",
-    ),
-    "RESET_CODE_WRONG": ("验证码错误", "Wrong code"),
-    "RESET_CODE_EXPIRED": ("验证码已过期，请重新获取", "The code has expired; start again"),
-    "RESET_CODE_USED": ("验证码已使用，请重新获取", "The code was already used; start again"),
-    "RESET_CODE_EXHAUSTED": (
-        "验证码错误次数过多，请重新获取",
-        "Too many wrong codes; start again",
-    ),
-    "RESET_SUPERSEDED": (
-        "已有更新的找回密码请求，请使用最新收到的验证码",
-        "A newer reset was started; use the latest code",
-    ),
-    "UNIT_MISMATCH": (
-        "单位名称或统一社会信用代码与账号登记信息不一致",
-        "The unit name or credit code does not match the account",
-    ),
-    "RESET_REASON_REQUIRED": ("请选择密码修改原因", "Choose why the password is changed"),
-}
+__all__ = [
+    "MESSAGES",
+    "PasswordResets",
+    "PersonReset",
+    "ResetCompletion",
+    "ResetDone",
+    "ResetReason",
+    "ResetStarted",
+    "UnitReset",
+]
 
 _PURPOSE = "password_reset"
-
-
-class ResetReason(StrEnum):
-    """密码修改原因 (seed 002 §3.1.1 step 5)."""
-
-    FORGOTTEN = "forgotten"
-    SUSPECTED_LEAK = "suspected_leak"
-    ROUTINE = "routine"
-    OTHER = "other"
-
-
-class SignOut(Protocol):
-    """Implemented by the sessions layer (``sessions/account_reset.py``)."""
-
-    async def end_everything(self, account_id: uuid.UUID, reason: str) -> int: ...
-
-    async def clear_lockout(self, account_id: uuid.UUID) -> None: ...
-
-
-@dataclass(frozen=True)
-class PersonReset:
-    """A resident's start: login name (or mobile), the channel and its reserved address."""
-
-    login_name: str
-    channel: ResetChannel
-    destination: str
-    captcha_id: str | None
-    captcha_answer: str | None
-
-
-@dataclass(frozen=True)
-class UnitReset:
-    """A unit's start: account name or credit code, legal representative name and ID."""
-
-    identifier: str
-    representative_name: str
-    id_number: str
-    captcha_id: str | None
-    captcha_answer: str | None
-
-
-@dataclass(frozen=True)
-class ResetStarted:
-    flow_id: uuid.UUID
-    channel: ResetChannel
-    masked_destination: str
-    expires_at: datetime
-    resend_after_seconds: int
-
-
-@dataclass(frozen=True)
-class ResetCompletion:
-    flow_id: str
-    code: str
-    new_password: str
-    reason: ResetReason | None
-    unit_name: str | None = None
-    uscc: str | None = None
-
-
-@dataclass(frozen=True)
-class ResetDone:
-    strength: Strength
-    sessions_ended: int
 
 
 class PasswordResets:
@@ -185,6 +111,7 @@ class PasswordResets:
         self._resend = Rule("reset_resend", 1, policy.resend_seconds)
         self._daily = Rule("reset_daily", policy.daily_cap_per_phone, 86_400)
         self._per_ip = Rule("reset_hourly_ip", policy.hourly_cap_per_ip, 3_600)
+        self._units = UnitMatcher(vault, hasher)
 
     async def start_for_person(
         self, request: PersonReset, context: AuditContext, locale: Locale
@@ -208,7 +135,7 @@ class PasswordResets:
                 if request.channel == ResetChannel.SMS
                 else self._vault.email_of(account)
             )
-        matched = account if reserved is not None and _same(reserved, destination) else None
+        matched = account if reserved is not None and same_text(reserved, destination) else None
         masked = (
             mask_phone(destination)
             if request.channel == ResetChannel.SMS
@@ -231,8 +158,8 @@ class PasswordResets:
         assert identifier is not None and name is not None and number is not None
         target = await self._accounts.find_for_login(AccountKind.ENTERPRISE, identifier)
         await self._gate(request.captcha_id, request.captcha_answer, context, target.key)
-        phone = await self._unit_phone(target.account, name, normalize_identifier(number))
-        masked = mask_phone(phone) if phone else self._decoy_phone(target.key, name, number)
+        phone = await self._units.reserved_phone(target.account, name, number)
+        masked = mask_phone(phone) if phone else self._units.decoy_phone(target.key, name, number)
         matched = target.account if phone else None
         return await self._open(
             ResetKind.ENTERPRISE, ResetChannel.SMS, matched, phone, masked, context, locale
@@ -252,7 +179,7 @@ class PasswordResets:
                 refusal = "ACCOUNT_PENDING_ACTIVATION"
             raise DomainError(refusal)
         if flow.kind == ResetKind.ENTERPRISE:
-            await self._check_unit(account, request.unit_name or "", request.uscc or "")
+            await self._units.check_unit(account, request.unit_name or "", request.uscc or "")
         phone = self._vault.phone_of(account)
         strength = check_password(
             request.new_password, login_name=account.login_name, phone=phone, field="newPassword"
@@ -289,23 +216,6 @@ class PasswordResets:
         await self._limiter.enforce(self._per_ip, context.client_ip or "unknown")
         await self._limiter.enforce(self._resend, key)
         await self._limiter.enforce(self._daily, key)
-
-    async def _unit_phone(self, account: Account | None, name: str, number: str) -> str | None:
-        """The reserved phone if the legal representative's name and ID number match."""
-        # The same query whether or not the identifier named an account (same timings).
-        unit = await Enterprise.get_or_none(id=account.id if account else uuid.uuid4())
-        if account is None or unit is None:
-            return None
-        same_name = _same(self._vault.open(unit.legal_rep_name_cipher, "legal_rep_name"), name)
-        same_id = unit.legal_rep_id_number_index == self._vault.index_id_number(number)
-        return self._vault.phone_of(account) if same_name and same_id else None
-
-    def _decoy_phone(self, key: str, name: str, number: str) -> str:
-        """A masked phone for a unit that does not match: stable for the same input, shaped
-        like a real one (``13x****dddd``), so the answer does not say that nothing matched."""
-        digest = self._hasher.digest("reset_decoy_phone", f"{key}\x1f{name}\x1f{number}")
-        digits = str(int(digest[:16], 16)).zfill(8)
-        return mask_phone("1" + "3456789"[int(digits[0]) % 7] + digits[1:5] + digits[-5:])
 
     async def _open(
         self,
@@ -418,17 +328,6 @@ class PasswordResets:
         await self._record("password_reset.code_wrong", flow.account_id, context, "failure", flow)
         raise ValidationFailed.single("code", "RESET_CODE_WRONG")
 
-    async def _check_unit(self, account: Account, unit_name: str, uscc: str) -> None:
-        """Unit name and credit code as registered (seed 002 §3.2.1 step 5)."""
-        unit = await Enterprise.get(id=account.id)
-        checks = Checks()
-        if not _same(unit.name, clean_text(unit_name, "unitName", max_length=100)):
-            checks.fail("unitName", "UNIT_MISMATCH")
-        code = normalize_identifier(uscc)
-        if not (looks_like_uscc(code) and parse_uscc(code).number == (unit.uscc or "")):
-            checks.fail("uscc", "UNIT_MISMATCH")
-        checks.raise_if_any()
-
     async def _notify(
         self, account: Account, flow: PasswordReset, now: datetime, locale: Locale
     ) -> None:
@@ -478,12 +377,3 @@ _STATE_REFUSALS = {
     ResetState.EXHAUSTED: "RESET_CODE_EXHAUSTED",
     ResetState.SUPERSEDED: "RESET_SUPERSEDED",
 }
-
-
-def _same(stored: str, typed: str) -> bool:
-    """Compared as typed on a form: NFKC, trimmed, case-insensitive (e-mail, names)."""
-    return _fold(stored) == _fold(typed)
-
-
-def _fold(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).strip().casefold()
