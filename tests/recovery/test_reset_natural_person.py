@@ -4,6 +4,7 @@ and lock lifted, a notice sent, audit events written."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from identity_graph.accounts.enums import AccountStatus
 from identity_graph.accounts.models import Account
 from identity_graph.core.audit import AuditEvent
+from identity_graph.sessions.oauth_refresh import RefreshGrant
 from tests.graphql.accounts_helpers import PASSWORD, latest_sms, login, register_person
 from tests.graphql.test_change_password import REFRESH, me_id
 from tests.recovery.reset_helpers import (
@@ -206,3 +208,24 @@ async def _captcha(gql, hooks):
     from tests.graphql.helpers import solved_captcha
 
     return await solved_captcha(gql, hooks)
+
+
+async def test_partner_refresh_tokens_end_with_the_reset(gql, hooks, container, clock):
+    registered = await register_person(gql, hooks, container)
+    account_id = uuid.UUID(registered["account"]["id"])
+    grant = RefreshGrant(
+        client_id="idg-partner",
+        account_id=account_id,
+        session_id=None,  # e.g. a token exchange: bound to no login session
+        scope="openid profile",
+        acr="phone_verified",
+        auth_time=clock.now(),
+        family_id=uuid.uuid4(),
+    )
+    await container.oauth_refresh_tokens.store("partner-refresh-token", grant)
+    assert await container.oauth_refresh_tokens.find("partner-refresh-token") is not None
+
+    started = await start_person(gql, hooks)
+    done = await complete(gql, started["flowId"], await received_code(container, PHONE))
+    assert done["sessionsEnded"] == 1, done
+    assert await container.oauth_refresh_tokens.find("partner-refresh-token") is None
