@@ -39,6 +39,7 @@ from identity_graph.web.oversize import too_large_responders
 from identity_graph.web.qr import qr_routes
 from identity_graph.web.refusals import authorization_refusal, page_refusal
 from identity_graph.web.register import register_routes
+from identity_graph.web.reset_password import reset_password_routes
 from identity_graph.web.upstream import upstream_routes
 from identity_graph.web.verification import verification_routes
 
@@ -110,6 +111,7 @@ def create_app(
         *verification_routes(services),
         *register_routes(services),
         *login_routes(services),
+        *reset_password_routes(services),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     middleware = [

@@ -16,6 +16,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
 
 from identity_graph.accounts import forms, login_names, pledge, profile, registration
+from identity_graph.accounts.credential_reset import CredentialReset
 from identity_graph.accounts.enums import AssuranceLevel
 from identity_graph.accounts.extended_info import ExtendedInfoService
 from identity_graph.accounts.industry import MESSAGES as INDUSTRY_MESSAGES
@@ -77,7 +78,9 @@ from identity_graph.keys import load_master_keys
 from identity_graph.notifications.base import Gateway
 from identity_graph.notifications.gateways import HttpGateway, OutboxGateway
 from identity_graph.notifications.service import DELIVER_JOB, OutboxNotifier
+from identity_graph.recovery import reset as password_reset
 from identity_graph.sessions import login
+from identity_graph.sessions.account_reset import AccountSignOut
 from identity_graph.sessions.authorization_codes import AuthorizationCodes
 from identity_graph.sessions.browser import BrowserSessions
 from identity_graph.sessions.consents import MESSAGES as CONSENT_MESSAGES
@@ -129,6 +132,17 @@ class TestHooks:
 
     def record_captcha(self, captcha_id: uuid.UUID, answer: str) -> None:
         self.captcha_answers[captcha_id] = answer
+
+
+def _sms_policy(settings: Settings) -> SmsPolicy:
+    """Code lifetime, tries and send limits, shared by SMS codes and password resets."""
+    return SmsPolicy(
+        ttl_seconds=settings.sms_code_ttl_seconds,
+        max_attempts=settings.sms_code_max_attempts,
+        resend_seconds=settings.sms_resend_seconds,
+        daily_cap_per_phone=settings.sms_daily_cap_per_phone,
+        hourly_cap_per_ip=settings.sms_hourly_cap_per_ip,
+    )
 
 
 def _gateway(settings: Settings) -> Gateway:
@@ -232,6 +246,7 @@ MESSAGE_CATALOGS: tuple[Catalog, ...] = (
     face_checks.MESSAGES,
     review.MESSAGES,
     reverification.MESSAGES,
+    password_reset.MESSAGES,
 )
 
 
@@ -305,13 +320,7 @@ class Container:
             self.limiter,
             self.captcha,
             self.notifier,
-            SmsPolicy(
-                ttl_seconds=settings.sms_code_ttl_seconds,
-                max_attempts=settings.sms_code_max_attempts,
-                resend_seconds=settings.sms_resend_seconds,
-                daily_cap_per_phone=settings.sms_daily_cap_per_phone,
-                hourly_cap_per_ip=settings.sms_hourly_cap_per_ip,
-            ),
+            _sms_policy(settings),
         )
         self.passwords = PasswordHasher(
             time_cost=settings.argon2_time_cost,
@@ -431,6 +440,19 @@ class Container:
             self.info_updates,
             self.tokens,
             lambda code, field: self.industry.validate(code, field).code,
+        )
+        self.password_resets = password_reset.PasswordResets(
+            self.clock,
+            self.hasher,
+            self.vault,
+            self.limiter,
+            self.captcha,
+            self.notifier,
+            self.audit,
+            self.accounts,
+            CredentialReset(self.clock),
+            AccountSignOut(self.clock, self.login),
+            _sms_policy(settings),
         )
 
         self._build_verification(settings)

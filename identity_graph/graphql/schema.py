@@ -36,6 +36,8 @@ from identity_graph.graphql.instrumentation import OperationMetrics
 from identity_graph.graphql.jobs import JobMutations, JobQueries
 from identity_graph.graphql.limits import limit_extensions
 from identity_graph.graphql.notifications.queries import NotificationQueries
+from identity_graph.graphql.recovery.audit import AuditQueries
+from identity_graph.graphql.recovery.reset import PasswordResetMutations
 from identity_graph.graphql.sessions.mutations import SessionMutations
 from identity_graph.graphql.subscriptions import Subscription
 from identity_graph.graphql.verification.face_check_schema import (
@@ -61,6 +63,7 @@ class Query(
     NotificationQueries,
     VerificationQueries,
     FaceCheckQueries,
+    AuditQueries,
 ):
     pass
 
@@ -78,6 +81,7 @@ class Mutation(
     VerificationMutations,
     FaceCheckMutations,
     JobMutations,
+    PasswordResetMutations,
 ):
     pass
 

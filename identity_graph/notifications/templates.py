@@ -31,6 +31,12 @@ TEMPLATES: Mapping[str, tuple[str, str]] = {
         "The password of your account ({login_name}) was changed at {time}; other devices"
         " were logged out. If it was not you, reset your password now.",
     ),
+    "password_reset": (
+        "您的账号（{login_name}）已于 {time} 通过找回密码设置了新密码，所有设备上的登录已退出。"
+        "如非本人操作，请立即申诉。",
+        "The password of your account ({login_name}) was reset at {time}; every device was"
+        " logged out. If it was not you, file an appeal now.",
+    ),
     "phone_changed": (
         "您的账号（{login_name}）预留手机号已于 {time} 更换为 {new_phone}。"
         "如非本人操作，请立即申诉。",

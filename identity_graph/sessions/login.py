@@ -24,6 +24,7 @@ knows the password.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import NoReturn
@@ -153,6 +154,10 @@ class LoginService:
         await self._accounts.record_login(account)
         await self._record(account, context, "success", None)
         return LoggedIn(account, tokens)
+
+    async def clear_lockout(self, account_id: uuid.UUID) -> None:
+        """Forget the account's recent failures (after a password reset, SPEC §5)."""
+        await self._limiter.reset(self._per_account, str(account_id))
 
     async def _agent_login(
         self, attempt: PasswordLogin, agent: AgentIdentity, context: AuditContext

@@ -42,6 +42,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Account name or unified social credit code",
     ),
     "password": ("密码", "Password"),
+    "forgot_password": ("忘记密码？", "Forgot your password?"),
     "captcha": ("图形验证码", "Captcha"),
     "captcha_refresh": ("看不清，换一张", "Hard to read? Get another"),
     "submit": ("登录", "Log in"),
