@@ -75,6 +75,9 @@ from identity_graph.keys import load_master_keys
 from identity_graph.notifications.base import Gateway
 from identity_graph.notifications.gateways import HttpGateway, OutboxGateway
 from identity_graph.notifications.service import DELIVER_JOB, OutboxNotifier
+from identity_graph.recovery.appeals import service as appeals_service
+from identity_graph.recovery.appeals.service import AppealService
+from identity_graph.recovery.appeals.service import Policy as AppealPolicy
 from identity_graph.sessions import login
 from identity_graph.sessions.authorization_codes import AuthorizationCodes
 from identity_graph.sessions.browser import BrowserSessions
@@ -243,6 +246,7 @@ class Container:
                 face_checks.MESSAGES,
                 review.MESSAGES,
                 reverification.MESSAGES,
+                appeals_service.MESSAGES,
             ]
         )
         self.redis = _redis_client(settings)
@@ -522,6 +526,22 @@ class Container:
         )
         self.reverification = Reverification(
             self.verification, self.profiles, self.vault, self.notifier, industry
+        )
+        self.appeals = AppealService(
+            self.clock,
+            self.vault,
+            self.hasher,
+            self.documents,
+            self.sms,
+            self.limiter,
+            self.notifier,
+            self.audit,
+            self.profiles,
+            self.workdays,
+            self.passwords,
+            self.tokens,
+            settings.public_url,
+            AppealPolicy(working_days=settings.review_working_days),
         )
 
     def _challenge_provider(self, settings: Settings, kind: str) -> ChallengeProvider:

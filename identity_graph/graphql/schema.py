@@ -22,6 +22,7 @@ from identity_graph.graphql.accounts.queries import AccountQueries
 from identity_graph.graphql.accounts.types import Account, Enterprise, NaturalPerson
 from identity_graph.graphql.agents.mutations import AgentMutations
 from identity_graph.graphql.agents.queries import AgentQueries
+from identity_graph.graphql.appeals.schema import AppealMutations, AppealQueries
 from identity_graph.graphql.challenges.mutations import ChallengeMutations
 from identity_graph.graphql.challenges.queries import ChallengeQueries
 from identity_graph.graphql.clients.mutations import ClientMutations
@@ -59,6 +60,7 @@ class Query(
     NotificationQueries,
     VerificationQueries,
     FaceCheckQueries,
+    AppealQueries,
 ):
     pass
 
@@ -76,6 +78,7 @@ class Mutation(
     VerificationMutations,
     FaceCheckMutations,
     JobMutations,
+    AppealMutations,
 ):
     pass
 

@@ -294,7 +294,6 @@ class VerificationService:
             taken = await VerificationCase.filter(id=case.id, proposed_cipher=sealed).update(
                 proposed_cipher=None
             )
-            case.proposed_cipher = None
             account = await Account.get(id=account_id)
             model = NaturalPerson if account.kind is AccountKind.NATURAL_PERSON else Enterprise
             changes = self.proposals.open(sealed, model)

@@ -1,0 +1,1 @@
+"""Getting back in: password reset, appeals (申诉) and activation (SPEC §5, §6)."""
