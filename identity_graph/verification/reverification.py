@@ -310,9 +310,7 @@ class Reverification:
             raise DomainError("VERIFICATION_IN_PROGRESS")
         # An identity change waiting for review still counts as verified: the verified
         # identity is kept until a reviewer approves, so it is changed only by review.
-        verified = account.verification_status.is_verified or await self._changing_identity(
-            account
-        )
+        verified = account.verification_status.is_verified or await self._changing_identity(account)
         if changed and verified and not confirm:
             raise ConfirmationRequired("REVERIFICATION_CONFIRMATION_REQUIRED", changed)
         if not changed or not verified:

@@ -204,7 +204,7 @@ class AppealMutations:
             reviewer = await _reviewer(info)
             decision = Decision(
                 approve=input.decision is AppealDecision.APPROVE,
-                reasons=[f"REJECT_{reason.name}" for reason in input.reasons],
+                reasons=[f"APPEAL_REJECT_{reason.name}" for reason in input.reasons],
                 note=input.note,
             )
             return await context.services.appeals.decide(

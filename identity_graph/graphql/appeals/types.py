@@ -64,16 +64,22 @@ class AppealStatus(Enum):
 
 @strawberry.enum(description="Why an appeal was rejected.")
 class AppealRejectionReason(Enum):
-    MATERIALS_UNCLEAR = strawberry.enum_value("REJECT_MATERIALS_UNCLEAR", description="Illegible.")
+    MATERIALS_UNCLEAR = strawberry.enum_value(
+        "APPEAL_REJECT_MATERIALS_UNCLEAR", description="Illegible."
+    )
     MATERIALS_MISMATCH = strawberry.enum_value(
-        "REJECT_MATERIALS_MISMATCH", description="Materials disagree with the form."
+        "APPEAL_REJECT_MATERIALS_MISMATCH", description="Materials disagree with the form."
     )
     MATERIALS_INCOMPLETE = strawberry.enum_value(
-        "REJECT_MATERIALS_INCOMPLETE", description="Something is missing."
+        "APPEAL_REJECT_MATERIALS_INCOMPLETE", description="Something is missing."
     )
-    NO_ACCOUNT = strawberry.enum_value("REJECT_NO_ACCOUNT", description="Matches no account.")
-    SEAL_MISSING = strawberry.enum_value("REJECT_SEAL_MISSING", description="Unsigned/unsealed.")
-    OTHER = strawberry.enum_value("REJECT_OTHER", description="See the note.")
+    NO_ACCOUNT = strawberry.enum_value(
+        "APPEAL_REJECT_NO_ACCOUNT", description="Matches no account."
+    )
+    SEAL_MISSING = strawberry.enum_value(
+        "APPEAL_REJECT_SEAL_MISSING", description="Unsigned/unsealed."
+    )
+    OTHER = strawberry.enum_value("APPEAL_REJECT_OTHER", description="See the note.")
 
 
 @strawberry.enum(description="A reviewer's decision.")

@@ -96,24 +96,24 @@ MESSAGES = {
         "重置链接无效、已使用或已过期，请重新申诉",
         "The reset link is invalid, used or expired; file a new appeal",
     ),
-    "REJECT_MATERIALS_UNCLEAR": ("材料不清晰", "The materials are not legible"),
-    "REJECT_MATERIALS_MISMATCH": (
+    "APPEAL_REJECT_MATERIALS_UNCLEAR": ("材料不清晰", "The materials are not legible"),
+    "APPEAL_REJECT_MATERIALS_MISMATCH": (
         "材料与填写信息不一致",
         "The materials do not match the data entered",
     ),
-    "REJECT_MATERIALS_INCOMPLETE": ("材料不完整", "Materials are incomplete"),
-    "REJECT_NO_ACCOUNT": ("未找到与申诉信息匹配的账号", "No account matches the appeal"),
-    "REJECT_SEAL_MISSING": ("材料未签字或未加盖公章", "Materials are not signed or sealed"),
-    "REJECT_OTHER": ("其他原因（见审核意见）", "Other (see the reviewer's note)"),
+    "APPEAL_REJECT_MATERIALS_INCOMPLETE": ("材料不完整", "Materials are incomplete"),
+    "APPEAL_REJECT_NO_ACCOUNT": ("未找到与申诉信息匹配的账号", "No account matches the appeal"),
+    "APPEAL_REJECT_SEAL_MISSING": ("材料未签字或未加盖公章", "Materials are not signed or sealed"),
+    "APPEAL_REJECT_OTHER": ("其他原因（见审核意见）", "Other (see the reviewer's note)"),
 }
 
 REJECTION_REASONS = (
-    "REJECT_MATERIALS_UNCLEAR",
-    "REJECT_MATERIALS_MISMATCH",
-    "REJECT_MATERIALS_INCOMPLETE",
-    "REJECT_NO_ACCOUNT",
-    "REJECT_SEAL_MISSING",
-    "REJECT_OTHER",
+    "APPEAL_REJECT_MATERIALS_UNCLEAR",
+    "APPEAL_REJECT_MATERIALS_MISMATCH",
+    "APPEAL_REJECT_MATERIALS_INCOMPLETE",
+    "APPEAL_REJECT_NO_ACCOUNT",
+    "APPEAL_REJECT_SEAL_MISSING",
+    "APPEAL_REJECT_OTHER",
 )
 _FORM_COLUMN = "appeal_form"
 _RESET_PURPOSE = "appeal-reset"
@@ -286,7 +286,7 @@ class AppealService:
             index = ""
         appeal = await Appeal.get_or_none(number=text, phone_index=index) if text else None
         if appeal is None:
-            raise DomainError("APPEAL_NOT_FOUND", "number")
+            raise DomainError("APPEAL_NOT_FOUND")
         return appeal
 
     # Reviewer console --------------------------------------------------------------
@@ -331,7 +331,7 @@ class AppealService:
         _reviewer(reviewer)
         appeal = await Appeal.get_or_none(id=appeal_id)
         if appeal is None:
-            raise DomainError("APPEAL_NOT_FOUND", "appealId")
+            raise DomainError("APPEAL_NOT_FOUND")
         return appeal
 
     async def start_review(
@@ -440,7 +440,7 @@ class AppealService:
         else:
             found = await self._target(appeal)
             if found is None:
-                raise DomainError("APPEAL_ACCOUNT_NOT_FOUND", "appealId")
+                raise DomainError("APPEAL_ACCOUNT_NOT_FOUND")
             account = found
             await self._change(appeal.kind, account, form, phone, context)
         await Appeal.filter(id=appeal.id).update(account_id=account.id)
@@ -494,10 +494,10 @@ class AppealService:
     ) -> Account:
         """An assisted registration: the enterprise starts PENDING_ACTIVATION (SPEC §6.3)."""
         if await Enterprise.filter(uscc=form["uscc"]).exists():
-            raise DomainError("APPEAL_UNIT_REGISTERED", "appealId")
+            raise DomainError("APPEAL_UNIT_REGISTERED")
         key = login_key(form["account_name"])
         if await Account.filter(login_key=key).exists():
-            raise DomainError("APPEAL_LOGIN_NAME_TAKEN", "appealId")
+            raise DomainError("APPEAL_LOGIN_NAME_TAKEN")
         account = await Account.create(
             id=uuid.uuid4(),
             kind=AccountKind.ENTERPRISE,
