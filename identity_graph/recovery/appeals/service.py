@@ -41,6 +41,7 @@ from tortoise.transactions import in_transaction
 from identity_graph.accounts.enums import (
     AccountKind,
     AccountStatus,
+    AssuranceLevel,
     LegalPersonType,
     Role,
     UnitRegion,
@@ -504,6 +505,7 @@ class AppealService:
             login_name=form["account_name"],
             login_key=key,
             status=AccountStatus.PENDING_ACTIVATION,
+            level=AssuranceLevel.PHONE_VERIFIED,  # the appeal's phone was proved by SMS
             phone_cipher=self._vault.seal(phone, "phone"),
             phone_index=self._vault.index_phone(phone),
             created_at=now,
@@ -511,6 +513,7 @@ class AppealService:
         )
         await Enterprise.create(
             id=account.id,
+            account=account,
             name=form["unit_name"],
             region_type=UnitRegion.DOMESTIC,
             legal_person_type=LegalPersonType(form["legal_person_type"]),
