@@ -240,6 +240,19 @@ def appeal_form(kind: AppealKind, form: Mapping[str, str]) -> tuple[AppealForm, 
     return typed, bad
 
 
+# Refusals whose message already tells the user to appeal ("请通过申诉…解锁").
+APPEAL_CODES = frozenset({"ACCOUNT_LOCKED"})
+
+
+def appeal_link(code: str, login_kind: str, locale: Locale) -> tuple[str, str] | None:
+    """The appeal page to offer under a login refusal that sends the user to appeal."""
+    if code not in APPEAL_CODES:
+        return None
+    kind = AppealKind.UNIT_PASSWORD if login_kind == "enterprise" else AppealKind.PERSON_PASSWORD
+    url = "/appeals/new?" + urlencode({"kind": kind.value, "lang": locale})
+    return url, AppealTexts(locale).new_appeal
+
+
 def _slots(kind: AppealKind) -> list[DocumentKind]:
     """The file inputs of a kind's form: its required slots, then one optional other."""
     required = sorted(REQUIRED_MATERIALS[kind] - {DocumentKind.OTHER})
