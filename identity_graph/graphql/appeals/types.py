@@ -84,8 +84,8 @@ class AppealRejectionReason(Enum):
 
 @strawberry.enum(description="A reviewer's decision.")
 class AppealDecision(Enum):
-    APPROVE = "approve"
-    REJECT = "reject"
+    APPROVE = strawberry.enum_value("approve", description="Approve: the change is applied.")
+    REJECT = strawberry.enum_value("reject", description="Reject with at least one reason.")
 
 
 @strawberry.input(description="One uploaded material: its slot and the file.")
