@@ -10,6 +10,8 @@ import asyncio
 
 import pytest
 
+from identity_graph.accounts.enums import AccountStatus
+from identity_graph.accounts.models import Account
 from identity_graph.recovery.appeals.models import Appeal
 from tests.appeals.helpers import (
     DECIDE,
@@ -44,6 +46,8 @@ async def test_a_resident_who_lost_their_phone_appeals_and_sets_a_new_password(
     gql, hooks, container, client
 ):
     old_token = await resident(gql, hooks, container, ZHANG_WEI)
+    # Locked as well: the login page tells such a user to appeal (请通过申诉…解锁).
+    await Account.filter(login_name="zhangwei").update(status=AccountStatus.LOCKED)
     appeal = await submitted(gql, hooks, container, client)
     assert appeal["status"] == "SUBMITTED" and appeal["kind"] == "PERSON_PASSWORD"
     assert appeal["number"].startswith("SS")
@@ -236,3 +240,41 @@ async def test_an_appeal_matching_no_account_cannot_be_approved(gql, hooks, cont
     )
     assert body["data"]["decideAppeal"]["code"] == "APPEAL_ACCOUNT_NOT_FOUND"
     assert (await Appeal.get(id=row.id)).state.value == "submitted"  # nothing half-written
+
+
+async def test_the_queue_filters_by_kind_and_status_and_puts_overdue_first(
+    gql, hooks, container, client, clock
+):
+    first = await submitted(gql, hooks, container, client)  # Mon 2026-11-23, due 11-30
+    clock.advance(days=3)  # Thursday: due Thursday 12-03
+    values = await appeal_values(
+        gql, hooks, container, phone="13700006666", kind="IDENTITY_CHANGE", newRealName="张卫"
+    )
+    second = (await submit_appeal(client, values, id_scans()))["appeal"]
+    assert second["dueOn"] == "2026-12-03"
+    clock.advance(days=5)  # Tuesday 12-01: the first is overdue, the second is not
+    staff = await reviewer_token(container)
+
+    queue = (await gql(QUEUE, {"first": 10}, token=staff))["data"]["appeals"]["edges"]
+    assert [(e["node"]["number"], e["node"]["overdue"]) for e in queue] == [
+        (first["number"], True),
+        (second["number"], False),
+    ]
+    page = (await gql(QUEUE, {"first": 1}, token=staff))["data"]["appeals"]
+    assert page["pageInfo"]["hasNextPage"] is True
+    rest = await gql(QUEUE, {"first": 1, "after": page["pageInfo"]["endCursor"]}, token=staff)
+    assert [e["node"]["number"] for e in rest["data"]["appeals"]["edges"]] == [second["number"]]
+
+    changes = await gql(QUEUE, {"first": 10, "kind": "IDENTITY_CHANGE"}, token=staff)
+    assert [e["node"]["number"] for e in changes["data"]["appeals"]["edges"]] == [second["number"]]
+    row = await Appeal.get(number=first["number"])
+    await gql(TAKE, {"id": str(row.id)}, token=staff)
+    taken = await gql(QUEUE, {"first": 10, "status": ["IN_REVIEW"]}, token=staff)
+    assert [e["node"]["number"] for e in taken["data"]["appeals"]["edges"]] == [first["number"]]
+    again = await gql(TAKE, {"id": str(row.id)}, token=staff)
+    assert again["data"]["startAppealReview"]["code"] == "APPEAL_ALREADY_TAKEN"
+    other = await reviewer_token(container, "appeal-reviewer-2")
+    body = await gql(
+        DECIDE, {"input": {"appealId": str(row.id), "decision": "APPROVE"}}, token=other
+    )
+    assert body["data"]["decideAppeal"]["code"] == "APPEAL_ALREADY_TAKEN"  # not theirs

@@ -466,6 +466,10 @@ class AppealService:
         phone: str,
         context: AuditContext,
     ) -> None:
+        if kind in _PASSWORD_KINDS:  # "请通过申诉…解锁": an approved recovery unlocks
+            await Account.filter(id=account.id, status=AccountStatus.LOCKED).update(
+                status=AccountStatus.ACTIVE
+            )
         old = self._vault.phone_of(account)
         if old != phone:
             await self._profiles.write_phone(account, old, phone, context=context, locale="zh-CN")
