@@ -540,6 +540,7 @@ class Container:
             self.workdays,
             self.passwords,
             self.tokens,
+            self.verification,
             settings.public_url,
             AppealPolicy(working_days=settings.review_working_days),
         )

@@ -341,6 +341,57 @@ class VerificationService:
             )
         return case
 
+    async def record_reviewed_identity(self, account_id: uuid.UUID, context: AuditContext) -> None:
+        """A reviewer approved a verified resident's new identity outside a case (an
+        identity-change appeal, ``recovery.appeals``): the verified case of the old
+        identity is superseded by a MANUAL_APPROVED case of the profile's new one, so the
+        account never stays verified for an identity it no longer holds."""
+        account = await Account.get(id=account_id)
+        if not account.verification_status.is_verified:
+            return
+        person = await NaturalPerson.get(id=account_id)
+        claim = PersonClaim(
+            self._vault.open(person.real_name_cipher, "real_name"),
+            person.id_type,
+            self._vault.open(person.id_number_cipher, "id_number"),
+            person.id_valid_from,
+            person.id_valid_until,
+            bool(person.id_long_term),
+        )
+        now = self._clock.now()
+        async with in_transaction():
+            await self.supersede(account)
+            case = await VerificationCase.create(
+                id=uuid.uuid4(),
+                account_id=account.id,
+                subject=Subject.PERSON,
+                route=Route.MANUAL,
+                reason=CaseReason.IDENTITY_CHANGE,
+                state=CaseState.MANUAL_APPROVED,
+                claim_cipher=self.claims.seal(claim),
+                decided_by=Method.MANUAL_REVIEW,
+                level=AssuranceLevel.REAL_NAME,
+                decided_at=now,
+                created_at=now,
+                updated_at=now,
+                expires_at=now + self.policy.case_ttl,
+            )
+            await VerificationAttempt.create(
+                case_id=case.id,
+                method=Method.MANUAL_REVIEW,
+                provider="appeal",
+                outcome="approved",
+                created_at=now,
+            )
+            await self.point(account.id, account.verification_case_id, case)
+            await self._audit.record(
+                "verification.identity_reviewed",
+                context,
+                subject_type="account",
+                subject_id=str(account.id),
+                details={"case": str(case.id)},
+            )
+
     # Registry check: inline after submission, and as the retry job.
 
     async def check_now(self, case: VerificationCase) -> VerificationCase:

@@ -12,7 +12,14 @@ from identity_graph.recovery.appeals.models import Appeal
 from tests.appeals.helpers import DECIDE, id_scans, reset_link, reviewer_token, submit_appeal
 from tests.files import samples
 from tests.graphql.accounts_helpers import latest_sms, login, sms_code
-from tests.verification.flows import XINGQIAO, ZHANG_WEI, enterprise, resident
+from tests.verification.flows import (
+    XINGQIAO,
+    ZHANG_WEI,
+    enterprise,
+    my_verification,
+    resident,
+    submit,
+)
 from tests.web.test_login_page import hidden
 
 pytestmark = pytest.mark.postgres
@@ -150,6 +157,9 @@ async def test_assisted_registration_creates_a_unit_pending_activation(
 
 async def test_an_identity_change_appeal_writes_the_new_name(gql, hooks, container, client):
     token = await resident(gql, hooks, container, ZHANG_WEI)
+    assert (await submit(gql, hooks, token, person=ZHANG_WEI))["verification"]["status"] == (
+        "VERIFIED"
+    )
     person = {k: ZHANG_WEI[k] for k in ("realName", "regionType", "idType", "idNumber")}
     number = await appeal(
         gql,
@@ -165,6 +175,10 @@ async def test_an_identity_change_appeal_writes_the_new_name(gql, hooks, contain
     await approve(gql, container, number)
     me = (await gql("{ me { naturalPerson { realName } } }", token=token))["data"]["me"]
     assert me["naturalPerson"]["realName"] == "张卫"
+    # Still verified, now by the reviewer and for the new identity.
+    verification = await my_verification(gql, token)
+    assert verification["status"] == "MANUAL_APPROVED"
+    assert verification["currentCase"]["claim"]["name"] == "张卫"
 
 
 async def test_the_authorisation_letter_template_downloads(client):

@@ -121,6 +121,15 @@ _RESET_PURPOSE = "appeal-reset"
 _PASSWORD_KINDS = (AppealKind.PERSON_PASSWORD, AppealKind.UNIT_PASSWORD)
 
 
+class ReviewedIdentity(Protocol):
+    """Records an identity a reviewer approved (``VerificationService``): a verified
+    account then holds a MANUAL_APPROVED case of its new identity."""
+
+    async def record_reviewed_identity(
+        self, account_id: uuid.UUID, context: AuditContext
+    ) -> None: ...
+
+
 class Calendar(Protocol):
     """The manual-review working-day calendar (``verification.workdays.WorkingDays``)."""
 
@@ -170,6 +179,7 @@ class AppealService:
         calendar: Calendar,
         passwords: PasswordHasher,
         sessions: SessionRevoker,
+        identities: ReviewedIdentity,
         public_url: str,
         policy: Policy | None = None,
     ) -> None:
@@ -185,6 +195,7 @@ class AppealService:
         self._calendar = calendar
         self._passwords = passwords
         self._sessions = sessions
+        self._identities = identities
         self._public_url = public_url.rstrip("/")
         self.policy = policy or Policy()
 
@@ -480,6 +491,7 @@ class AppealService:
             if form.get("new_id_number"):
                 changes["idNumber"] = ("id_number_cipher", form["new_id_number"])
             await self._profiles.apply_changes(account.id, changes, context, reverification=True)
+            await self._identities.record_reviewed_identity(account.id, context)
         elif kind is AppealKind.MODIFY_ENTERPRISE:
             changes = {
                 "legalRepresentativeName": ("legal_rep_name_cipher", form["legal_rep_name"]),
