@@ -30,6 +30,7 @@ from identity_graph.observability import (
 )
 from identity_graph.outages import OutageMiddleware
 from identity_graph.settings import Settings
+from identity_graph.web.appeals import appeal_routes
 from identity_graph.web.authorize import authorize_routes
 from identity_graph.web.home import home_routes
 from identity_graph.web.input_hygiene import InputHygieneMiddleware
@@ -112,6 +113,7 @@ def create_app(
         *register_routes(services),
         *login_routes(services),
         *reset_password_routes(services),
+        *appeal_routes(services),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     middleware = [

@@ -79,6 +79,9 @@ from identity_graph.notifications.base import Gateway
 from identity_graph.notifications.gateways import HttpGateway, OutboxGateway
 from identity_graph.notifications.service import DELIVER_JOB, OutboxNotifier
 from identity_graph.recovery import reset as password_reset
+from identity_graph.recovery.appeals import service as appeals_service
+from identity_graph.recovery.appeals.service import AppealService
+from identity_graph.recovery.appeals.service import Policy as AppealPolicy
 from identity_graph.sessions import login
 from identity_graph.sessions.account_reset import AccountSignOut
 from identity_graph.sessions.authorization_codes import AuthorizationCodes
@@ -247,6 +250,7 @@ MESSAGE_CATALOGS: tuple[Catalog, ...] = (
     review.MESSAGES,
     reverification.MESSAGES,
     password_reset.MESSAGES,
+    appeals_service.MESSAGES,
 )
 
 
@@ -558,6 +562,23 @@ class Container:
         )
         self.reverification = Reverification(
             self.verification, self.profiles, self.vault, self.notifier, industry
+        )
+        self.appeals = AppealService(
+            self.clock,
+            self.vault,
+            self.hasher,
+            self.documents,
+            self.sms,
+            self.limiter,
+            self.notifier,
+            self.audit,
+            self.profiles,
+            self.workdays,
+            self.passwords,
+            self.tokens,
+            self.verification,
+            settings.public_url,
+            AppealPolicy(working_days=settings.review_working_days),
         )
 
     def _challenge_provider(self, settings: Settings, kind: str) -> ChallengeProvider:

@@ -22,6 +22,7 @@ from identity_graph.graphql.accounts.queries import AccountQueries
 from identity_graph.graphql.accounts.types import Account, Enterprise, NaturalPerson
 from identity_graph.graphql.agents.mutations import AgentMutations
 from identity_graph.graphql.agents.queries import AgentQueries
+from identity_graph.graphql.appeals.schema import AppealMutations, AppealQueries
 from identity_graph.graphql.challenges.mutations import ChallengeMutations
 from identity_graph.graphql.challenges.queries import ChallengeQueries
 from identity_graph.graphql.clients.mutations import ClientMutations
@@ -64,6 +65,7 @@ class Query(
     VerificationQueries,
     FaceCheckQueries,
     AuditQueries,
+    AppealQueries,
 ):
     pass
 
@@ -82,6 +84,7 @@ class Mutation(
     FaceCheckMutations,
     JobMutations,
     PasswordResetMutations,
+    AppealMutations,
 ):
     pass
 

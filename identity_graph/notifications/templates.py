@@ -72,6 +72,22 @@ TEMPLATES: Mapping[str, tuple[str, str]] = {
         "The identity data of your account ({login_name}) changed; real-name verification"
         " was reset and runs again. If it was not you, file an appeal now.",
     ),
+    # Appeals (recovery/appeals): the result goes to the phone on the appeal.
+    "appeal_approved": (
+        "您的申诉（编号 {number}）已审核通过，账号（{login_name}）信息已按申诉更新。",
+        "Your appeal ({number}) was approved; the account ({login_name}) was updated.",
+    ),
+    "appeal_approved_reset": (
+        "您的申诉（编号 {number}）已审核通过，账号（{login_name}）预留手机号已更新。"
+        "请在 {hours} 小时内打开链接设置新密码：{link}",
+        "Your appeal ({number}) was approved and the phone of the account ({login_name})"
+        " updated. Set a new password within {hours} hours: {link}",
+    ),
+    "appeal_rejected": (
+        "您的申诉（编号 {number}）未通过审核：{reasons}。您可补充材料后重新申诉。",
+        "Your appeal ({number}) was rejected: {reasons}. You may appeal again with"
+        " further materials.",
+    ),
 }
 
 PURPOSE_NAMES: Mapping[str, tuple[str, str]] = {

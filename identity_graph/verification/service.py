@@ -1,9 +1,14 @@
 """Submitting real-name verification and running the registry check (SPEC §4.3, §4.4).
 
 The state diagram of a case is in ``cases.py``. A submission is one transaction: the form
-is checked (captcha, pledge, documents), its identity data replaces the profile's (an
-info update record says it re-ran verification), the previous case is superseded, the new
-case becomes the account's current one and a registry-check job is queued. The check
+is checked (captcha, pledge, documents), its identity data is sealed on the new case as a
+proposal (``proposals.py``), the previous case is superseded, the new case becomes the
+account's current one and a registry-check job is queued. The profile keeps its data until
+the case verifies (VERIFIED or MANUAL_APPROVED): only then is the proposal written (an info
+update record says it re-ran verification), so a failed check leaves the profile as it was.
+An identity change of a verified account (``reverification.py``) keeps the verified case
+as ``previous_case_id``: approved, the old case is superseded; rejected, the account points
+at the old case again, verified with its old identity. The check
 itself runs after the commit, so no transaction waits on an authority; the queued job is
 the safety net that retries it when the registry is unavailable or the process dies.
 """
@@ -31,7 +36,7 @@ from identity_graph.core.clock import Clock, local_date
 from identity_graph.core.errors import DomainError, NotAuthorized
 from identity_graph.core.jobs import JobQueue, Postpone
 from identity_graph.core.ratelimit import RateLimiter, Rule
-from identity_graph.verification.cases import STATUS_OF, level_of, move
+from identity_graph.verification.cases import STATUS_OF, WAITING_FOR_HOLDER, level_of, move
 from identity_graph.verification.claims import ClaimCodec
 from identity_graph.verification.documents import (
     PersonForm,
@@ -46,6 +51,7 @@ from identity_graph.verification.models import (
     VerificationCase,
 )
 from identity_graph.verification.notices import Notices
+from identity_graph.verification.proposals import ProposalCodec
 from identity_graph.verification.providers.base import (
     PersonClaim,
     RegistryAnswer,
@@ -149,6 +155,7 @@ class VerificationService:
         self._industry = industry
         self.policy = policy
         self.claims = ClaimCodec(vault)
+        self.proposals = ProposalCodec(vault)
 
     async def submit_person(
         self, account_id: uuid.UUID, form: PersonForm, submission: Submission, context: AuditContext
@@ -218,15 +225,15 @@ class VerificationService:
         context: AuditContext,
         reason: CaseReason = CaseReason.SUBMISSION,
     ) -> VerificationCase:
-        """Supersede the current case, apply the identity data and open the new case."""
+        """Supersede the current case and open the new one, proposing the identity data
+        (written when the case verifies). An identity change keeps the verified case."""
         now = self._clock.now()
         state = CaseState.PENDING if route is Route.AUTOMATIC else CaseState.AWAITING_MATERIALS
         async with in_transaction():
-            await self.supersede(account)
-            if changes:
-                await self._profiles.apply_changes(
-                    account.id, changes, context, reverification=True
-                )
+            current = await self.current(account)
+            previous = _kept_case(current) if reason is CaseReason.IDENTITY_CHANGE else None
+            if current is None or current.id != previous:
+                await self.supersede(account)
             case = await VerificationCase.create(
                 id=uuid.uuid4(),
                 account_id=account.id,
@@ -235,6 +242,8 @@ class VerificationService:
                 reason=reason,
                 state=state,
                 claim_cipher=claim,
+                proposed_cipher=self.proposals.seal(changes),
+                previous_case_id=previous,
                 created_at=now,
                 updated_at=now,
                 expires_at=now + self.policy.case_ttl,
@@ -273,6 +282,36 @@ class VerificationService:
         )
         if not recorded:
             raise DomainError("CASE_ALREADY_MOVED")
+        if STATUS_OF[case.state].is_verified:
+            await self._adopt(account_id, case)
+        elif case.state is CaseState.MANUAL_REJECTED and case.previous_case_id is not None:
+            await self._restore(account_id, case)
+
+    async def _adopt(self, account_id: uuid.UUID, case: VerificationCase) -> None:
+        """The case verified: write its proposal (once) and retire the case it replaces."""
+        sealed = case.proposed_cipher
+        if sealed is not None:
+            taken = await VerificationCase.filter(id=case.id, proposed_cipher=sealed).update(
+                proposed_cipher=None
+            )
+            account = await Account.get(id=account_id)
+            model = NaturalPerson if account.kind is AccountKind.NATURAL_PERSON else Enterprise
+            changes = self.proposals.open(sealed, model)
+            if taken and changes:
+                context = AuditContext(actor_id=account_id)
+                await self._profiles.apply_changes(
+                    account_id, changes, context, reverification=True
+                )
+        if case.previous_case_id is not None:
+            previous = await VerificationCase.get_or_none(id=case.previous_case_id)
+            if previous is not None and STATUS_OF[previous.state].is_verified:
+                await move(previous, CaseState.SUPERSEDED, self._clock.now(), self.policy.case_ttl)
+
+    async def _restore(self, account_id: uuid.UUID, case: VerificationCase) -> None:
+        """A rejected identity change: the account is verified again with its old identity."""
+        previous = await VerificationCase.get_or_none(id=case.previous_case_id)
+        if previous is not None and STATUS_OF[previous.state].is_verified:
+            await self.point(account_id, case.id, previous)
 
     async def get_cases(self, ids: list[uuid.UUID]) -> dict[uuid.UUID, VerificationCase]:
         return {case.id: case for case in await VerificationCase.filter(id__in=ids)}
@@ -301,6 +340,57 @@ class VerificationService:
                 details={"case": str(case.id)},
             )
         return case
+
+    async def record_reviewed_identity(self, account_id: uuid.UUID, context: AuditContext) -> None:
+        """A reviewer approved a verified resident's new identity outside a case (an
+        identity-change appeal, ``recovery.appeals``): the verified case of the old
+        identity is superseded by a MANUAL_APPROVED case of the profile's new one, so the
+        account never stays verified for an identity it no longer holds."""
+        account = await Account.get(id=account_id)
+        if not account.verification_status.is_verified:
+            return
+        person = await NaturalPerson.get(id=account_id)
+        claim = PersonClaim(
+            self._vault.open(person.real_name_cipher, "real_name"),
+            person.id_type,
+            self._vault.open(person.id_number_cipher, "id_number"),
+            person.id_valid_from,
+            person.id_valid_until,
+            bool(person.id_long_term),
+        )
+        now = self._clock.now()
+        async with in_transaction():
+            await self.supersede(account)
+            case = await VerificationCase.create(
+                id=uuid.uuid4(),
+                account_id=account.id,
+                subject=Subject.PERSON,
+                route=Route.MANUAL,
+                reason=CaseReason.IDENTITY_CHANGE,
+                state=CaseState.MANUAL_APPROVED,
+                claim_cipher=self.claims.seal(claim),
+                decided_by=Method.MANUAL_REVIEW,
+                level=AssuranceLevel.REAL_NAME,
+                decided_at=now,
+                created_at=now,
+                updated_at=now,
+                expires_at=now + self.policy.case_ttl,
+            )
+            await VerificationAttempt.create(
+                case_id=case.id,
+                method=Method.MANUAL_REVIEW,
+                provider="appeal",
+                outcome="approved",
+                created_at=now,
+            )
+            await self.point(account.id, account.verification_case_id, case)
+            await self._audit.record(
+                "verification.identity_reviewed",
+                context,
+                subject_type="account",
+                subject_id=str(account.id),
+                details={"case": str(case.id)},
+            )
 
     # Registry check: inline after submission, and as the retry job.
 
@@ -371,6 +461,18 @@ class VerificationService:
 
     def _today(self) -> Any:
         return local_date(self._clock)
+
+
+def _kept_case(current: VerificationCase | None) -> uuid.UUID | None:
+    """The verified case an identity change returns to on rejection: the current case if it
+    verified the account, or the one a still-open identity change already keeps."""
+    if current is None:
+        return None
+    if STATUS_OF[current.state].is_verified:
+        return current.id
+    if current.reason is CaseReason.IDENTITY_CHANGE and current.state in WAITING_FOR_HOLDER:
+        return current.previous_case_id
+    return None
 
 
 # Registry field names (base.UNIT_FIELDS) as the unit form's inputs name them.
