@@ -75,6 +75,7 @@ from identity_graph.keys import load_master_keys
 from identity_graph.notifications.base import Gateway
 from identity_graph.notifications.gateways import HttpGateway, OutboxGateway
 from identity_graph.notifications.service import DELIVER_JOB, OutboxNotifier
+from identity_graph.recovery import activation, legacy_import
 from identity_graph.sessions import login
 from identity_graph.sessions.authorization_codes import AuthorizationCodes
 from identity_graph.sessions.browser import BrowserSessions
@@ -243,6 +244,8 @@ class Container:
                 face_checks.MESSAGES,
                 review.MESSAGES,
                 reverification.MESSAGES,
+                activation.MESSAGES,
+                legacy_import.MESSAGES,
             ]
         )
         self.redis = _redis_client(settings)
@@ -418,6 +421,10 @@ class Container:
             self.tokens,
             lambda code, field: self.industry.validate(code, field).code,
         )
+        self.activation = activation.ActivationService(
+            self.clock, self.vault, self.captcha, self.sms, self.passwords, self.audit
+        )
+        self.legacy_import = legacy_import.LegacyImport(self.clock, self.vault, self.audit)
 
         self._build_verification(settings)
 

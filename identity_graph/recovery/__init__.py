@@ -1,0 +1,1 @@
+"""Getting back in: password reset, appeals, enterprise activation and legacy import (SPEC §6)."""
