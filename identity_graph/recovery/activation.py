@@ -103,17 +103,30 @@ TRANSITIONS = Transitions(
 class ConfirmUnit:
     """Step 1 (确认账号); field names are the GraphQL input's."""
 
-    legal_person_type: LegalPersonType
+    legal_person_type: LegalPersonType | None
     unit_name: str
     uscc: str
     legal_representative_name: str
-    id_type: IdType
+    id_type: IdType | None
     id_number: str
-    validity: ValidityPeriod
+    validity: ValidityPeriod | None
     id_valid_from: date | None
     id_valid_until: date | None
     captcha_id: str | None
     captcha_answer: str | None
+
+
+@dataclass(frozen=True)
+class ActivationRequest:
+    """One call of ``activateEnterprise`` (or one page post): without ``flow_id`` step 1,
+    else the step the flow is in — ``resend`` asks for a fresh code in step 2."""
+
+    flow_id: str | None
+    confirm: ConfirmUnit
+    resend: bool = False
+    sms_code: str | None = None
+    login_name: str | None = None
+    password: str | None = None
 
 
 @dataclass(frozen=True)
@@ -174,9 +187,42 @@ class ActivationService:
         self._audit = audit
         self._ttl = ttl
 
+    async def advance(
+        self, request: ActivationRequest, context: AuditContext, locale: Locale
+    ) -> ActivationStep:
+        """Run the step the request (and its flow) is at."""
+        client_ip = context.client_ip or "unknown"
+        if not request.flow_id:
+            return await self.confirm(request.confirm, client_ip, locale)
+        if request.resend:
+            form = request.confirm
+            return await self.resend(
+                request.flow_id, form.captcha_id, form.captcha_answer, client_ip, locale
+            )
+        step = await self.current(request.flow_id)
+        if step.state == ActivationState.CODE_SENT:
+            if not (request.sms_code or "").strip():
+                raise ValidationFailed.single("smsCode", "REQUIRED")
+            return await self.prove_phone(request.flow_id, request.sms_code or "")
+        checks = Checks()
+        for field, value in (("loginName", request.login_name), ("password", request.password)):
+            if not (value or "").strip():
+                checks.fail(field, "REQUIRED")
+        checks.raise_if_any()
+        return await self.set_credentials(
+            request.flow_id, request.login_name or "", request.password or "", context
+        )
+
     def _check(self, form: ConfirmUnit) -> _Confirmed:
         checks = Checks()
         today = local_date(self._clock)
+        for field, choice in (
+            ("legalPersonType", form.legal_person_type),
+            ("idType", form.id_type),
+            ("idValidity", form.validity),
+        ):
+            if choice is None:
+                checks.fail(field, "REQUIRED")
         checks.run(clean_text, form.unit_name, "unitName", max_length=100)
         checks.run(clean_text, form.legal_representative_name, "legalRepresentativeName", max_length=50)
         code = checks.run(parse_uscc, form.uscc, "uscc")
@@ -184,12 +230,15 @@ class ActivationService:
         if number and form.id_type == IdType.RESIDENT_ID_CARD and len(number) == 15:
             number = checks.run(upgrade_legacy_resident_id, number, "idNumber")
         parsed = None
-        if number:
+        if number and form.id_type is not None:
             parsed = checks.run(validate_id_number, form.id_type, number, "idNumber", today=today)
         start, end = form.id_valid_from, form.id_valid_until
         if start is None:
             checks.fail("idValidFrom", "REQUIRED")
-        elif checks.run(check_past_date, start, "idValidFrom", today=today) is not None:
+        elif (
+            checks.run(check_past_date, start, "idValidFrom", today=today) is not None
+            and form.validity is not None
+        ):
             expected = validity_end(start, form.validity)
             if end is not None and end != expected:
                 checks.fail("idValidUntil", "ID_VALIDITY_PERIOD")
