@@ -1,4 +1,4 @@
-"""``identity-graph import-legacy FILE``: accounts of a legacy system (``recovery/legacy_import.py``).
+"""``identity-graph import-legacy FILE``: a legacy system's accounts (recovery/legacy_import.py).
 
     identity-graph import-legacy accounts.csv [--report report.json] [--lang en]
 

@@ -17,10 +17,10 @@ from identity_graph.core.availability import unavailable
 from identity_graph.core.errors import DomainError
 from identity_graph.core.timeouts import is_timeout
 from identity_graph.graphql.accounts.extended import ExtendedInfoMutations
-from identity_graph.graphql.activation import ActivationMutations
 from identity_graph.graphql.accounts.mutations import AccountMutations
 from identity_graph.graphql.accounts.queries import AccountQueries
 from identity_graph.graphql.accounts.types import Account, Enterprise, NaturalPerson
+from identity_graph.graphql.activation import ActivationMutations
 from identity_graph.graphql.agents.mutations import AgentMutations
 from identity_graph.graphql.agents.queries import AgentQueries
 from identity_graph.graphql.challenges.mutations import ChallengeMutations

@@ -3,8 +3,7 @@
 
 ```mermaid
 stateDiagram-v2
-    [*] --> code_sent: 1 确认账号 — legal-person type, unit name, USCC, legal representative's
-    note right of code_sent: name, ID type and number, ID validity (5/10/20 years or long-term),\n captcha; all match a pending unit -> SMS code to its reserved phone
+    [*] --> code_sent: 1 确认账号 — the unit's details match a pending unit, captcha solved
     code_sent --> code_sent: code resent (captcha, one a minute)
     code_sent --> phone_proved: 2 安全验证 — the SMS code redeemed
     phone_proved --> activated: 3 设置账密 — account name and password under the policy
@@ -12,6 +11,10 @@ stateDiagram-v2
     code_sent --> expired: 15 minutes pass (start again)
     phone_proved --> expired
 ```
+
+Step 1 names the legal-person type, unit name, USCC, legal representative's name, ID type and
+number, and the ID validity (5/10/20 years from a start date, or long-term); on a match an SMS
+code goes to the unit's reserved phone.
 
 Anti-enumeration: step 1 answers every mismatch (no such code, another name, another legal
 representative, a unit that is not pending) with one code, ACTIVATION_MISMATCH, and costs a
@@ -224,7 +227,9 @@ class ActivationService:
             if choice is None:
                 checks.fail(field, "REQUIRED")
         checks.run(clean_text, form.unit_name, "unitName", max_length=100)
-        checks.run(clean_text, form.legal_representative_name, "legalRepresentativeName", max_length=50)
+        checks.run(
+            clean_text, form.legal_representative_name, "legalRepresentativeName", max_length=50
+        )
         code = checks.run(parse_uscc, form.uscc, "uscc")
         number = checks.run(clean_text, form.id_number, "idNumber", max_length=32)
         if number and form.id_type == IdType.RESIDENT_ID_CARD and len(number) == 15:
@@ -320,7 +325,12 @@ class ActivationService:
         flow, account, phone = await self._load(flow_id)
         TRANSITIONS.check(flow.state, ActivationState.CODE_SENT)
         sent = await self._sms.request(
-            SmsPurpose.ACTIVATE, phone, captcha_id, captcha_answer, client_ip=client_ip, locale=locale
+            SmsPurpose.ACTIVATE,
+            phone,
+            captcha_id,
+            captcha_answer,
+            client_ip=client_ip,
+            locale=locale,
         )
         return self._step(flow, account, phone, sent.resend_after_seconds)
 
@@ -380,9 +390,10 @@ class ActivationService:
         )
         if not moved:
             raise InvalidState(flow.state.value, ActivationState.ACTIVATED.value)
-        if login_key(name) != account.login_key and await Account.filter(
-            login_key=login_key(name)
-        ).exists():
+        if (
+            login_key(name) != account.login_key
+            and await Account.filter(login_key=login_key(name)).exists()
+        ):
             raise ValidationFailed.single("loginName", "LOGIN_NAME_TAKEN")
         activated = await Account.filter(
             id=account.id, status=AccountStatus.PENDING_ACTIVATION

@@ -26,6 +26,7 @@ Argon2id at the first successful password check. 15-digit resident IDs become 18
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -203,7 +204,9 @@ def _stringify(item: Any) -> dict[str, str]:
     return {str(k): "" if v is None else str(v) for k, v in item.items()}
 
 
-def _id_number(checks: Checks, id_type: IdType | None, value: str, column: str, clock: Clock) -> str | None:
+def _id_number(
+    checks: Checks, id_type: IdType | None, value: str, column: str, clock: Clock
+) -> str | None:
     if id_type is None:
         return None
     number = value.strip()
@@ -236,10 +239,8 @@ def check_row(raw: Mapping[str, str], clock: Clock) -> _Row:
         )
 
     kind = None
-    try:
+    with contextlib.suppress(ValueError):
         kind = AccountKind(raw.get("kind", "").strip().lower())
-    except ValueError:
-        pass
     if kind not in (AccountKind.ENTERPRISE, AccountKind.NATURAL_PERSON):
         checks.fail("kind", "LEGACY_KIND")
     # 61 characters leave room for the WP_ prefix within the 64 of ``accounts.login_name``.
@@ -257,7 +258,9 @@ def check_row(raw: Mapping[str, str], clock: Clock) -> _Row:
     person = unit = None
     if kind == AccountKind.NATURAL_PERSON:
         real_name = clean_real_name(checks, raw.get("real_name", ""), "real_name")
-        id_type = _choice(checks, IdType, raw.get("id_type", ""), "id_type", IdType.RESIDENT_ID_CARD)
+        id_type = _choice(
+            checks, IdType, raw.get("id_type", ""), "id_type", IdType.RESIDENT_ID_CARD
+        )
         number = _id_number(checks, id_type, raw.get("id_number", ""), "id_number", clock)
         if real_name and id_type and number:
             person = _Person(real_name, id_type, number)
@@ -305,16 +308,12 @@ class LegacyImport:
         self._vault = vault
         self._audit = audit
 
-    async def run(
-        self, rows: Sequence[Mapping[str, str]], context: AuditContext
-    ) -> ImportReport:
+    async def run(self, rows: Sequence[Mapping[str, str]], context: AuditContext) -> ImportReport:
         report = ImportReport()
         for start in range(0, len(rows), _BATCH):
             batch = list(enumerate(rows[start : start + _BATCH], start=start + 1))
             report.rows.extend(await self._batch(batch, context))
-        await self._audit.record(
-            "legacy_import.finished", context, details=report.summary()
-        )
+        await self._audit.record("legacy_import.finished", context, details=report.summary())
         return report
 
     async def _batch(
@@ -384,9 +383,7 @@ class LegacyImport:
             return unit.account if unit else None
         assert row.person is not None
         index = self._vault.index_id_number(row.person.id_number)
-        person = await NaturalPerson.get_or_none(id_number_index=index).prefetch_related(
-            "account"
-        )
+        person = await NaturalPerson.get_or_none(id_number_index=index).prefetch_related("account")
         return person.account if person else None
 
     async def _create(self, row: _Row, name: str, phone_index: str | None) -> Account:

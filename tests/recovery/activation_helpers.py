@@ -55,7 +55,9 @@ async def activate(gql: Any, values: dict[str, Any], language: str | None = None
     return dict(body["data"]["activateEnterprise"])
 
 
-async def confirm(gql: Any, hooks: TestHooks, language: str | None = None, **overrides: Any) -> dict[str, Any]:
+async def confirm(
+    gql: Any, hooks: TestHooks, language: str | None = None, **overrides: Any
+) -> dict[str, Any]:
     captcha_id, answer = await solved_captcha(gql, hooks)
     values = confirm_input(**{"captchaId": captcha_id, "captchaAnswer": answer, **overrides})
     return await activate(gql, values, language)

@@ -19,17 +19,33 @@ OTHER_USCC = "91350100M000100Y43"  # the unit already registered under that name
 SAME_USCC = "91330100MA2B00002B"
 
 FIELDS = [
-    "kind", "login_name", "password_hash", "phone", "email", "real_name", "id_type",
-    "id_number", "unit_name", "uscc", "legal_person_type", "address", "legal_rep_name",
-    "legal_rep_id_type", "legal_rep_id_number",
+    "kind",
+    "login_name",
+    "password_hash",
+    "phone",
+    "email",
+    "real_name",
+    "id_type",
+    "id_number",
+    "unit_name",
+    "uscc",
+    "legal_person_type",
+    "address",
+    "legal_rep_name",
+    "legal_rep_id_type",
+    "legal_rep_id_number",
 ]
 
 
-def person(name: str, scheme: LegacyScheme, id_number: str, phone: str = "", **extra: str) -> dict[str, str]:
+def person(
+    name: str, scheme: LegacyScheme, id_number: str, phone: str = "", **extra: str
+) -> dict[str, str]:
     row = {
         "kind": "natural_person",
         "login_name": name,
-        "password_hash": make(scheme, OLD_PASSWORD, f"salt-{name}", rounds=4 if scheme == LegacyScheme.BCRYPT else 0),
+        "password_hash": make(
+            scheme, OLD_PASSWORD, f"salt-{name}", rounds=4 if scheme == LegacyScheme.BCRYPT else 0
+        ),
         "phone": phone,
         "real_name": "王五",
         "id_number": id_number,

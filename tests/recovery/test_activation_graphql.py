@@ -52,7 +52,9 @@ async def test_collided_unit_logs_in_as_wp_activates_and_is_argon2id(
 
     bad = await activate(gql, {"flowId": flow, "smsCode": "000000"})
     assert bad["errors"][0] == {
-        "field": "smsCode", "code": "SMS_CODE_WRONG", "message": bad["errors"][0]["message"]
+        "field": "smsCode",
+        "code": "SMS_CODE_WRONG",
+        "message": bad["errors"][0]["message"],
     }
     proved = await activate(gql, {"flowId": flow, "smsCode": await sent_code(container)})
     assert proved["step"] == "PHONE_PROVED"
@@ -60,7 +62,9 @@ async def test_collided_unit_logs_in_as_wp_activates_and_is_argon2id(
     weak = await activate(gql, {"flowId": flow, "loginName": "WP_AcmeTrading01", "password": "abc"})
     assert weak["__typename"] == "ValidationErrors"
     assert weak["errors"][0]["field"] == "password"
-    taken = await activate(gql, {"flowId": flow, "loginName": "AcmeTrading01", "password": NEW_PASSWORD})
+    taken = await activate(
+        gql, {"flowId": flow, "loginName": "AcmeTrading01", "password": NEW_PASSWORD}
+    )
     assert taken["errors"][0]["code"] == "LOGIN_NAME_TAKEN"
     done = await activate(
         gql, {"flowId": flow, "loginName": "WP_AcmeTrading01", "password": NEW_PASSWORD}
@@ -73,7 +77,9 @@ async def test_collided_unit_logs_in_as_wp_activates_and_is_argon2id(
         "2036-03-01",
     )
 
-    again = await activate(gql, {"flowId": flow, "loginName": "WP_AcmeTrading01", "password": NEW_PASSWORD})
+    again = await activate(
+        gql, {"flowId": flow, "loginName": "WP_AcmeTrading01", "password": NEW_PASSWORD}
+    )
     assert again["errors"][0]["code"] == "ACTIVATION_FLOW_UNKNOWN"
     captcha = await solved_captcha(gql, hooks)
     old = await login(gql, "ENTERPRISE", "WP_AcmeTrading01", OLD_PASSWORD, captcha=captcha)
@@ -105,7 +111,9 @@ async def test_step_one_refusals_name_their_fields(
     assert "validity period" in period["errors"][0]["message"]
     captcha = await confirm(gql, hooks, captchaAnswer="WRONG")
     assert captcha["errors"][0] == {
-        "field": "captchaAnswer", "code": "CAPTCHA_WRONG", "message": captcha["errors"][0]["message"]
+        "field": "captchaAnswer",
+        "code": "CAPTCHA_WRONG",
+        "message": captcha["errors"][0]["message"],
     }
     # Every mismatch answers alike: unknown code, other unit name, other ID number.
     for override in (

@@ -75,7 +75,9 @@ async def test_fifteen_digit_resident_id_is_stored_as_eighteen(
     container: Container, tmp_path: Path
 ) -> None:
     await _import(container, write_csv(tmp_path / "people.csv", residents()[:1]))
-    stored = await NaturalPerson.get(id_number_index=container.vault.index_id_number("11010519491231002X"))
+    stored = await NaturalPerson.get(
+        id_number_index=container.vault.index_id_number("11010519491231002X")
+    )
     assert container.vault.open(stored.id_number_cipher, "id_number") == "11010519491231002X"
 
 
