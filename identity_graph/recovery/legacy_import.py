@@ -15,7 +15,8 @@ stateDiagram-v2
 ```
 
 Rows are independent: a broken row is reported with its fields and codes, and the others
-are imported; each row is written in its own transaction, so no row is half-written. Each
+are imported; each row is written under its own savepoint (inside one transaction per batch
+of 500 rows), so no row is half-written. Each
 imported row leaves a ``legacy_import_records`` row keyed by kind and legacy login name, so
 a rerun of the same file reports ``unchanged`` for every row it imported and writes nothing.
 
@@ -330,6 +331,17 @@ class LegacyImport:
             record.source_key: record
             for record in await LegacyImportRecord.filter(source_key__in=keys)
         }
+        # One transaction per batch and a savepoint per row: a refused row rolls back to its
+        # savepoint only, and the batch pays one commit instead of one per row.
+        async with in_transaction():
+            return await self._rows(checked, done, context)
+
+    async def _rows(
+        self,
+        checked: list[tuple[int, Mapping[str, str], _Row | ValidationFailed]],
+        done: dict[str, LegacyImportRecord],
+        context: AuditContext,
+    ) -> list[RowResult]:
         results = []
         for number, raw, row in checked:
             source = str(raw.get("login_name", ""))[:64]
