@@ -220,6 +220,9 @@ def _id_number(
     if id_type is None:
         return None
     number = value.strip()
+    if not number:
+        checks.fail(column, "REQUIRED")
+        return None
     if id_type == IdType.RESIDENT_ID_CARD and len(number) == 15:
         number = checks.run(upgrade_legacy_resident_id, number, column) or ""
         if not number:
