@@ -368,9 +368,8 @@ class LegacyImport:
         ).values_list("id_number_index", "account_id", "account__login_name"):
             known.people[index] = (account_id, name)
         keys = [login_key(n) for row in rows for n in (row.login_name, WP_PREFIX + row.login_name)]
-        known.names.update(
-            await Account.filter(login_key__in=keys).values_list("login_key", flat=True)
-        )
+        taken = await Account.filter(login_key__in=keys).values_list("login_key", flat=True)
+        known.names.update(str(key) for key in taken)
         phones = [self._vault.index_phone(row.phone) for row in rows if row.phone]
         for kind, index in await Account.filter(phone_index__in=phones).values_list(
             "kind", "phone_index"
