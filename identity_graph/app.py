@@ -30,6 +30,7 @@ from identity_graph.observability import (
 )
 from identity_graph.outages import OutageMiddleware
 from identity_graph.settings import Settings
+from identity_graph.web.activation import activation_routes
 from identity_graph.web.appeals import appeal_routes
 from identity_graph.web.authorize import authorize_routes
 from identity_graph.web.home import home_routes
@@ -111,6 +112,7 @@ def create_app(
         *upstream_routes(services),
         *verification_routes(services),
         *register_routes(services),
+        *activation_routes(services),
         *login_routes(services),
         *reset_password_routes(services),
         *appeal_routes(services),

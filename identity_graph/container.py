@@ -78,6 +78,7 @@ from identity_graph.keys import load_master_keys
 from identity_graph.notifications.base import Gateway
 from identity_graph.notifications.gateways import HttpGateway, OutboxGateway
 from identity_graph.notifications.service import DELIVER_JOB, OutboxNotifier
+from identity_graph.recovery import activation, legacy_import
 from identity_graph.recovery import reset as password_reset
 from identity_graph.recovery.appeals import service as appeals_service
 from identity_graph.recovery.appeals.service import AppealService
@@ -251,6 +252,8 @@ MESSAGE_CATALOGS: tuple[Catalog, ...] = (
     reverification.MESSAGES,
     password_reset.MESSAGES,
     appeals_service.MESSAGES,
+    activation.MESSAGES,
+    legacy_import.MESSAGES,
 )
 
 
@@ -458,6 +461,10 @@ class Container:
             AccountSignOut(self.clock, self.login),
             _sms_policy(settings),
         )
+        self.activation = activation.ActivationService(
+            self.clock, self.vault, self.captcha, self.sms, self.passwords, self.audit
+        )
+        self.legacy_import = legacy_import.LegacyImport(self.clock, self.vault, self.audit)
 
         self._build_verification(settings)
 

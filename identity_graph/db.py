@@ -50,6 +50,7 @@ MODEL_MODULES = [
     "identity_graph.confirmations.models",
     "identity_graph.recovery.reset_models",
     "identity_graph.recovery.appeals.models",
+    "identity_graph.recovery.activation_models",
 ]
 MIGRATIONS_MODULE = "identity_graph.migrations"
 # pg_advisory_lock key of the migration lock: any constant that no other program on the

@@ -20,6 +20,7 @@ from identity_graph.graphql.accounts.extended import ExtendedInfoMutations
 from identity_graph.graphql.accounts.mutations import AccountMutations
 from identity_graph.graphql.accounts.queries import AccountQueries
 from identity_graph.graphql.accounts.types import Account, Enterprise, NaturalPerson
+from identity_graph.graphql.activation import ActivationMutations
 from identity_graph.graphql.agents.mutations import AgentMutations
 from identity_graph.graphql.agents.queries import AgentQueries
 from identity_graph.graphql.appeals.schema import AppealMutations, AppealQueries
@@ -85,6 +86,7 @@ class Mutation(
     JobMutations,
     PasswordResetMutations,
     AppealMutations,
+    ActivationMutations,
 ):
     pass
 

@@ -55,8 +55,8 @@ MESSAGES = {
         "Too many failed logins from your network; try again after {unlock_time}",
     ),
     "ACCOUNT_PENDING_ACTIVATION": (
-        "账号尚未激活，请先完成账号激活",
-        "This account is not activated yet; activate it first",
+        "账号尚未激活，请先完成账号激活（/activate）",
+        "This account is not activated yet; activate it first (/activate)",
     ),
     "ACCOUNT_LOCKED": (
         "账号已被锁定，请通过申诉或联系管理员解锁",

@@ -23,6 +23,7 @@ from identity_graph.core.errors import AuthenticationRefused, DomainError, RateL
 from identity_graph.core.i18n import Locale
 from identity_graph.sessions import browser
 from identity_graph.sessions.login import AgentIdentity, PasswordLogin
+from identity_graph.web.activation import activation_link
 from identity_graph.web.appeals import appeal_link
 from identity_graph.web.csrf import CsrfTokens
 from identity_graph.web.pages import Texts, page_locale, render, request_address
@@ -102,6 +103,7 @@ def login_routes(services: Container) -> list[Route]:
             if settings.upstream_issuer
             else None,
             identifier_label=getattr(texts, _IDENTIFIER_LABELS[kind]),
+            activation=activation_link(locale) if kind == "enterprise" else None,
         )
         csrf.remember(response, token)
         return response
