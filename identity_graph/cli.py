@@ -170,6 +170,8 @@ def cmd_create_client(settings: Settings, args: argparse.Namespace) -> int:
         backchannel_logout_uri=args.backchannel_logout_uri,
         first_party=args.first_party,
         subject_type="pairwise" if args.pairwise else "public",
+        backchannel_token_delivery_mode=args.backchannel_token_delivery_mode,
+        backchannel_client_notification_endpoint=args.backchannel_client_notification_endpoint,
     )
 
     async def action(container: Any) -> int:
@@ -368,7 +370,12 @@ def build_parser() -> argparse.ArgumentParser:
     client.add_argument(
         "--grant-type",
         action="append",
-        choices=["authorization_code", "refresh_token", "client_credentials"],
+        choices=[
+            "authorization_code",
+            "refresh_token",
+            "client_credentials",
+            "urn:openid:params:grant-type:ciba",
+        ],
     )
     client.add_argument(
         "--auth-method",
@@ -381,6 +388,12 @@ def build_parser() -> argparse.ArgumentParser:
     client.add_argument("--backchannel-logout-uri")
     client.add_argument("--first-party", action="store_true")
     client.add_argument("--pairwise", action="store_true", help="per-sector sub (OIDC §8)")
+    client.add_argument(
+        "--backchannel-token-delivery-mode", choices=["poll", "ping"], help="CIBA delivery mode"
+    )
+    client.add_argument(
+        "--backchannel-client-notification-endpoint", help="CIBA ping mode: where pings go"
+    )
     client.set_defaults(func=cmd_create_client)
     outbox = sub.add_parser("outbox", help="list SMS and e-mail recorded in the outbox")
     outbox.add_argument("--phone")
