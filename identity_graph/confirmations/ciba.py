@@ -173,7 +173,7 @@ class CibaService:
 
         draft = Draft(
             reference=f"ciba-{uuid.uuid4().hex[:24]}",
-            title=f"{client.name}：身份确认"[:100],
+            title=f"{client.name}请求确认身份"[:100],
             summary=_summary(client.name, scope, binding),
             persons=[PersonDraft(person[0], person[1], person[2], "本人")],
         )
@@ -248,8 +248,8 @@ class CibaService:
             raise CibaRefused("access_denied", "the person declined")
         if request.state is RequestState.EXPIRED:
             raise CibaRefused("expired_token", "the auth_req_id has expired")
+        await self._pace(row, now)  # also before tokens: the interval binds every poll
         if request.state is RequestState.OPEN:
-            await self._pace(row, now)
             raise CibaRefused("authorization_pending", "the person has not answered yet")
         claimed = await CibaRequest.filter(id=row.id, redeemed_at=None).update(redeemed_at=now)
         account = await Account.get_or_none(id=row.account_id)
@@ -313,10 +313,10 @@ class PingRefused(Exception):
 
 def _summary(client_name: str, scope: str, binding: str) -> str:
     lines = [
-        f"「{client_name}」请求确认您的身份，并获得以下授权：{scope}。",
+        f"「{client_name}」请求确认您的身份并获得以下授权 (scope): {scope}。",
         f"{client_name} asks you to confirm your identity and grant: {scope}.",
     ]
     if binding:
         lines.append(f"核对码 / binding message: {binding}")
     lines.append("如非本人操作，请拒绝。 If you did not start this, decline.")
-    return "\n".join(lines)
+    return " ".join(lines)
