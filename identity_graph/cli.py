@@ -86,6 +86,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             # The peer stays the real peer: core/net.py reads X-Forwarded-For against
             # IDG_TRUSTED_PROXIES itself.
             proxy_headers=False,
+            # uvicorn restarts a worker that does not answer its supervisor within this; the
+            # default (5 s) kills workers still importing the app on a loaded host, forever.
+            timeout_worker_healthcheck=30,
         )
     finally:
         if metrics_dir:

@@ -43,17 +43,23 @@ def _cache_root() -> Path:
 
 def installed_rp() -> Path:
     """The folder holding the pinned openid-client and ``rp.mjs``; installs on first use."""
+    return installed_node_packages(SOURCE, "openid-client", "rp.mjs")
+
+
+def installed_node_packages(source: Path, package: str, script: str) -> Path:
+    """``source``'s pinned packages (``npm ci``) in a cache folder named by the pins, with
+    ``script`` copied beside them; installed once, whichever test process comes first."""
     npm = shutil.which("npm")
     if shutil.which("node") is None or npm is None:
-        pytest.skip("Node.js 20+ and npm are needed to run openid-client")
-    pins = b"".join((SOURCE / name).read_bytes() for name in _FILES)
-    folder = _cache_root() / f"openid-client-{hashlib.sha256(pins).hexdigest()[:12]}"
+        pytest.skip(f"Node.js 20+ and npm are needed to run {package}")
+    pins = b"".join((source / name).read_bytes() for name in _FILES)
+    folder = _cache_root() / f"{package}-{hashlib.sha256(pins).hexdigest()[:12]}"
     folder.mkdir(parents=True, exist_ok=True)
     with (folder / ".install-lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # parallel test processes install once
-        if not (folder / "node_modules/openid-client/package.json").is_file():
+        if not (folder / f"node_modules/{package}/package.json").is_file():
             for name in _FILES:
-                shutil.copyfile(SOURCE / name, folder / name)
+                shutil.copyfile(source / name, folder / name)
             subprocess.run(
                 [npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts"],
                 cwd=folder,
@@ -61,7 +67,7 @@ def installed_rp() -> Path:
                 capture_output=True,
                 timeout=300,
             )
-        shutil.copyfile(SOURCE / "rp.mjs", folder / "rp.mjs")
+        shutil.copyfile(source / script, folder / script)
     return folder
 
 
