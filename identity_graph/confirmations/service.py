@@ -255,6 +255,22 @@ class ConfirmationService:
         session = await self._faces.consume(
             face_check_id, "confirmation_access", holder.id_type, holder.id_number, str(item.id)
         )
+        return await self._opened(item, session, context)
+
+    async def open_seen(
+        self, holder: Holder, item_id: uuid.UUID, session: str, context: AuditContext
+    ) -> ConfirmationItem:
+        """PENDING -> FACE_PASSED on a face session already spent proving ``holder`` (the
+        person pages: one check at the door shows that person all their own to-dos)."""
+        item = await self._own(holder, item_id)
+        if item.state is ItemState.FACE_PASSED:
+            return item
+        self._still_open(item, ItemState.PENDING)
+        return await self._opened(item, session, context)
+
+    async def _opened(
+        self, item: ConfirmationItem, session: str, context: AuditContext
+    ) -> ConfirmationItem:
         now = self._clock.now()
         async with in_transaction():
             moved = await ConfirmationItem.filter(id=item.id, state=ItemState.PENDING).update(
