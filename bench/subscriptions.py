@@ -169,6 +169,7 @@ async def _measure(url: str, env: dict[str, str], args: argparse.Namespace) -> N
         sample = requests[::step][: args.events]
         sent: dict[str, float] = {}
         refused = 0
+        refusals: set[str] = set()
 
         async def approve(request_id: str, code: str) -> None:
             nonlocal refused
@@ -178,8 +179,11 @@ async def _measure(url: str, env: dict[str, str], args: argparse.Namespace) -> N
                 json={"query": APPROVE, "variables": {"code": code}},
                 headers={"Authorization": f"Bearer {token}"},
             )
-            if answer.json()["data"]["approveQrLogin"]["__typename"] != "QrLoginApproved":
+            body = answer.json()
+            typename = (body.get("data") or {}).get("approveQrLogin", {}).get("__typename")
+            if typename != "QrLoginApproved":
                 refused += 1
+                refusals.add(json.dumps(body.get("errors") or body.get("data"))[:300])
 
         tasks = []
         for request_id, code, _poll in sample:
@@ -214,6 +218,8 @@ async def _measure(url: str, env: dict[str, str], args: argparse.Namespace) -> N
         f" lost {lost}, refused {refused}, stray deliveries {others},"
         f" unexpected messages {unexpected}, sockets closed early {closed}"
     )
+    for refusal in sorted(refusals):
+        print(f"refused: {refusal}")
     if latencies:
         print(
             f"delivery latency (mutation sent -> subscriber has APPROVED): p50"
@@ -225,9 +231,9 @@ async def _measure(url: str, env: dict[str, str], args: argparse.Namespace) -> N
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--subscriptions", type=int, default=5000)
-    parser.add_argument("--events", type=int, default=500)
+    parser.add_argument("--events", type=int, default=300)
     parser.add_argument("--per-connection", type=int, default=20)
-    parser.add_argument("--rate", type=float, default=50.0, help="approvals per second")
+    parser.add_argument("--rate", type=float, default=10.0, help="approvals per second")
     parser.add_argument("--workers", type=int, default=cores())
     args = parser.parse_args()
     settings = {
