@@ -39,6 +39,8 @@ from typing import Any
 
 import httpx
 
+from identity_graph.accounts.enums import AccountKind
+from identity_graph.accounts.login_names import login_key
 from identity_graph.accounts.models import Account, NaturalPerson
 from identity_graph.accounts.vault import PersonalData
 from identity_graph.clients.models import OAuthClient
@@ -206,7 +208,9 @@ class CibaService:
     async def _person(self, hint: str) -> tuple[Account, tuple[str, Any, str]]:
         """The verified, active person a login name or an ID number names."""
         hint = hint.strip()
-        account = await Account.get_or_none(login_name=hint)
+        account = await Account.get_or_none(
+            kind=AccountKind.NATURAL_PERSON, login_key=login_key(hint)
+        )
         person = None
         if account is not None:
             person = await NaturalPerson.get_or_none(id=account.id)
@@ -247,6 +251,8 @@ class CibaService:
         if request.state is RequestState.DECLINED:
             raise CibaRefused("access_denied", "the person declined")
         if request.state is RequestState.EXPIRED:
+            raise CibaRefused("expired_token", "the auth_req_id has expired")
+        if now >= row.expires_at:  # answered in time, but redeemed too late
             raise CibaRefused("expired_token", "the auth_req_id has expired")
         await self._pace(row, now)  # also before tokens: the interval binds every poll
         if request.state is RequestState.OPEN:
