@@ -42,6 +42,7 @@ from identity_graph.web.qr import qr_routes
 from identity_graph.web.refusals import authorization_refusal, page_refusal
 from identity_graph.web.register import register_routes
 from identity_graph.web.reset_password import reset_password_routes
+from identity_graph.web.todos import todo_routes
 from identity_graph.web.upstream import upstream_routes
 from identity_graph.web.verification import verification_routes
 
@@ -108,6 +109,7 @@ def create_app(
         *authorize_routes(services, oauth_server),
         *logout_routes(services),
         *qr_routes(services),
+        *todo_routes(services),
         *home_routes(services),
         *upstream_routes(services),
         *verification_routes(services),

@@ -86,6 +86,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             # The peer stays the real peer: core/net.py reads X-Forwarded-For against
             # IDG_TRUSTED_PROXIES itself.
             proxy_headers=False,
+            # uvicorn restarts a worker that does not answer its supervisor within this; the
+            # default (5 s) kills workers still importing the app on a loaded host, forever.
+            timeout_worker_healthcheck=30,
         )
     finally:
         if metrics_dir:
@@ -170,6 +173,8 @@ def cmd_create_client(settings: Settings, args: argparse.Namespace) -> int:
         backchannel_logout_uri=args.backchannel_logout_uri,
         first_party=args.first_party,
         subject_type="pairwise" if args.pairwise else "public",
+        backchannel_token_delivery_mode=args.backchannel_token_delivery_mode,
+        backchannel_client_notification_endpoint=args.backchannel_client_notification_endpoint,
     )
 
     async def action(container: Any) -> int:
@@ -372,7 +377,12 @@ def build_parser() -> argparse.ArgumentParser:
     client.add_argument(
         "--grant-type",
         action="append",
-        choices=["authorization_code", "refresh_token", "client_credentials"],
+        choices=[
+            "authorization_code",
+            "refresh_token",
+            "client_credentials",
+            "urn:openid:params:grant-type:ciba",
+        ],
     )
     client.add_argument(
         "--auth-method",
@@ -385,6 +395,12 @@ def build_parser() -> argparse.ArgumentParser:
     client.add_argument("--backchannel-logout-uri")
     client.add_argument("--first-party", action="store_true")
     client.add_argument("--pairwise", action="store_true", help="per-sector sub (OIDC §8)")
+    client.add_argument(
+        "--backchannel-token-delivery-mode", choices=["poll", "ping"], help="CIBA delivery mode"
+    )
+    client.add_argument(
+        "--backchannel-client-notification-endpoint", help="CIBA ping mode: where pings go"
+    )
     client.set_defaults(func=cmd_create_client)
     outbox = sub.add_parser("outbox", help="list SMS and e-mail recorded in the outbox")
     outbox.add_argument("--phone")

@@ -42,6 +42,7 @@ from identity_graph.clients.revocations import TokenRevocations
 from identity_graph.clients.service import MESSAGES as CLIENT_MESSAGES
 from identity_graph.clients.service import ClientService
 from identity_graph.clients.subjects import Subjects
+from identity_graph.confirmations import ciba as ciba_flow
 from identity_graph.confirmations import drafts as confirmation_drafts
 from identity_graph.confirmations import service as confirmations_service
 from identity_graph.confirmations.service import WEBHOOK_JOB, ConfirmationService
@@ -545,6 +546,19 @@ class Container:
             JwsSigner(self.signing_keys, settings.public_url.rstrip("/"), "confirmation+jwt"),
             self.documents_owned,
         )
+        self.ciba = ciba_flow.CibaService(
+            self.clock,
+            self.vault,
+            self.confirmations,
+            self.jobs,
+            ciba_flow.Policy(
+                settings.ciba_expiry_seconds,
+                settings.ciba_max_expiry_seconds,
+                settings.ciba_interval_seconds,
+            ),
+            ACR_VALUES["real_person"],
+            timeout=settings.provider_timeout_seconds,
+        )
         self.confirmation_webhooks = WebhookSender(
             self.clock,
             JwsSigner(self.signing_keys, settings.public_url.rstrip("/"), "webhook+jwt"),
@@ -614,6 +628,7 @@ class Container:
                 BACKCHANNEL_JOB: self.logout.deliver,
                 REGISTRY_JOB: self.verification.run_registry_job,
                 WEBHOOK_JOB: self.confirmation_webhooks.deliver,
+                ciba_flow.PING_JOB: self.ciba.ping,
             },
             dead_letter_hooks={DELIVER_JOB: self.notifier.mark_failed},
             batch_size=self.settings.jobs_batch_size,
@@ -637,6 +652,7 @@ class Container:
     async def aclose(self) -> None:
         await self.events.aclose()
         await self.confirmation_webhooks.aclose()
+        await self.ciba.aclose()
         if self.redis is not None:
             await self.redis.aclose()
         if isinstance(self.gateway, HttpGateway):

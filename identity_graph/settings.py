@@ -209,6 +209,11 @@ class Settings(BaseSettings):
     # Production refuses sandbox authorities (anyone could pass their own face check on a
     # sandbox page) unless this is set, for a staging system.
     allow_sandbox_providers: bool = False
+    # CIBA (/oauth/bc-authorize): an auth_req_id's life when the client asks for none
+    # (requested_expiry may ask for up to ciba_max_expiry_seconds), and the poll interval.
+    ciba_expiry_seconds: int = 600
+    ciba_max_expiry_seconds: int = 3600
+    ciba_interval_seconds: int = 5
 
     @model_validator(mode="after")
     def _http_providers_are_configured(self) -> Settings:

@@ -88,7 +88,11 @@ def server_env(data_dir: Path, database_url: str | None) -> dict[str, str]:
 
 @contextmanager
 def run_server(
-    data_dir: Path, database_url: str | None = None, *, workers: int = 1
+    data_dir: Path,
+    database_url: str | None = None,
+    *,
+    workers: int = 1,
+    extra_env: dict[str, str] | None = None,
 ) -> Iterator[RunningServer]:
     """Start the server, wait until ``/healthz`` answers, and stop it on exit.
 
@@ -116,7 +120,7 @@ def run_server(
             cwd=data_dir,
             stdout=stdout,
             stderr=stderr,
-            env=server_env(data_dir, database_url),
+            env={**server_env(data_dir, database_url), **(extra_env or {})},
         )
         server = RunningServer(f"http://127.0.0.1:{port}", data_dir, stderr_path, process)
         try:

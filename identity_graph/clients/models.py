@@ -25,6 +25,10 @@ class OAuthClient(Model):
     # A database default too: the column was added to a table that may hold clients.
     subject_type = fields.CharField(max_length=16, default="public", db_default="public")
     sector_identifier = fields.CharField(max_length=200, null=True)
+    # CIBA (OpenID Connect Client-Initiated Backchannel Authentication): "poll" or "ping",
+    # and where a ping goes (``confirmations/ciba.py``).
+    backchannel_token_delivery_mode = fields.CharField(max_length=8, null=True)
+    backchannel_client_notification_endpoint = fields.CharField(max_length=500, null=True)
     created_at = fields.DatetimeField()
     updated_at = fields.DatetimeField()
     disabled_at = fields.DatetimeField(null=True)

@@ -25,6 +25,7 @@ GRANT_TYPES = frozenset(
         "refresh_token",
         "client_credentials",
         "urn:ietf:params:oauth:grant-type:token-exchange",  # RFC 8693: agents (SPEC §7)
+        "urn:openid:params:grant-type:ciba",  # CIBA (confirmations/ciba.py)
     }
 )
 AUTH_METHODS = frozenset({"client_secret_basic", "client_secret_post", "none"})
@@ -53,6 +54,11 @@ MESSAGES = {
         "公开客户端不能改为需要密钥的认证方式，请重新注册",
         "A public client cannot switch to secret authentication; register a new client",
     ),
+    "CLIENT_CIBA_DELIVERY_MODE": (
+        "CIBA 须选择令牌交付方式 poll 或 ping；ping 方式须填写通知地址，且仅限机密客户端",
+        "CIBA needs a token delivery mode, poll or ping (ping with a notification endpoint),"
+        " and a confidential client",
+    ),
     "CLIENT_PUBLIC_CANNOT_USE_CLIENT_CREDENTIALS": (
         "公开客户端不能使用客户端凭证模式",
         "A public client cannot use the client credentials grant",
@@ -72,6 +78,8 @@ class ClientRegistration:
     first_party: bool = False
     subject_type: str = "public"
     sector_identifier: str | None = None
+    backchannel_token_delivery_mode: str | None = None  # CIBA: "poll" or "ping"
+    backchannel_client_notification_endpoint: str | None = None  # CIBA ping mode
 
 
 @dataclass(frozen=True)
@@ -148,8 +156,10 @@ class ClientService:
             sector = checks.run(
                 clean_text, registration.sector_identifier, "sectorIdentifier", max_length=200
             )
+        ciba = self._ciba(checks, registration)
         checks.raise_if_any()
         return {
+            **ciba,
             "name": name,
             "token_endpoint_auth_method": registration.token_endpoint_auth_method,
             "grant_types": sorted(set(registration.grant_types)),
@@ -161,6 +171,29 @@ class ClientService:
             "first_party": registration.first_party,
             "subject_type": registration.subject_type,
             "sector_identifier": sector,
+        }
+
+    def _ciba(self, checks: Checks, registration: ClientRegistration) -> dict[str, Any]:
+        """CIBA's registration fields (CIBA §4): a delivery mode with the grant, and for
+        ping the notification endpoint; nothing without the grant."""
+        mode = registration.backchannel_token_delivery_mode
+        endpoint = registration.backchannel_client_notification_endpoint
+        if "urn:openid:params:grant-type:ciba" not in registration.grant_types:
+            return {
+                "backchannel_token_delivery_mode": None,
+                "backchannel_client_notification_endpoint": None,
+            }
+        public = registration.token_endpoint_auth_method == "none"
+        if mode not in ("poll", "ping") or public or (mode == "ping" and not endpoint):
+            checks.fail("backchannelTokenDeliveryMode", "CLIENT_CIBA_DELIVERY_MODE")
+            return {}
+        if mode == "ping" and endpoint:
+            endpoint = checks.run(
+                check_redirect_uri, endpoint, "backchannelClientNotificationEndpoint"
+            )
+        return {
+            "backchannel_token_delivery_mode": mode,
+            "backchannel_client_notification_endpoint": endpoint if mode == "ping" else None,
         }
 
     def _check_choices(self, checks: Checks, registration: ClientRegistration) -> None:
@@ -227,6 +260,10 @@ class ClientService:
             first_party=client.first_party if changes.first_party is None else changes.first_party,
             subject_type=client.subject_type,
             sector_identifier=client.sector_identifier,
+            backchannel_token_delivery_mode=client.backchannel_token_delivery_mode,
+            backchannel_client_notification_endpoint=(
+                client.backchannel_client_notification_endpoint
+            ),
         )
         clean = self._clean(merged)
         if merged.token_endpoint_auth_method != "none" and client.secret_hmac is None:

@@ -75,3 +75,30 @@ class ConfirmationItem(Model):
     class Meta:
         table = "confirmation_items"
         unique_together = (("request_id", "position"),)
+
+
+class CibaRequest(Model):
+    """A CIBA authentication request (``confirmations/ciba.py``): the client's handle
+    (``auth_req_id``, kept as a hash for look-up and sealed for the ping), the person the
+    ``login_hint`` named and the to-do item that is the authentication device's prompt."""
+
+    id = fields.UUIDField(primary_key=True)
+    auth_req_id_hash = fields.CharField(max_length=64, unique=True)
+    auth_req_id_cipher = fields.TextField()
+    client_id = fields.CharField(max_length=64, db_index=True)
+    confirmation: fields.OneToOneRelation[ConfirmationRequest] = fields.OneToOneField(
+        "models.ConfirmationRequest", related_name="ciba", on_delete=fields.CASCADE
+    )
+    account_id = fields.UUIDField()
+    scope = fields.CharField(max_length=500)
+    delivery_mode = fields.CharField(max_length=8)
+    notification_token_cipher = fields.TextField(null=True)
+    interval = fields.IntField(default=5)
+    last_polled_at = fields.DatetimeField(null=True)
+    expires_at = fields.DatetimeField()
+    redeemed_at = fields.DatetimeField(null=True)
+    notified_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "ciba_requests"

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -157,12 +157,23 @@ class ConfirmationService:
         self._audit = audit
         self._faces = faces
         self._signer = signer
+        self._observers: list[Callable[[ConfirmationRequest], Awaitable[None]]] = []
+
+    def observe(self, observer: Callable[[ConfirmationRequest], Awaitable[None]]) -> None:
+        """Run ``observer`` inside every change's transaction (CIBA queues its ping there)."""
+        self._observers.append(observer)
 
     # -- the partner ------------------------------------------------------------------
 
     async def create(
-        self, client_id: str, draft: Draft, context: AuditContext
+        self,
+        client_id: str,
+        draft: Draft,
+        context: AuditContext,
+        ttl: timedelta = TTL,
+        then: Callable[[ConfirmationRequest], Awaitable[None]] | None = None,
     ) -> ConfirmationRequest:
+        """Open a request; ``then`` runs in the same transaction (CIBA records its handle)."""
         clean = clean_draft(draft, self._clock)
         now = self._clock.now()
         async with in_transaction():
@@ -180,7 +191,7 @@ class ConfirmationService:
                 webhook_url=clean.webhook_url,
                 created_at=now,
                 updated_at=now,
-                expires_at=now + TTL,
+                expires_at=now + min(ttl, TTL),
             )
             for position, person in enumerate(clean.persons):
                 await ConfirmationItem.create(
@@ -194,6 +205,8 @@ class ConfirmationService:
                     id_number_index=self._vault.index_id_number(person.id_number),
                     updated_at=now,
                 )
+            if then is not None:
+                await then(request)
             await self._changed(request, "confirmation.created", context)
         await self._announce(request)
         return request
@@ -242,6 +255,22 @@ class ConfirmationService:
         session = await self._faces.consume(
             face_check_id, "confirmation_access", holder.id_type, holder.id_number, str(item.id)
         )
+        return await self._opened(item, session, context)
+
+    async def open_seen(
+        self, holder: Holder, item_id: uuid.UUID, session: str, context: AuditContext
+    ) -> ConfirmationItem:
+        """PENDING -> FACE_PASSED on a face session already spent proving ``holder`` (the
+        person pages: one check at the door shows that person all their own to-dos)."""
+        item = await self._own(holder, item_id)
+        if item.state is ItemState.FACE_PASSED:
+            return item
+        self._still_open(item, ItemState.PENDING)
+        return await self._opened(item, session, context)
+
+    async def _opened(
+        self, item: ConfirmationItem, session: str, context: AuditContext
+    ) -> ConfirmationItem:
         now = self._clock.now()
         async with in_transaction():
             moved = await ConfirmationItem.filter(id=item.id, state=ItemState.PENDING).update(
@@ -456,6 +485,8 @@ class ConfirmationService:
         )
         if request.webhook_url:
             await self._jobs.enqueue(WEBHOOK_JOB, {"request_id": str(request.id)})
+        for observer in self._observers:
+            await observer(request)
 
     async def _announce(self, request: ConfirmationRequest) -> None:
         await self._events.publish(confirmation_channel(request.id), {"state": request.state.value})

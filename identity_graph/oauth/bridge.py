@@ -38,6 +38,7 @@ class Prepared:
     inline: bool = False  # running on the event loop: nothing may be fetched
     dpop_jkt: str | None = None  # the key a valid DPoP proof of this request was signed with
     exchange: Any = None  # token exchange: what the route found (token_exchange.Exchange)
+    ciba: Any = None  # CIBA grant: what the poll found (confirmations.ciba Approved/CibaRefused)
 
 
 PREPARED: ContextVar[Prepared | None] = ContextVar("idg_oauth_prepared", default=None)

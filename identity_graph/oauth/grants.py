@@ -14,6 +14,7 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 
 from identity_graph.accounts.enums import AccountStatus
 from identity_graph.oauth.bridge import PREPARED, call_async
+from identity_graph.oauth.ciba import CibaGrant
 from identity_graph.oauth.token_exchange import TokenExchangeGrant
 from identity_graph.sessions.authorization_codes import AuthorizationCode
 
@@ -123,5 +124,11 @@ class S256Only(CodeChallenge):
         super().validate_code_challenge(grant, redirect_uri)
 
 
-GRANTS = (ClientCredentialsGrant, AuthorizationCodeGrant, RefreshTokenGrant, TokenExchangeGrant)
+GRANTS = (
+    ClientCredentialsGrant,
+    AuthorizationCodeGrant,
+    RefreshTokenGrant,
+    TokenExchangeGrant,
+    CibaGrant,
+)
 EXTENSIONS: dict[type, list[Any]] = {AuthorizationCodeGrant: [S256Only(required=True)]}

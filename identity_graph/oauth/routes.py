@@ -12,9 +12,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from identity_graph.confirmations.ciba import GRANT_TYPE as CIBA_GRANT
 from identity_graph.container import Container
 from identity_graph.oauth import bridge
 from identity_graph.oauth.audit import Refusals
+from identity_graph.oauth.ciba import ciba_route, prepare_ciba
+from identity_graph.oauth.ciba import metadata as ciba_metadata
 from identity_graph.oauth.claims import SUPPORTED as CLAIMS
 from identity_graph.oauth.dpop import ALGORITHMS as DPOP_ALGORITHMS
 from identity_graph.oauth.dpop import DPoPProofs, InvalidDPoPProof, proof_header
@@ -82,6 +85,7 @@ def provider_metadata(issuer: str, server: IdentityAuthorizationServer) -> dict[
         "request_uri_parameter_supported": False,
         "authorization_response_iss_parameter_supported": True,
         "ui_locales_supported": ["zh-CN", "en"],
+        **ciba_metadata(issuer),
     }
 
 
@@ -249,7 +253,9 @@ def oauth_routes(services: Container, server: IdentityAuthorizationServer) -> li
         if grant_type == EXCHANGE_GRANT:
             form = {key: str(value) for key, value in oauth_request.form.items()}
             prepared.exchange = await prepare_exchange(services, form, client_id, issuer)
-        if grant_type in ("client_credentials", EXCHANGE_GRANT):
+        if grant_type == CIBA_GRANT:
+            await prepare_ciba(services, server, oauth_request, prepared)
+        if grant_type in ("client_credentials", EXCHANGE_GRANT, CIBA_GRANT):
             # Every hook of this grant reads only what was prepared: no thread needed.
             response: Response = bridge.run_inline(
                 prepared, server.create_token_response, oauth_request
@@ -278,6 +284,7 @@ def oauth_routes(services: Container, server: IdentityAuthorizationServer) -> li
     return [
         Route(TOKEN_PATH, token, methods=["POST"]),
         par_route(services, server, proofs, issuer + AUTHORIZE_PATH),
+        ciba_route(services, server),
         Route(INTROSPECTION_PATH, introspect, methods=["POST"]),
         Route(REVOCATION_PATH, revoke, methods=["POST"]),
         Route(JWKS_PATH, jwks, methods=["GET"]),

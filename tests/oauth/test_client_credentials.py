@@ -117,6 +117,7 @@ async def test_metadata_lists_what_is_implemented(client, container):
         "authorization_code",
         "refresh_token",
         "urn:ietf:params:oauth:grant-type:token-exchange",  # RFC 8693, for agents
+        "urn:openid:params:grant-type:ciba",  # CIBA (tests/oauth/test_ciba.py)
     }
     assert metadata["authorization_endpoint"] == issuer + "/oauth/authorize"
     oidc = (await client.get("/.well-known/openid-configuration")).json()
