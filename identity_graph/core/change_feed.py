@@ -54,6 +54,7 @@ class ChangeFeed:
         self._bus = bus
         self._handlers: dict[str, list[Handler]] = {}
         self._task: asyncio.Task[None] | None = None
+        self._ready = asyncio.Event()
 
     def subscribe(self, topic: str, handler: Handler) -> None:
         self._handlers.setdefault(topic, []).append(handler)
@@ -75,8 +76,14 @@ class ChangeFeed:
             with contextlib.suppress(RuntimeError):  # no running loop: nothing to cache yet
                 self._task = asyncio.get_running_loop().create_task(self._receive())
 
+    async def ready(self) -> None:
+        """Wait until other processes' notices are received (tests, start-up)."""
+        self.listen()
+        await self._ready.wait()
+
     async def _receive(self) -> None:
         async with self._bus.listen(CHANNEL) as listener:
+            self._ready.set()
             while True:
                 notice = await listener.next(60.0)
                 if notice is None:
