@@ -15,6 +15,7 @@ import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +26,15 @@ from redis.asyncio import Redis
 
 from identity_graph.accounts.enums import Role
 from identity_graph.app import create_app
+from identity_graph.clients.models import OAuthClient
+from identity_graph.clients.revocations import RevokedToken
 from identity_graph.container import Container
 from identity_graph.core.audit import AuditContext
 from identity_graph.core.clock import FixedClock
 from identity_graph.sessions.signing_keys import Algorithm
 from identity_graph.settings import Settings
 from tests.graphql.test_clients_admin import BACKEND, REGISTER, ROTATE, UPDATE, staff_token
-from tests.oauth.helpers import basic
+from tests.oauth.helpers import backend_client, basic
 from tests.oauth.test_refresh_token import first_pair, refresh_form
 
 
@@ -239,3 +242,40 @@ async def _userinfo(process: Process, token: str) -> int:
         "/oauth/userinfo", headers={"Authorization": f"Bearer {token}"}
     )
     return response.status_code
+
+
+async def test_a_lost_notice_is_caught_by_the_ttl(db, data_dir, clock):
+    """A change written by a process whose notice never arrived (Redis down, another
+    node): the caches stop answering from memory after ``IDG_CACHE_TTL_SECONDS``."""
+    settings = _settings(data_dir, cache_ttl_seconds=0.3)
+    container = Container(settings, clock=clock)
+    app = create_app(settings, container, manage_database=False)
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as http:
+        process = Process(container, http)
+        partner = await backend_client(container)
+        headers = basic(partner.client.client_id, partner.secret)
+        issued = await http.post(
+            "/oauth/token", data={"grant_type": "client_credentials"}, headers=headers
+        )
+        token = issued.json()["access_token"]
+        assert (await introspect(process, headers, token))["active"] is True
+        claims = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
+        # Written behind the process's back: no notice.
+        now = clock.now()
+        await RevokedToken.create(
+            jti=claims["jti"],
+            client_id=partner.client.client_id,
+            expires_at=now + timedelta(hours=1),
+            revoked_at=now,
+        )
+        await asyncio.sleep(0.35)
+        assert (await introspect(process, headers, token))["active"] is False
+
+        await OAuthClient.filter(id=partner.client.id).update(disabled_at=now)
+        await asyncio.sleep(0.35)
+        again = await http.post(
+            "/oauth/token", data={"grant_type": "client_credentials"}, headers=headers
+        )
+        assert again.status_code == 401
+    await container.aclose()
