@@ -38,7 +38,7 @@ from identity_graph.challenges.sms import MESSAGES as SMS_MESSAGES
 from identity_graph.challenges.sms import SmsCodeService, SmsPolicy
 from identity_graph.clients.catalogue import MESSAGES as CATALOGUE_MESSAGES
 from identity_graph.clients.catalogue import ServiceCatalogue
-from identity_graph.clients.revocations import TokenRevocations
+from identity_graph.clients.revocations import RevokedKeys, TokenRevocations
 from identity_graph.clients.service import MESSAGES as CLIENT_MESSAGES
 from identity_graph.clients.service import ClientService
 from identity_graph.clients.subjects import Subjects
@@ -48,6 +48,7 @@ from identity_graph.confirmations import service as confirmations_service
 from identity_graph.confirmations.service import WEBHOOK_JOB, ConfirmationService
 from identity_graph.confirmations.webhooks import WebhookSender
 from identity_graph.core.audit import AuditLog
+from identity_graph.core.change_feed import ChangeFeed
 from identity_graph.core.clock import Clock, SystemClock
 from identity_graph.core.crypto import BlindIndex, FieldCipher
 from identity_graph.core.events import ConnectionQuota, EventBus, LocalBus, RedisBus
@@ -340,6 +341,9 @@ class Container:
         self.industry = IndustryCatalog.load(settings.industry_file)
         self.events: EventBus = RedisBus(self.redis) if self.redis is not None else LocalBus()
         self.ws_quota = ConnectionQuota(settings.ws_connections_per_account, self.redis)
+        # Per-process caches, kept current across workers and nodes (core/change_feed.py).
+        self.changes = ChangeFeed(self.events)
+        cache_ttl = settings.cache_ttl_seconds
         self.accounts = AccountService(
             self.clock, self.passwords, self.vault, self.audit, self.events
         )
@@ -354,7 +358,7 @@ class Container:
         )
         self.info_updates = InfoUpdateLog(self.clock)
         self.extended_info = ExtendedInfoService(self.clock, self.info_updates, self.audit)
-        self.clients = ClientService(self.clock, self.hasher, self.audit)
+        self.clients = ClientService(self.clock, self.hasher, self.audit, self.changes, cache_ttl)
         self.subjects = Subjects(self.hasher)
         self.catalogue = ServiceCatalogue(self.clock, self.audit)
         self.agents = build_agent_service(
@@ -367,11 +371,13 @@ class Container:
             self.audit,
             self.limiter,
         )
-        self.revocations = TokenRevocations(self.clock, self.audit)
+        self.revocations = TokenRevocations(self.clock, self.audit, self.changes)
+        self.revoked_keys = RevokedKeys(self.clock, self.revocations, self.changes, cache_ttl)
         self.signing_keys = SigningKeys(
             self.clock,
             self.cipher,
             publish_window=timedelta(seconds=settings.signing_key_publish_seconds),
+            changes=self.changes,
         )
         self.tokens = TokenService(
             self.clock,
@@ -383,6 +389,8 @@ class Container:
                 refresh_ttl=timedelta(seconds=settings.refresh_token_ttl_seconds),
                 session_ttl=timedelta(seconds=settings.session_ttl_seconds),
             ),
+            self.changes,
+            cache_ttl,
         )
         self.sessions = SessionService(
             self.clock,
@@ -421,7 +429,11 @@ class Container:
             self.clock, self.hasher, timedelta(seconds=settings.pushed_request_ttl_seconds)
         )
         self.issued_tokens = IssuedTokens(
-            self.revocations, self.tokens, self.oauth_refresh_tokens, self.agents.contexts
+            self.revocations,
+            self.tokens,
+            self.oauth_refresh_tokens,
+            self.agents.contexts,
+            self.revoked_keys,
         )
         self.login = LoginService(
             self.clock,
@@ -650,6 +662,7 @@ class Container:
         }
 
     async def aclose(self) -> None:
+        await self.changes.aclose()
         await self.events.aclose()
         await self.confirmation_webhooks.aclose()
         await self.ciba.aclose()

@@ -150,6 +150,9 @@ class Settings(BaseSettings):
 
     # A retired token-signing key stays in the JWKS this long (past any token it signed).
     signing_key_publish_seconds: int = 86_400
+    # Per-process caches (OAuth clients, revoked tokens, live sessions): the backstop
+    # lifetime of an entry; changes reach every process at once by notices (0: no caches).
+    cache_ttl_seconds: float = Field(5.0, ge=0)
 
     # Files. ``local`` keeps documents under ``data_dir/uploads`` (one node); ``s3`` keeps them
     # in a bucket of an S3-compatible object store that every node shares (SPEC §10).

@@ -152,9 +152,18 @@ class Notices:
         self._vault = vault
         self._t = translate
 
-    async def decided(self, case: VerificationCase, reasons: list[str] | None = None) -> None:
-        """Tell the reserved phone about a decision or a failure (in the caller's transaction)."""
-        account = await Account.get(id=case.account_id)  # type: ignore[attr-defined]
+    async def decided(
+        self,
+        case: VerificationCase,
+        reasons: list[str] | None = None,
+        *,
+        account: Account | None = None,
+    ) -> None:
+        """Tell the reserved phone about a decision or a failure (in the caller's transaction).
+        ``account``: the case's account if the caller has it (its phone and login name)."""
+        owner = case.account_id  # type: ignore[attr-defined]
+        if account is None or account.id != owner:
+            account = await Account.get(id=owner)
         phone = self._vault.phone_of(account)
         if phone is None:
             return

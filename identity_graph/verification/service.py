@@ -158,9 +158,18 @@ class VerificationService:
         self.proposals = ProposalCodec(vault)
 
     async def submit_person(
-        self, account_id: uuid.UUID, form: PersonForm, submission: Submission, context: AuditContext
+        self,
+        account_id: uuid.UUID,
+        form: PersonForm,
+        submission: Submission,
+        context: AuditContext,
+        *,
+        loaded: Account | None = None,
     ) -> VerificationCase:
-        account = await self._submittable(account_id, AccountKind.NATURAL_PERSON)
+        """``loaded``: the account row this request already read (the bearer check), so it
+        is not read again (issue 16: ≤ 8 queries per submission); the case pointer's
+        optimistic lock (``point``) still refuses a submission that raced another."""
+        account = await self._submittable(account_id, AccountKind.NATURAL_PERSON, loaded)
         person = await NaturalPerson.get(id=account_id)
         clean = clean_person_form(
             form, birth_date=person.birth_date, gender=person.gender, today=self._today()
@@ -168,14 +177,26 @@ class VerificationService:
         await self._pass_checks(account, submission)
         route = person_route(form.id_type)
         case = await self.open_case(
-            account, Subject.PERSON, route, clean.changes, self.claims.seal(clean.claim), context
+            account,
+            Subject.PERSON,
+            route,
+            clean.changes,
+            self.claims.seal(clean.claim),
+            context,
+            profile=person,
         )
-        return await self.check_now(case)
+        return await self.check_now(case, account)
 
     async def submit_unit(
-        self, account_id: uuid.UUID, form: UnitForm, submission: Submission, context: AuditContext
+        self,
+        account_id: uuid.UUID,
+        form: UnitForm,
+        submission: Submission,
+        context: AuditContext,
+        *,
+        loaded: Account | None = None,
     ) -> VerificationCase:
-        account = await self._submittable(account_id, AccountKind.ENTERPRISE)
+        account = await self._submittable(account_id, AccountKind.ENTERPRISE, loaded)
         unit = await Enterprise.get(id=account_id)
         clean = clean_unit_form(
             form,
@@ -187,12 +208,22 @@ class VerificationService:
         await self._pass_checks(account, submission)
         route = unit_route(unit.region_type, unit.legal_person_type, checksum_ok=clean.checksum_ok)
         case = await self.open_case(
-            account, Subject.UNIT, route, clean.changes, self.claims.seal(clean.claim), context
+            account,
+            Subject.UNIT,
+            route,
+            clean.changes,
+            self.claims.seal(clean.claim),
+            context,
+            profile=unit,
         )
-        return await self.check_now(case)
+        return await self.check_now(case, account)
 
-    async def _submittable(self, account_id: uuid.UUID, kind: AccountKind) -> Account:
-        account = await Account.get(id=account_id)
+    async def _submittable(
+        self, account_id: uuid.UUID, kind: AccountKind, loaded: Account | None = None
+    ) -> Account:
+        account = loaded if loaded is not None and loaded.id == account_id else None
+        if account is None:
+            account = await Account.get(id=account_id)
         if account.kind is AccountKind.STAFF:
             raise NotAuthorized("STAFF_NOT_VERIFIED")
         if account.kind is not kind:
@@ -224,9 +255,12 @@ class VerificationService:
         claim: str,
         context: AuditContext,
         reason: CaseReason = CaseReason.SUBMISSION,
+        profile: NaturalPerson | Enterprise | None = None,
     ) -> VerificationCase:
         """Supersede the current case and open the new one, proposing the identity data
-        (written when the case verifies). An identity change keeps the verified case."""
+        (written when the case verifies). An identity change keeps the verified case.
+        ``profile``: the person or unit row the caller read for ``account`` (unused while the
+        identity data waits on the case; kept so callers need not know)."""
         now = self._clock.now()
         state = CaseState.PENDING if route is Route.AUTOMATIC else CaseState.AWAITING_MATERIALS
         async with in_transaction():
@@ -394,12 +428,15 @@ class VerificationService:
 
     # Registry check: inline after submission, and as the retry job.
 
-    async def check_now(self, case: VerificationCase) -> VerificationCase:
-        """Ask the registry once; an unavailable registry leaves the case PENDING."""
+    async def check_now(
+        self, case: VerificationCase, account: Account | None = None
+    ) -> VerificationCase:
+        """Ask the registry once; an unavailable registry leaves the case PENDING.
+        ``account``: the case's account as the caller read it (for the notice's phone)."""
         if case.state is not CaseState.PENDING:
             return case
         answer = await self._ask(case)
-        return await self._settle(case, answer)
+        return await self._settle(case, answer, account)
 
     async def run_registry_job(self, payload: Mapping[str, Any]) -> None:
         """Job handler: retry a PENDING case; raise while the registry stays unavailable."""
@@ -418,7 +455,9 @@ class VerificationService:
         assert isinstance(claim, UnitClaim)
         return await self._registry.check_unit(claim)
 
-    async def _settle(self, case: VerificationCase, answer: RegistryAnswer) -> VerificationCase:
+    async def _settle(
+        self, case: VerificationCase, answer: RegistryAnswer, account: Account | None = None
+    ) -> VerificationCase:
         now = self._clock.now()
         mismatched = [_FIELD_NAMES.get(name, name) for name in answer.mismatched]
         async with in_transaction():
@@ -456,7 +495,7 @@ class VerificationService:
                     decided_at=now,
                 )
             await self.point(case.account_id, case.id, case)  # type: ignore[attr-defined]
-            await self._notices.decided(case)
+            await self._notices.decided(case, account=account)
         return case
 
     def _today(self) -> Any:
