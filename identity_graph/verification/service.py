@@ -333,8 +333,9 @@ class VerificationService:
             changes = self.proposals.open(sealed, model)
             if taken and changes:
                 context = AuditContext(actor_id=account_id)
+                row = await model.get(id=account_id)
                 await self._profiles.apply_changes(
-                    account_id, changes, context, reverification=True
+                    account_id, changes, context, reverification=True, loaded=(account, row)
                 )
         if case.previous_case_id is not None:
             previous = await VerificationCase.get_or_none(id=case.previous_case_id)
