@@ -20,8 +20,10 @@ exists — a mismatch opens a decoy flow whose code is never sent, and a unit th
 match is shown a masked phone derived from what was typed (the same one every time), so
 the page looks alike. Send limits count per typed destination or unit identifier, not per
 account, for the same reason. (Seed 004 §三 tells a unit that does not exist so; SPEC §5
-forbids that answer, and the spec wins.) Status refusals (disabled, pending activation) and the unit
-check come only after the code is proved.
+forbids that answer, and the spec wins.) Status refusals (disabled, pending activation)
+and the unit check come only after the code is proved. Unit matching and the made-up
+masked phone live in ``reset_units.py``; inputs, answers and messages in
+``reset_requests.py``.
 
 The code is bound to the flow rather than to the phone (unlike ``challenges/sms.py``): a
 code sent for a reset proves nothing anywhere else, and the e-mail channel works alike.

@@ -11,11 +11,18 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
+from identity_graph.accounts.enums import AccountKind
 from identity_graph.app import create_app
 from identity_graph.sessions import browser as browser_session
 from identity_graph.settings import Settings
-from tests.graphql.accounts_helpers import register_person
-from tests.recovery.reset_helpers import NEW_PASSWORD, received_code
+from tests.graphql.accounts_helpers import USCC, register_enterprise, register_person
+from tests.recovery.reset_helpers import (
+    NEW_PASSWORD,
+    REP_ID,
+    REP_NAME,
+    UNIT_NAME,
+    received_code,
+)
 from tests.test_server import CHROMIUM_ARGS
 from tests.web.live import bound_socket, serving, url_of
 
@@ -94,3 +101,40 @@ async def test_reset_with_javascript_off(site, container, hooks, gql):
             assert browser_session.COOKIE in cookies
         finally:
             await browser.close()
+
+
+async def test_unit_reset_in_english_with_javascript_off(site, container, hooks, gql):
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed")
+    from playwright.async_api import async_playwright, expect
+
+    await register_enterprise(gql, hooks, container)
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            context = await browser.new_context(java_script_enabled=False, locale="en-US")
+            page = await context.new_page()
+            await page.goto(f"{site}/login?kind=enterprise&lang=en")
+            await page.click("text=Forgot your password?")
+            await page.fill("#identifier", USCC)
+            await page.fill("#legal_representative_name", REP_NAME)
+            await page.fill("#id_number", REP_ID)
+            await _solve(page, hooks)
+            await page.click("button[type=submit]")
+            await expect(page.locator(".notice")).to_contain_text("139****5678")
+
+            code = await received_code(container, "13912345678")
+            await page.fill("#unit_name", UNIT_NAME)
+            await page.fill("#uscc", USCC)
+            await page.select_option("#reason", "suspected_leak")
+            await page.fill("#new_password", NEW_PASSWORD)
+            await page.fill("#confirm_password", NEW_PASSWORD)
+            await page.fill("#code", code)
+            await page.click("button[type=submit]")
+            await expect(page.locator(".notice")).to_contain_text("Your password was reset")
+        finally:
+            await browser.close()
+    unit = await container.accounts.find_for_login(AccountKind.ENTERPRISE, "AcmeTrading01")
+    assert await container.accounts.verify_password(unit.account, NEW_PASSWORD)
