@@ -438,11 +438,25 @@ async def _one_winner() -> AsyncIterator[None]:
         raise DomainError("REGISTRATION_CONFLICT") from exc
 
 
+# What a field's errors are judged against: (field, the choices it depends on, whether a
+# REQUIRED error stands without them). An ID number is read by its type; the ID type must
+# belong to the person's region; which unit code is required depends on region and type.
+_DEPENDS_ON: tuple[tuple[str, tuple[str, ...], bool], ...] = (
+    ("idNumber", ("idType",), True),
+    ("legalRepresentative.idNumber", ("legalRepresentative.idType",), True),
+    ("idType", ("regionType",), True),
+    ("unit.uscc", ("unit.regionType", "unit.legalPersonType"), False),
+    ("unit.unitIdentifier", ("unit.regionType", "unit.legalPersonType"), False),
+)
+
+
 def _rests_on(error: FieldError, untyped: Collection[str]) -> bool:
     """Whether ``error`` was found with a stand-in for an untyped field: on the field
-    itself, or on an ID number read by a stand-in ID type (unless it is simply missing)."""
+    itself, or on a field judged against a stand-in choice (see ``_DEPENDS_ON``)."""
     if error.field in untyped:
         return True
-    if not error.field.endswith("idNumber") or error.code == "REQUIRED":
-        return False
-    return error.field.removesuffix("idNumber") + "idType" in untyped
+    for field, choices, required_stands in _DEPENDS_ON:
+        if error.field != field or not any(choice in untyped for choice in choices):
+            continue
+        return not (required_stands and error.code == "REQUIRED")
+    return False

@@ -141,3 +141,24 @@ async def test_request_sms_code_reports_both_fields_over_graphql(gql):
     fields = {(e["field"], e["code"]) for e in answer["errors"]}
     assert {field for field, _ in fields} == {"phone", "captchaAnswer"}
     assert ("captchaAnswer", "CAPTCHA_REQUIRED") in fields
+
+
+async def test_no_error_is_judged_against_a_stand_in_choice(client, hooks, container):
+    page, target, code = await step_two(client, hooks, container)
+
+    # No region chosen, a passport: no "passport is not a mainland document" guess.
+    passport = details(page, code, regionType="", idType="foreign_passport", idNumber="E12345678")
+    refused = await client.post(target, data=passport)
+
+    assert flagged(refused.text) == {"regionType"}
+
+
+async def test_no_unit_code_is_demanded_for_a_stand_in_region(client, hooks, container):
+    page, target, _ = await step_two(client, hooks, container, kind="enterprise")
+    form = {**bare(page), "unit.regionType": "", "unit.unitIdentifier": "hk-68012345"}
+
+    refused = await client.post(target, data=form)
+
+    errors = flagged(refused.text)
+    assert "unit.regionType" in errors
+    assert not {"unit.uscc", "unit.unitIdentifier"} & errors
