@@ -105,6 +105,7 @@ async def test_the_gateway_composes_and_spans_subgraphs(subgraph, gql, hooks, co
             )
             assert notes.status_code == 200, notes.text
             body = notes.json()
+            assert body.get("data"), body
             mine = {
                 "id": account_id,
                 "kind": "NATURAL_PERSON",
