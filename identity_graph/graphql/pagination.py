@@ -127,8 +127,10 @@ def build_connection(
     kind: str,
     key: Callable[[Row], int | str],
     to_node: Callable[[Row], Node],
+    after: str | None = None,
 ) -> Connection[Node]:
-    """``rows`` holds up to ``first + 1`` items; the extra one only signals a next page."""
+    """``rows`` holds up to ``first + 1`` items; the extra one only signals a next page.
+    A page after a cursor has items before it (at least the cursor's)."""
     visible = list(rows[:first])
     edges = [Edge(cursor=encode_cursor(kind, key(row)), node=to_node(row)) for row in visible]
     return Connection(
@@ -137,6 +139,7 @@ def build_connection(
             has_next_page=len(rows) > first,
             end_cursor=edges[-1].cursor if edges else None,
             start_cursor=edges[0].cursor if edges else None,
+            has_previous_page=after is not None,
         ),
     )
 

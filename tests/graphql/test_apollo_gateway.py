@@ -3,7 +3,7 @@
 with introspection off (the gateway sends the shared secret), a query spanning all three
 subgraphs works anonymously and with the person's token, and references the other subgraph
 makes up (not a UUID, unknown, far too long) come back as null authors without breaking the
-answer."""
+answer. A gateway without the secret cannot read the SDL, so it cannot compose."""
 
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ async def subgraph(container, settings, server_socket) -> AsyncIterator[str]:
 
 
 async def started_gateway(
-    subgraph: str, authors: list[str]
+    subgraph: str, authors: list[str], secret: str = SECRET
 ) -> tuple[asyncio.subprocess.Process, str]:
     folder = await asyncio.to_thread(node_clients)
     process = await asyncio.create_subprocess_exec(
@@ -65,7 +65,7 @@ async def started_gateway(
         cwd=folder,
         env={
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "GATEWAY_SECRET": SECRET,
+            "GATEWAY_SECRET": secret,
             "NOTE_AUTHORS": json.dumps(authors),
         },
         stdin=asyncio.subprocess.PIPE,
@@ -78,7 +78,9 @@ async def started_gateway(
         while line := await process.stdout.readline():
             if line.startswith(b'{"gateway"'):
                 return str(json.loads(line)["gateway"])
-        raise AssertionError((await process.stderr.read()).decode())
+        error = (await process.stderr.read()).decode()
+        await process.wait()
+        raise AssertionError(error)
 
     return process, await asyncio.wait_for(ready(), STARTUP_SECONDS)
 
@@ -105,6 +107,7 @@ async def test_the_gateway_composes_and_spans_subgraphs(subgraph, gql, hooks, co
             )
             assert notes.status_code == 200, notes.text
             body = notes.json()
+            assert body.get("data"), body
             mine = {
                 "id": account_id,
                 "kind": "NATURAL_PERSON",
@@ -129,3 +132,10 @@ async def test_the_gateway_composes_and_spans_subgraphs(subgraph, gql, hooks, co
             }
     finally:
         await stop(process)
+
+
+async def test_a_gateway_without_the_secret_cannot_compose(subgraph):
+    with pytest.raises(AssertionError) as refused:
+        process, _ = await started_gateway(subgraph, [], secret="not-the-secret")
+        await stop(process)
+    assert "SDL_NOT_AVAILABLE" in str(refused.value) or "子图架构仅对网关开放" in str(refused.value)

@@ -82,3 +82,31 @@ async def test_bad_paging_arguments_are_typed_errors(gql, person, arguments, cod
     body = await gql(MINE, arguments, token=person, language="en")
     [error] = body["errors"]
     assert (error["extensions"]["code"], error["extensions"]["field"]) == (code, field)
+
+
+KEYSET = """query($first: Int!, $after: String) { infoUpdateRecords(first: $first, after: $after) {
+  edges { cursor } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }"""
+
+
+async def test_keyset_pages_name_both_ends(gql, hooks, container):
+    from tests.graphql.test_update_profile import resident, update_person
+
+    _, token = await resident(gql, hooks, container)
+    for job in ("教师", "工人"):
+        assert (await update_person(gql, token, occupation=job))["__typename"] == (
+            "NaturalPersonUpdated"
+        )
+    first = (await gql(KEYSET, {"first": 1}, token=token))["data"]["infoUpdateRecords"]
+    cursor = first["edges"][0]["cursor"]
+    assert first["pageInfo"] == {
+        "hasNextPage": True,
+        "hasPreviousPage": False,
+        "startCursor": cursor,
+        "endCursor": cursor,
+    }
+    second = (await gql(KEYSET, {"first": 5, "after": cursor}, token=token))["data"][
+        "infoUpdateRecords"
+    ]
+    assert second["pageInfo"]["hasPreviousPage"] is True
+    assert second["pageInfo"]["startCursor"] == second["edges"][0]["cursor"]
+    assert second["pageInfo"]["hasNextPage"] is False

@@ -94,7 +94,7 @@ async def test_locked_account_resets_and_is_unlocked(gql, hooks, container, cloc
         (
             AccountStatus.PENDING_ACTIVATION,
             "ACCOUNT_PENDING_ACTIVATION",
-            "This account is not activated yet; activate it first",
+            "This account is not activated yet; activate it first (/activate)",
         ),
     ],
 )

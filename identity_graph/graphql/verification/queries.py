@@ -128,6 +128,7 @@ class VerificationQueries:
             _CURSOR,
             lambda row: f"{row.due_on.isoformat()}|{row.id}",
             lambda row: ManualReviewType.from_model(info, row),
+            after,
         )
 
 

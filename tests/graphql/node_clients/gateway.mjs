@@ -9,6 +9,8 @@ import { startStandaloneServer } from '@apollo/server/standalone';
 import { ApolloGateway, IntrospectAndCompose, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import gql from 'graphql-tag';
+import { Agent } from 'node:http';
+import fetch from 'node-fetch';
 
 const identity = process.argv[2];
 const authors = JSON.parse(process.env.NOTE_AUTHORS ?? '[]');
@@ -46,6 +48,11 @@ const badges = new ApolloServer({
 const notesUrl = (await startStandaloneServer(notes, { listen: { port: 0, host: '127.0.0.1' } })).url;
 const badgesUrl = (await startStandaloneServer(badges, { listen: { port: 0, host: '127.0.0.1' } })).url;
 
+// A fresh connection per subgraph request: a kept-alive socket the subgraph server already
+// closed (its keep-alive timeout passed on a loaded host) would fail with ECONNRESET.
+const agent = new Agent({ keepAlive: false });
+const fetcher = (url, init) => fetch(url, { ...init, agent });
+
 class IdentitySource extends RemoteGraphQLDataSource {
   willSendRequest({ request, context }) {
     if (this.url === identity) {
@@ -63,7 +70,7 @@ const gateway = new ApolloGateway({
       { name: 'badges', url: badgesUrl },
     ],
   }),
-  buildService: ({ url }) => new IdentitySource({ url }),
+  buildService: ({ url }) => new IdentitySource({ url, fetcher }),
 });
 const server = new ApolloServer({ gateway });
 const { url } = await startStandaloneServer(server, {
