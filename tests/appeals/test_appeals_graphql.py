@@ -128,6 +128,13 @@ async def test_a_rejection_has_reasons_and_reaches_the_appeal_phone(gql, hooks, 
     late = await gql(DECIDE, {"input": {**decision, "decision": "APPROVE"}}, token=staff)
     assert late["data"]["decideAppeal"]["code"] == "APPEAL_ALREADY_DECIDED"
 
+    one = "query One($id: ID!) { appeal(id: $id) { number status materials { kind } } }"
+    shown = (await gql(one, {"id": str(row.id)}, token=staff))["data"]["appeal"]
+    assert shown["status"] == "REJECTED" and len(shown["materials"]) == 2
+    anonymous = await gql(one, {"id": str(row.id)})
+    assert (anonymous["data"] or {}).get("appeal") is None  # materials: reviewers only
+    assert anonymous["errors"][0]["extensions"]["code"] == "NOT_AUTHENTICATED"
+
 
 async def test_a_wrong_phone_looks_like_an_unknown_number(gql, hooks, container, client):
     appeal = await submitted(gql, hooks, container, client)
