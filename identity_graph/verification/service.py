@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from identity_graph.accounts import pledge
@@ -33,7 +34,7 @@ from identity_graph.accounts.vault import PersonalData
 from identity_graph.challenges.captcha import CaptchaService
 from identity_graph.core.audit import AuditContext, AuditLog
 from identity_graph.core.clock import Clock, local_date
-from identity_graph.core.errors import DomainError, NotAuthorized
+from identity_graph.core.errors import DomainError, NotAuthorized, ValidationFailed
 from identity_graph.core.jobs import JobQueue, Postpone
 from identity_graph.core.ratelimit import RateLimiter, Rule
 from identity_graph.verification.cases import STATUS_OF, WAITING_FOR_HOLDER, level_of, move
@@ -263,6 +264,7 @@ class VerificationService:
         identity data waits on the case; kept so callers need not know)."""
         now = self._clock.now()
         state = CaseState.PENDING if route is Route.AUTOMATIC else CaseState.AWAITING_MATERIALS
+        await self._refuse_taken(account.id, changes)
         async with in_transaction():
             current = await self.current(account)
             previous = _kept_case(current) if reason is CaseReason.IDENTITY_CHANGE else None
@@ -295,6 +297,23 @@ class VerificationService:
                 details={"case": str(case.id), "route": route.value, "reason": reason.value},
             )
         return case
+
+    async def _refuse_taken(
+        self, account_id: uuid.UUID, changes: Mapping[str, tuple[str, Any]]
+    ) -> None:
+        """An ID number or unit code another account holds is refused now, as a write of
+        the profile would be: the proposal is written only later, when the case verifies."""
+        for field, (column, value) in changes.items():
+            taken: QuerySet[Any]
+            if column == "id_number_cipher" and value:
+                index = self._vault.index_id_number(value)
+                taken = NaturalPerson.filter(id_number_index=index)
+            elif column in ("uscc", "unit_identifier") and value:
+                taken = Enterprise.filter(**{column: value})
+            else:
+                continue
+            if await taken.exclude(id=account_id).exists():
+                raise ValidationFailed.single(field, "IDENTITY_TAKEN")
 
     async def supersede(self, account: Account) -> None:
         """Retire the account's current case (a newer one is about to replace it)."""

@@ -17,6 +17,7 @@ from tests.appeals.helpers import (
     DECIDE,
     NEW_PHONE,
     QUEUE,
+    RESIDENT,
     STATUS,
     TAKE,
     appeal_values,
@@ -126,6 +127,13 @@ async def test_a_rejection_has_reasons_and_reaches_the_appeal_phone(gql, hooks, 
     ]
     late = await gql(DECIDE, {"input": {**decision, "decision": "APPROVE"}}, token=staff)
     assert late["data"]["decideAppeal"]["code"] == "APPEAL_ALREADY_DECIDED"
+
+    one = "query One($id: ID!) { appeal(id: $id) { number status materials { kind } } }"
+    shown = (await gql(one, {"id": str(row.id)}, token=staff))["data"]["appeal"]
+    assert shown["status"] == "REJECTED" and len(shown["materials"]) == 2
+    anonymous = await gql(one, {"id": str(row.id)})
+    assert (anonymous["data"] or {}).get("appeal") is None  # materials: reviewers only
+    assert anonymous["errors"][0]["extensions"]["code"] == "NOT_AUTHENTICATED"
 
 
 async def test_a_wrong_phone_looks_like_an_unknown_number(gql, hooks, container, client):
@@ -278,3 +286,13 @@ async def test_the_queue_filters_by_kind_and_status_and_puts_overdue_first(
         DECIDE, {"input": {"appealId": str(row.id), "decision": "APPROVE"}}, token=other
     )
     assert body["data"]["decideAppeal"]["code"] == "APPEAL_ALREADY_TAKEN"  # not theirs
+
+
+async def test_per_file_limits(gql, hooks, container, client):
+    big_scan = ("ID_FRONT", "front.pdf", samples.pdf_of_size(1_100_000))  # ID scans: 1 MB
+    values = {"kind": "PERSON_PASSWORD", "phone": NEW_PHONE, "smsCode": "123456", **RESIDENT}
+    refused = await submit_appeal(client, values, [big_scan, id_scans()[1]], language="en")
+    errors = [(e["field"], e["code"], e["message"]) for e in refused["errors"]]
+    assert errors == [
+        ("materials.0.file", "FILE_TOO_LARGE", "The file must not be larger than 1 MB")
+    ]

@@ -105,9 +105,7 @@ async def test_a_rejected_identity_change_leaves_the_account_as_it_was(
     assert (person["realName"], person["idNumber"]) == ("张伟", ZHANG_WEI["idNumber"])
 
 
-async def test_an_approved_identity_change_writes_the_new_identity(
-    gql, hooks, container, client
-):
+async def test_an_approved_identity_change_writes_the_new_identity(gql, hooks, container, client):
     token, review_id = await identity_change_in_review(gql, hooks, container, client)
     staff = await reviewer_token(container)
     body = await gql(DECIDE, {"input": {"reviewId": review_id, "decision": "APPROVE"}}, token=staff)
@@ -299,9 +297,7 @@ async def test_unit_errors_and_confirmations_name_the_update_inputs(gql, hooks, 
     bad_code = await update_unit(gql, token, uscc="91110000MA01K7PW7I")
     assert [(e["field"], e["code"]) for e in bad_code["errors"]] == [("uscc", "USCC_IMMUTABLE")]
     # Not even to another registered unit's code (the audit's case), nor with re-verification.
-    other = await update_unit(
-        gql, token, uscc="91320102MA1N8X3Q5W", confirmReverification=True
-    )
+    other = await update_unit(gql, token, uscc="91320102MA1N8X3Q5W", confirmReverification=True)
     assert [(e["field"], e["code"]) for e in other["errors"]] == [("uscc", "USCC_IMMUTABLE")]
     same = await update_unit(gql, token, uscc=" 91110000ma01k7pw7y ", address="北京市海淀区1号")
     assert same["__typename"] != "ValidationErrors", same
@@ -311,3 +307,24 @@ async def test_unit_errors_and_confirmations_name_the_update_inputs(gql, hooks, 
     asked = await update_unit(gql, token, legalRepresentativeName="李娜")
     assert asked["fields"] == ["legalRepresentativeName"]
     assert (await my_verification(gql, token))["status"] == "VERIFIED"
+
+
+async def test_an_id_number_another_account_holds_is_refused_at_once(gql, hooks, container, clock):
+    await resident(gql, hooks, container, ZHANG_WEI)
+    clock.advance(seconds=61)
+    li_na = {
+        "realName": "李娜",
+        "regionType": "MAINLAND",
+        "idType": "RESIDENT_ID_CARD",
+        "idNumber": "320102199007210048",
+        "idValidFrom": "2018-09-10",
+        "idValidUntil": "2038-09-10",
+    }
+    token = await resident(gql, hooks, container, li_na, phone="13812340000", loginName="lina2026")
+    assert (await submit(gql, hooks, token, person=li_na))["verification"]["status"] == "VERIFIED"
+    change = {"idNumber": ZHANG_WEI["idNumber"], "confirmReverification": True}
+    body = await gql(UPDATE, {"input": change}, token=token)
+    refused = body["data"]["updateNaturalPerson"]
+    assert refused["__typename"] == "ValidationErrors", refused
+    assert [(e["field"], e["code"]) for e in refused["errors"]] == [("idNumber", "IDENTITY_TAKEN")]
+    assert (await my_verification(gql, token))["status"] == "VERIFIED"  # nothing opened
