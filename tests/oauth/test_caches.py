@@ -177,6 +177,7 @@ async def test_introspection_from_memory_refuses_what_the_database_refuses(proce
     access = tokens["access_token"]
     for process in (other, slow):
         assert (await introspect(process, headers, access))["active"] is True
+        assert await _userinfo(process, access) == 200
     assert other.container.tokens._live is not None
 
     # 1. RFC 7009 revocation of the access token through the first process.
@@ -184,6 +185,8 @@ async def test_introspection_from_memory_refuses_what_the_database_refuses(proce
     assert revoked.status_code == 200
     await soon(lambda: _inactive(other, headers, access))
     assert (await introspect(slow, headers, access))["active"] is False
+    assert await _userinfo(other, access) == 401
+    assert await _userinfo(slow, access) == 401
 
     # 2. A reused refresh token revokes the grant: its other access tokens die too.
     rotated = await one.http.post(
@@ -197,6 +200,7 @@ async def test_introspection_from_memory_refuses_what_the_database_refuses(proce
     assert reused.json()["error"] == "invalid_grant"
     await soon(lambda: _inactive(other, headers, second))
     assert (await introspect(slow, headers, second))["active"] is False
+    assert await _userinfo(other, second) == 401
 
 
 async def test_a_logout_ends_the_sessions_tokens_in_every_process(processes):
