@@ -40,8 +40,7 @@ APPROVE = (
     " ... on QrLoginApproved { approved } } }"
 )
 QR_STATUS = (
-    "subscription Q($id: ID!, $token: String!) {"
-    " qrLoginStatus(requestId: $id, pollToken: $token) }"
+    "subscription Q($id: ID!, $token: String!) { qrLoginStatus(requestId: $id, pollToken: $token) }"
 )
 
 
@@ -154,23 +153,32 @@ async def _measure(url: str, env: dict[str, str], args: argparse.Namespace) -> N
             batch = groups[offset : offset + 25]
             connections += await asyncio.gather(*(_open(ws_url, group) for group in batch))
         readers = [asyncio.create_task(connection.read()) for connection in connections]
-        for connection in connections:
-            for event in connection.first.values():
-                await asyncio.wait_for(event.wait(), 120)
-        held = sum(len(connection.first) for connection in connections)
-        print(
-            f"holding {held} subscriptions on {len(connections)} WebSockets"
-            f" ({time.perf_counter() - started:.1f} s to open and get every first state)"
+        waits = [
+            asyncio.create_task(event.wait())
+            for connection in connections
+            for event in connection.first.values()
+        ]
+        await asyncio.wait(waits, timeout=args.open_seconds)
+        for wait in waits:
+            wait.cancel()
+        held = sum(
+            1 for connection in connections for event in connection.first.values() if event.is_set()
         )
+        print(
+            f"holding {held} of {len(requests)} subscriptions on {len(connections)} WebSockets"
+            f" ({time.perf_counter() - started:.1f} s to open them and get the first states;"
+            f" {sum(c.closed for c in connections)} sockets closed by then)"
+        )
+        for problem in sorted({p for c in connections for p in c.unexpected})[:5]:
+            print(f"unexpected: {problem[:300]}")
 
         # Approve a sample spread over the connections, at a steady rate.
         owner = {
-            request_id: connection
-            for connection in connections
-            for request_id in connection.first
+            request_id: connection for connection in connections for request_id in connection.first
         }
-        step = max(1, len(requests) // args.events)
-        sample = requests[::step][: args.events]
+        live = [r for r in requests if owner[r[0]].first[r[0]].is_set()]
+        step = max(1, len(live) // args.events)
+        sample = live[::step][: args.events]
         sent: dict[str, float] = {}
         refused = 0
         refusals: set[str] = set()
@@ -239,6 +247,7 @@ def main() -> None:
     parser.add_argument("--per-connection", type=int, default=20)
     parser.add_argument("--rate", type=float, default=10.0, help="approvals per second")
     parser.add_argument("--workers", type=int, default=cores())
+    parser.add_argument("--open-seconds", type=float, default=300.0)
     args = parser.parse_args()
     settings = {
         "IDG_WS_MAX_OPERATIONS": str(args.per_connection),
@@ -256,5 +265,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-
-
