@@ -30,14 +30,18 @@ from identity_graph.observability import (
 )
 from identity_graph.outages import OutageMiddleware
 from identity_graph.settings import Settings
+from identity_graph.web.activation import activation_routes
+from identity_graph.web.appeals import appeal_routes
 from identity_graph.web.authorize import authorize_routes
 from identity_graph.web.home import home_routes
 from identity_graph.web.input_hygiene import InputHygieneMiddleware
 from identity_graph.web.login import login_routes
 from identity_graph.web.logout import logout_routes
+from identity_graph.web.oversize import too_large_responders
 from identity_graph.web.qr import qr_routes
 from identity_graph.web.refusals import authorization_refusal, page_refusal
 from identity_graph.web.register import register_routes
+from identity_graph.web.reset_password import reset_password_routes
 from identity_graph.web.todos import todo_routes
 from identity_graph.web.upstream import upstream_routes
 from identity_graph.web.verification import verification_routes
@@ -110,7 +114,10 @@ def create_app(
         *upstream_routes(services),
         *verification_routes(services),
         *register_routes(services),
+        *activation_routes(services),
         *login_routes(services),
+        *reset_password_routes(services),
+        *appeal_routes(services),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     middleware = [
@@ -120,6 +127,7 @@ def create_app(
             max_upload_body=settings.max_upload_body_bytes,
             translate=services.translate,
             https=settings.public_url.startswith("https://"),
+            too_large=too_large_responders(services),
         ),
         Middleware(
             InputHygieneMiddleware,

@@ -1,7 +1,7 @@
 """The ``identity-graph`` command.
 
 serve, migrate, export-schema, create-admin, create-client, outbox, jobs, rotate-keys,
-sandbox-providers, makemigrations.
+sandbox-providers, import-legacy, makemigrations.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from identity_graph import cli_jobs, db
+from identity_graph import cli_jobs, cli_legacy, db
 from identity_graph.keys import load_master_keys
 from identity_graph.settings import Settings
 
@@ -335,6 +335,10 @@ def cmd_jobs(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(_with_container(settings, cli_jobs.action(args)))
 
 
+def cmd_import_legacy(settings: Settings, args: argparse.Namespace) -> int:
+    return asyncio.run(_with_container(settings, cli_legacy.action(args)))
+
+
 def cmd_makemigrations(settings: Settings, args: argparse.Namespace) -> int:
     """Developer tool: write a migration for model changes (wraps Tortoise's autodetector)."""
     from tortoise.cli.cli import run_cli_async
@@ -404,6 +408,7 @@ def build_parser() -> argparse.ArgumentParser:
     outbox.add_argument("--json", action="store_true")
     outbox.set_defaults(func=cmd_outbox)
     cli_jobs.add_parser(sub, cmd_jobs)
+    cli_legacy.add_parser(sub, cmd_import_legacy)
     rotate = sub.add_parser("rotate-keys", help="start signing tokens with new keys")
     rotate.add_argument("--alg", choices=["ES256", "RS256", "all"], default="all")
     rotate.set_defaults(func=cmd_rotate_keys)

@@ -16,6 +16,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
 
 from identity_graph.accounts import forms, login_names, pledge, profile, registration
+from identity_graph.accounts.credential_reset import CredentialReset
 from identity_graph.accounts.enums import AssuranceLevel
 from identity_graph.accounts.extended_info import ExtendedInfoService
 from identity_graph.accounts.industry import MESSAGES as INDUSTRY_MESSAGES
@@ -37,7 +38,7 @@ from identity_graph.challenges.sms import MESSAGES as SMS_MESSAGES
 from identity_graph.challenges.sms import SmsCodeService, SmsPolicy
 from identity_graph.clients.catalogue import MESSAGES as CATALOGUE_MESSAGES
 from identity_graph.clients.catalogue import ServiceCatalogue
-from identity_graph.clients.revocations import TokenRevocations
+from identity_graph.clients.revocations import RevokedKeys, TokenRevocations
 from identity_graph.clients.service import MESSAGES as CLIENT_MESSAGES
 from identity_graph.clients.service import ClientService
 from identity_graph.clients.subjects import Subjects
@@ -47,10 +48,13 @@ from identity_graph.confirmations import service as confirmations_service
 from identity_graph.confirmations.service import WEBHOOK_JOB, ConfirmationService
 from identity_graph.confirmations.webhooks import WebhookSender
 from identity_graph.core.audit import AuditLog
+from identity_graph.core.change_feed import ChangeFeed
 from identity_graph.core.clock import Clock, SystemClock
 from identity_graph.core.crypto import BlindIndex, FieldCipher
 from identity_graph.core.events import ConnectionQuota, EventBus, LocalBus, RedisBus
-from identity_graph.core.i18n import CORE_MESSAGES, Translator
+from identity_graph.core.federation import MESSAGES as FEDERATION_MESSAGES
+from identity_graph.core.federation import FederationAccess
+from identity_graph.core.i18n import CORE_MESSAGES, Catalog, Translator
 from identity_graph.core.job_operations import JobOperations
 from identity_graph.core.jobs import JobQueue, JobWorker
 from identity_graph.core.net import TrustedProxies
@@ -76,7 +80,13 @@ from identity_graph.keys import load_master_keys
 from identity_graph.notifications.base import Gateway
 from identity_graph.notifications.gateways import HttpGateway, OutboxGateway
 from identity_graph.notifications.service import DELIVER_JOB, OutboxNotifier
+from identity_graph.recovery import activation, legacy_import
+from identity_graph.recovery import reset as password_reset
+from identity_graph.recovery.appeals import service as appeals_service
+from identity_graph.recovery.appeals.service import AppealService
+from identity_graph.recovery.appeals.service import Policy as AppealPolicy
 from identity_graph.sessions import login
+from identity_graph.sessions.account_reset import AccountSignOut
 from identity_graph.sessions.authorization_codes import AuthorizationCodes
 from identity_graph.sessions.browser import BrowserSessions
 from identity_graph.sessions.consents import MESSAGES as CONSENT_MESSAGES
@@ -128,6 +138,17 @@ class TestHooks:
 
     def record_captcha(self, captcha_id: uuid.UUID, answer: str) -> None:
         self.captcha_answers[captcha_id] = answer
+
+
+def _sms_policy(settings: Settings) -> SmsPolicy:
+    """Code lifetime, tries and send limits, shared by SMS codes and password resets."""
+    return SmsPolicy(
+        ttl_seconds=settings.sms_code_ttl_seconds,
+        max_attempts=settings.sms_code_max_attempts,
+        resend_seconds=settings.sms_resend_seconds,
+        daily_cap_per_phone=settings.sms_daily_cap_per_phone,
+        hourly_cap_per_ip=settings.sms_hourly_cap_per_ip,
+    )
 
 
 def _gateway(settings: Settings) -> Gateway:
@@ -196,6 +217,48 @@ def _cores_per_worker(settings: Settings) -> int:
     return max(1, len(os.sched_getaffinity(0)) // max(1, settings.workers))
 
 
+# Every domain's messages, by code (core/i18n.py); graphql/error_codes.py lists the codes.
+MESSAGE_CATALOGS: tuple[Catalog, ...] = (
+    CORE_MESSAGES,
+    FEDERATION_MESSAGES,
+    VALIDATOR_MESSAGES,
+    CAPTCHA_MESSAGES,
+    SMS_MESSAGES,
+    ACCOUNT_MESSAGES,
+    FILE_MESSAGES,
+    TOKEN_MESSAGES,
+    POLICY_MESSAGES,
+    INDUSTRY_MESSAGES,
+    person_ids.MESSAGES,
+    unit_ids.MESSAGES,
+    forms.MESSAGES,
+    login_names.MESSAGES,
+    pledge.MESSAGES,
+    profile.MESSAGES,
+    registration.MESSAGES,
+    login.MESSAGES,
+    CLIENT_MESSAGES,
+    CATALOGUE_MESSAGES,
+    AGENT_MESSAGES,
+    SESSION_MESSAGES,
+    confirmations_service.MESSAGES,
+    confirmation_drafts.MESSAGES,
+    CONSENT_MESSAGES,
+    QR_MESSAGES,
+    verification_service.MESSAGES,
+    verification_notices.MESSAGES,
+    verification_challenges.MESSAGES,
+    verification_callbacks.MESSAGES,
+    face_checks.MESSAGES,
+    review.MESSAGES,
+    reverification.MESSAGES,
+    password_reset.MESSAGES,
+    appeals_service.MESSAGES,
+    activation.MESSAGES,
+    legacy_import.MESSAGES,
+)
+
+
 class Container:
     def __init__(
         self, settings: Settings, clock: Clock | None = None, test_hooks: TestHooks | None = None
@@ -210,45 +273,19 @@ class Container:
         self.cipher = FieldCipher(keys.encryption)
         self.blind_index = BlindIndex(keys.hmac)
         self.hasher = SecretHasher(keys.hmac)
-        self.translate = Translator(
-            [
-                CORE_MESSAGES,
-                VALIDATOR_MESSAGES,
-                CAPTCHA_MESSAGES,
-                SMS_MESSAGES,
-                ACCOUNT_MESSAGES,
-                FILE_MESSAGES,
-                TOKEN_MESSAGES,
-                POLICY_MESSAGES,
-                INDUSTRY_MESSAGES,
-                person_ids.MESSAGES,
-                unit_ids.MESSAGES,
-                forms.MESSAGES,
-                login_names.MESSAGES,
-                pledge.MESSAGES,
-                profile.MESSAGES,
-                registration.MESSAGES,
-                login.MESSAGES,
-                CLIENT_MESSAGES,
-                CATALOGUE_MESSAGES,
-                AGENT_MESSAGES,
-                SESSION_MESSAGES,
-                confirmations_service.MESSAGES,
-                confirmation_drafts.MESSAGES,
-                CONSENT_MESSAGES,
-                QR_MESSAGES,
-                verification_service.MESSAGES,
-                verification_notices.MESSAGES,
-                verification_challenges.MESSAGES,
-                verification_callbacks.MESSAGES,
-                face_checks.MESSAGES,
-                review.MESSAGES,
-                reverification.MESSAGES,
-            ]
-        )
+        self.translate = Translator(MESSAGE_CATALOGS)
         self.redis = _redis_client(settings)
         backend: RateLimitBackend = RedisBackend(self.redis) if self.redis else MemoryBackend()
         self.limiter = RateLimiter(backend, self.clock, lambda key: self.hasher.digest("rl", key))
+        gateway_secret = settings.graphql_gateway_secret
+        self.federation = FederationAccess(
+            self.limiter,
+            introspection=settings.graphql_introspection,
+            public_sdl=settings.graphql_public_sdl,
+            gateway_secret=gateway_secret.get_secret_value() if gateway_secret else None,
+            max_representations=settings.graphql_max_representations,
+            anonymous_calls_per_minute=settings.graphql_anonymous_entity_calls_per_minute,
+        )
         self.replay_cache: ReplayCache = (
             RedisReplayCache(self.redis)
             if self.redis is not None
@@ -292,13 +329,7 @@ class Container:
             self.limiter,
             self.captcha,
             self.notifier,
-            SmsPolicy(
-                ttl_seconds=settings.sms_code_ttl_seconds,
-                max_attempts=settings.sms_code_max_attempts,
-                resend_seconds=settings.sms_resend_seconds,
-                daily_cap_per_phone=settings.sms_daily_cap_per_phone,
-                hourly_cap_per_ip=settings.sms_hourly_cap_per_ip,
-            ),
+            _sms_policy(settings),
         )
         self.passwords = PasswordHasher(
             time_cost=settings.argon2_time_cost,
@@ -310,6 +341,9 @@ class Container:
         self.industry = IndustryCatalog.load(settings.industry_file)
         self.events: EventBus = RedisBus(self.redis) if self.redis is not None else LocalBus()
         self.ws_quota = ConnectionQuota(settings.ws_connections_per_account, self.redis)
+        # Per-process caches, kept current across workers and nodes (core/change_feed.py).
+        self.changes = ChangeFeed(self.events)
+        cache_ttl = settings.cache_ttl_seconds
         self.accounts = AccountService(
             self.clock, self.passwords, self.vault, self.audit, self.events
         )
@@ -324,7 +358,7 @@ class Container:
         )
         self.info_updates = InfoUpdateLog(self.clock)
         self.extended_info = ExtendedInfoService(self.clock, self.info_updates, self.audit)
-        self.clients = ClientService(self.clock, self.hasher, self.audit)
+        self.clients = ClientService(self.clock, self.hasher, self.audit, self.changes, cache_ttl)
         self.subjects = Subjects(self.hasher)
         self.catalogue = ServiceCatalogue(self.clock, self.audit)
         self.agents = build_agent_service(
@@ -337,11 +371,13 @@ class Container:
             self.audit,
             self.limiter,
         )
-        self.revocations = TokenRevocations(self.clock, self.audit)
+        self.revocations = TokenRevocations(self.clock, self.audit, self.changes)
+        self.revoked_keys = RevokedKeys(self.clock, self.revocations, self.changes, cache_ttl)
         self.signing_keys = SigningKeys(
             self.clock,
             self.cipher,
             publish_window=timedelta(seconds=settings.signing_key_publish_seconds),
+            changes=self.changes,
         )
         self.tokens = TokenService(
             self.clock,
@@ -353,6 +389,8 @@ class Container:
                 refresh_ttl=timedelta(seconds=settings.refresh_token_ttl_seconds),
                 session_ttl=timedelta(seconds=settings.session_ttl_seconds),
             ),
+            self.changes,
+            cache_ttl,
         )
         self.sessions = SessionService(
             self.clock,
@@ -391,7 +429,11 @@ class Container:
             self.clock, self.hasher, timedelta(seconds=settings.pushed_request_ttl_seconds)
         )
         self.issued_tokens = IssuedTokens(
-            self.revocations, self.tokens, self.oauth_refresh_tokens, self.agents.contexts
+            self.revocations,
+            self.tokens,
+            self.oauth_refresh_tokens,
+            self.agents.contexts,
+            self.revoked_keys,
         )
         self.login = LoginService(
             self.clock,
@@ -419,6 +461,23 @@ class Container:
             self.tokens,
             lambda code, field: self.industry.validate(code, field).code,
         )
+        self.password_resets = password_reset.PasswordResets(
+            self.clock,
+            self.hasher,
+            self.vault,
+            self.limiter,
+            self.captcha,
+            self.notifier,
+            self.audit,
+            self.accounts,
+            CredentialReset(self.clock),
+            AccountSignOut(self.clock, self.login),
+            _sms_policy(settings),
+        )
+        self.activation = activation.ActivationService(
+            self.clock, self.vault, self.captcha, self.sms, self.passwords, self.audit
+        )
+        self.legacy_import = legacy_import.LegacyImport(self.clock, self.vault, self.audit)
 
         self._build_verification(settings)
 
@@ -537,6 +596,23 @@ class Container:
         self.reverification = Reverification(
             self.verification, self.profiles, self.vault, self.notifier, industry
         )
+        self.appeals = AppealService(
+            self.clock,
+            self.vault,
+            self.hasher,
+            self.documents,
+            self.sms,
+            self.limiter,
+            self.notifier,
+            self.audit,
+            self.profiles,
+            self.workdays,
+            self.passwords,
+            self.tokens,
+            self.verification,
+            settings.public_url,
+            AppealPolicy(working_days=settings.review_working_days),
+        )
 
     def _challenge_provider(self, settings: Settings, kind: str) -> ChallengeProvider:
         if getattr(settings, f"{kind}_provider") == "http":
@@ -586,6 +662,7 @@ class Container:
         }
 
     async def aclose(self) -> None:
+        await self.changes.aclose()
         await self.events.aclose()
         await self.confirmation_webhooks.aclose()
         await self.ciba.aclose()

@@ -48,6 +48,9 @@ MODEL_MODULES = [
     "identity_graph.files.models",
     "identity_graph.verification.models",
     "identity_graph.confirmations.models",
+    "identity_graph.recovery.reset_models",
+    "identity_graph.recovery.appeals.models",
+    "identity_graph.recovery.activation_models",
 ]
 MIGRATIONS_MODULE = "identity_graph.migrations"
 # pg_advisory_lock key of the migration lock: any constant that no other program on the

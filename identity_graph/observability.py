@@ -2,16 +2,26 @@
 request-size limits and security headers.
 
 Request logs carry method, route, status, duration and a request id: never query strings,
-bodies or headers, which may hold personal data or secrets.
+bodies or headers, which may hold personal data or secrets. The route is the matched
+route's template (``/sandbox/{kind}/{challenge_id}``, ``/oauth/token``), so logs and
+``/metrics`` group requests by route without one label per id; a path no route matches is
+``other``. The request id (also the ``X-Request-Id`` answer header) is put on every log
+record written while the request runs (``install_request_ids``), not only on the request
+line.
+
+A body over the limit is answered in its route's own shape, chosen by path as the input
+hygiene layer chooses: ``too_large`` responders (pages get an HTML page, OAuth endpoints
+an OAuth error body); ``/graphql`` and any path no responder claims get the GraphQL shape.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import orjson
@@ -19,6 +29,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from redis.asyncio import Redis
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Match, Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tortoise import Tortoise
 
@@ -43,16 +54,46 @@ _SECURITY_HEADERS = [
 # year (a network attacker cannot strip TLS, nor set the __Host- cookies over http). Not
 # includeSubDomains: the service does not own its parent domain's other hosts.
 _HSTS = (b"strict-transport-security", b"max-age=31536000")
-_KNOWN_ROUTES = ("/graphql", "/healthz", "/readyz", "/metrics")
 READINESS_TIMEOUT_SECONDS = 2.0
+# The id of the request being served, for every log record written meanwhile.
+REQUEST_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "idg_request_id", default=None
+)
+# Answers a body over the limit on the routes under a path prefix.
+TooLargeResponder = Callable[[Request], Awaitable[Response]]
 
 
-def route_label(path: str) -> str:
-    if path in _KNOWN_ROUTES:
-        return path
-    if path.startswith("/static/"):
-        return "/static"
+def route_label(scope: Scope) -> str:
+    """The template of the route serving ``scope`` (``other`` when none matches)."""
+    app = scope.get("app")
+    for route in getattr(app, "routes", ()):
+        if not isinstance(route, Route | Mount):
+            continue
+        match, _ = route.matches(scope)
+        if match is not Match.NONE:
+            return route.path if isinstance(route, Mount) else route.path_format
     return "other"
+
+
+def _factory_adds_ids() -> bool:
+    return bool(getattr(logging.getLogRecordFactory(), "_idg_request_ids", False))
+
+
+def install_request_ids() -> None:
+    """Put the current request's id on every log record (once per process)."""
+    if _factory_adds_ids():
+        return
+    base = logging.getLogRecordFactory()
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = base(*args, **kwargs)
+        request_id = REQUEST_ID.get()
+        if request_id is not None:
+            record.request_id = request_id
+        return record
+
+    factory._idg_request_ids = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)
 
 
 class JsonFormatter(logging.Formatter):
@@ -88,9 +129,12 @@ class RequestMiddleware:
         max_upload_body: int,
         translate: Translator,
         https: bool = False,
+        too_large: Sequence[tuple[str, TooLargeResponder]] = (),
     ) -> None:
         self.app = app
         self.translate = translate
+        self.too_large = list(too_large)
+        install_request_ids()
         self.max_body = max_body
         self.max_upload_body = max_upload_body
         self.headers = _SECURITY_HEADERS + ([_HSTS] if https else [])
@@ -100,7 +144,10 @@ class RequestMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
+        # Matched before the app runs: routing rewrites the scope (a Mount's root_path).
+        route = route_label(scope)
         request_id = uuid.uuid4().hex[:16]
+        reset = REQUEST_ID.set(request_id)
         headers = dict(scope["headers"])
         limit = (
             self.max_upload_body
@@ -125,29 +172,38 @@ class RequestMiddleware:
             if not status["sent"]:
                 await self._too_large(scope, receive, send_wrapper, headers)
         finally:
-            self._observe(scope, status["code"], started, request_id)
+            self._observe(scope["method"], route, status["code"], started, request_id)
+            REQUEST_ID.reset(reset)
 
     async def _too_large(
         self, scope: Scope, receive: Receive, send: Send, headers: dict[bytes, bytes]
     ) -> None:
+        path = scope.get("path", "")
+        for prefix, responder in self.too_large:
+            if path != "/graphql" and path.startswith(prefix):
+                response = await responder(Request(scope))
+                response.status_code = 413
+                await response(scope, receive, send)
+                return
         locale = negotiate(headers.get(b"accept-language", b"").decode("latin-1"))
         message = self.translate("PAYLOAD_TOO_LARGE", locale)
         body = {"errors": [{"message": message, "extensions": {"code": "PAYLOAD_TOO_LARGE"}}]}
         await JSONResponse(body, status_code=413)(scope, receive, send)
 
-    def _observe(self, scope: Scope, status: int, started: float, request_id: str) -> None:
+    def _observe(
+        self, method: str, route: str, status: int, started: float, request_id: str
+    ) -> None:
         elapsed = time.perf_counter() - started
-        route = route_label(scope["path"])
-        HTTP_REQUESTS.labels(scope["method"], route, str(status)).inc()
-        HTTP_LATENCY.labels(scope["method"], route).observe(elapsed)
+        HTTP_REQUESTS.labels(method, route, str(status)).inc()
+        HTTP_LATENCY.labels(method, route).observe(elapsed)
         log.info(
             "request",
             extra={
-                "method": scope["method"],
+                "method": method,
                 "route": route,
                 "status": status,
                 "duration_ms": round(elapsed * 1000, 2),
-                "request_id": request_id,
+                **({} if _factory_adds_ids() else {"request_id": request_id}),
             },
         )
 

@@ -71,6 +71,13 @@ class Settings(BaseSettings):
     graphql_introspection: bool = True
     graphql_document_cache: int = 512
     graphql_ide: bool = True
+    # Federation (core/federation.py): with introspection off, `_service { sdl }` answers
+    # only a request carrying `X-Gateway-Secret: <secret>`, or anyone if made public.
+    graphql_gateway_secret: SecretStr | None = None
+    graphql_public_sdl: bool = False
+    # `_entities`: representations per call, and calls per minute per anonymous address.
+    graphql_max_representations: int = 100
+    graphql_anonymous_entity_calls_per_minute: int = 30
     max_body_bytes: int = 1_048_576
     max_upload_body_bytes: int = 12_582_912
 
@@ -143,6 +150,9 @@ class Settings(BaseSettings):
 
     # A retired token-signing key stays in the JWKS this long (past any token it signed).
     signing_key_publish_seconds: int = 86_400
+    # Per-process caches (OAuth clients, revoked tokens, live sessions): the backstop
+    # lifetime of an entry; changes reach every process at once by notices (0: no caches).
+    cache_ttl_seconds: float = Field(5.0, ge=0)
 
     # Files. ``local`` keeps documents under ``data_dir/uploads`` (one node); ``s3`` keeps them
     # in a bucket of an S3-compatible object store that every node shares (SPEC §10).

@@ -97,9 +97,17 @@ def clean_document(
     checks: Checks, document: DocumentInput, *, today: date, prefix: str = ""
 ) -> CleanDocument | None:
     """The document's number per its type (cn_ids.md) and a coherent validity window."""
-    parsed = checks.run(
-        _validate_id_number, document.id_type, document.id_number, f"{prefix}idNumber", today=today
-    )
+    parsed = None
+    if not document.id_number.strip():  # missing, not of the wrong length: say so
+        checks.fail(f"{prefix}idNumber", "REQUIRED")
+    else:
+        parsed = checks.run(
+            _validate_id_number,
+            document.id_type,
+            document.id_number,
+            f"{prefix}idNumber",
+            today=today,
+        )
     start, end = document.valid_from, document.valid_until
     if start is not None:
         checks.run(check_past_date, start, f"{prefix}idValidFrom", today=today)

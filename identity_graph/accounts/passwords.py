@@ -16,6 +16,8 @@ from argon2 import PasswordHasher as Argon2Hasher
 from argon2 import Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from identity_graph.accounts import legacy_hashes
+
 
 class PasswordHasher:
     def __init__(
@@ -35,6 +37,9 @@ class PasswordHasher:
         return await anyio.to_thread.run_sync(self._argon2.hash, password, limiter=self._slots)
 
     async def verify(self, stored: str, password: str) -> bool:
+        """Check ``password`` against an Argon2 hash, or a legacy one not yet upgraded."""
+        if legacy_hashes.is_legacy(stored):
+            return await legacy_hashes.check_off_loop(stored, password, self._slots)
         return await anyio.to_thread.run_sync(self._verify, stored, password, limiter=self._slots)
 
     def _verify(self, stored: str, password: str) -> bool:
@@ -44,5 +49,8 @@ class PasswordHasher:
             return False
 
     def needs_rehash(self, stored: str) -> bool:
-        """True when ``stored`` was made with other parameters (upgrade at next login)."""
+        """True when ``stored`` was made with other parameters or is a legacy hash (upgrade
+        at next login)."""
+        if legacy_hashes.is_legacy(stored):
+            return True
         return self._argon2.check_needs_rehash(stored)

@@ -211,16 +211,20 @@ class ProfileService:
         context: AuditContext,
         *,
         reverification: bool = False,
+        loaded: tuple[Account, NaturalPerson | Enterprise] | None = None,
     ) -> list[str]:
         """Write the changed columns of the person or unit (and the account's e-mail).
 
         ``cleaned`` maps an input field name to (column, clean value); sealed columns end
         in ``_cipher`` and are compared and recorded by their clear value, and a sealed ID
         number keeps its blind index in step. Runs in the caller's transaction if there is
-        one; returns the fields that changed.
+        one; returns the fields that changed. ``loaded``: the account and its person or unit
+        as the caller read them in this request (a verification submission), not read again.
         """
         if not cleaned:
             raise DomainError("NOTHING_TO_CHANGE")
+        if loaded is not None and loaded[0].id == account_id and loaded[1].id == account_id:
+            return await self._apply(loaded[0], loaded[1], cleaned, context, reverification)
         account = await Account.get(id=account_id)
         model = NaturalPerson if account.kind is AccountKind.NATURAL_PERSON else Enterprise
         row = await model.get(id=account_id)

@@ -21,7 +21,7 @@ concurrent registrations with the same value exactly one commits.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Collection
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -39,6 +39,7 @@ from identity_graph.accounts.enums import (
 )
 from identity_graph.accounts.forms import (
     CleanDocument,
+    UnitCodes,
     clean_document,
     clean_homepage,
     clean_optional,
@@ -63,7 +64,7 @@ from identity_graph.challenges.models import SmsPurpose
 from identity_graph.challenges.sms import SmsCodeService
 from identity_graph.core.audit import AuditContext, AuditLog
 from identity_graph.core.clock import Clock, local_date
-from identity_graph.core.errors import DomainError
+from identity_graph.core.errors import DomainError, FieldError
 from identity_graph.core.i18n import Locale
 from identity_graph.core.validators import Checks, clean_text, normalize_email, normalize_mobile
 from identity_graph.notifications.base import Notifier
@@ -128,21 +129,7 @@ class RegistrationService:
         self, form: NaturalPersonRegistration, context: AuditContext, locale: Locale
     ) -> Registered:
         checks = Checks()
-        common = self._common(checks, form.credentials, AccountKind.NATURAL_PERSON)
-        name = clean_real_name(checks, form.real_name, "realName")
-        document = clean_person_document(
-            checks,
-            form.region_type,
-            form.document,
-            birth_date=form.birth_date,
-            gender=form.gender,
-            today=local_date(self._clock),
-        )
-        details: dict[str, Any] = {
-            "ethnicity": clean_optional(checks, form.ethnicity, "ethnicity", 32),
-            "address": clean_optional(checks, form.address, "address", 200),
-            "occupation": clean_optional(checks, form.occupation, "occupation", 64),
-        }
+        common, name, document, details = self._clean_person(checks, form)
         checks.raise_if_any()
         assert common and name and document
         id_index = self._vault.index_id_number(document.parsed.number)
@@ -175,29 +162,12 @@ class RegistrationService:
         self, form: EnterpriseRegistration, context: AuditContext, locale: Locale
     ) -> Registered:
         checks = Checks()
-        today = local_date(self._clock)
-        common = self._common(checks, form.credentials, AccountKind.ENTERPRISE)
-        unit, rep = form.unit, form.legal_representative
-        codes = clean_unit_codes(
-            checks,
-            unit.region_type,
-            unit.legal_person_type,
-            unit.uscc,
-            unit.unit_identifier,
-            accept_unchecked_uscc=form.accept_unchecked_uscc,
+        common, codes, values, rep_name, rep_document, rep_mobile, rep_email = (
+            self._clean_enterprise(checks, form)
         )
-        values = self._unit_values(checks, unit, today)
-        rep_name = clean_real_name(checks, rep.name, "legalRepresentative.name")
-        rep_document = clean_document(
-            checks, rep.document, today=today, prefix="legalRepresentative."
-        )
-        rep_mobile = rep_email = None
-        if rep.mobile:
-            rep_mobile = checks.run(normalize_mobile, rep.mobile, "legalRepresentative.mobile")
-        if rep.email:
-            rep_email = checks.run(normalize_email, rep.email, "legalRepresentative.email")
         checks.raise_if_any()
         assert common and rep_name and rep_document
+        unit = form.unit
         await self._prove_phone(form.credentials, common.phone)
         await self._refuse_conflicts(
             AccountKind.ENTERPRISE,
@@ -226,6 +196,78 @@ class RegistrationService:
             )
             await self._audit_registration(account, context)
         return Registered(account, common.strength)
+
+    def field_errors(
+        self,
+        form: NaturalPersonRegistration | EnterpriseRegistration,
+        untyped: Collection[str] = (),
+    ) -> list[FieldError]:
+        """Every field error of ``form`` at once, checked as registering checks it, without
+        reading or writing anything: for a transport that could not type some fields
+        (``untyped``: an empty or unknown choice, a malformed date) and still owes the user
+        every error in one answer. The values of untyped fields in ``form`` are stand-ins,
+        so errors on them, and on the number read by an untyped ID type, are left out: the
+        transport reports those fields itself."""
+        checks = Checks()
+        if isinstance(form, EnterpriseRegistration):
+            self._clean_enterprise(checks, form)
+        else:
+            self._clean_person(checks, form)
+        return [error for error in checks.errors if not _rests_on(error, untyped)]
+
+    def _clean_person(
+        self, checks: Checks, form: NaturalPersonRegistration
+    ) -> tuple[_Common | None, str | None, CleanDocument | None, dict[str, Any]]:
+        common = self._common(checks, form.credentials, AccountKind.NATURAL_PERSON)
+        name = clean_real_name(checks, form.real_name, "realName")
+        document = clean_person_document(
+            checks,
+            form.region_type,
+            form.document,
+            birth_date=form.birth_date,
+            gender=form.gender,
+            today=local_date(self._clock),
+        )
+        details: dict[str, Any] = {
+            "ethnicity": clean_optional(checks, form.ethnicity, "ethnicity", 32),
+            "address": clean_optional(checks, form.address, "address", 200),
+            "occupation": clean_optional(checks, form.occupation, "occupation", 64),
+        }
+        return common, name, document, details
+
+    def _clean_enterprise(
+        self, checks: Checks, form: EnterpriseRegistration
+    ) -> tuple[
+        _Common | None,
+        UnitCodes,
+        dict[str, Any],
+        str | None,
+        CleanDocument | None,
+        str | None,
+        str | None,
+    ]:
+        today = local_date(self._clock)
+        common = self._common(checks, form.credentials, AccountKind.ENTERPRISE)
+        unit, rep = form.unit, form.legal_representative
+        codes = clean_unit_codes(
+            checks,
+            unit.region_type,
+            unit.legal_person_type,
+            unit.uscc,
+            unit.unit_identifier,
+            accept_unchecked_uscc=form.accept_unchecked_uscc,
+        )
+        values = self._unit_values(checks, unit, today)
+        rep_name = clean_real_name(checks, rep.name, "legalRepresentative.name")
+        rep_document = clean_document(
+            checks, rep.document, today=today, prefix="legalRepresentative."
+        )
+        rep_mobile = rep_email = None
+        if rep.mobile:
+            rep_mobile = checks.run(normalize_mobile, rep.mobile, "legalRepresentative.mobile")
+        if rep.email:
+            rep_email = checks.run(normalize_email, rep.email, "legalRepresentative.email")
+        return common, codes, values, rep_name, rep_document, rep_mobile, rep_email
 
     def _common(
         self, checks: Checks, credentials: Credentials, kind: AccountKind
@@ -394,3 +436,27 @@ async def _one_winner() -> AsyncIterator[None]:
             yield
     except IntegrityError as exc:
         raise DomainError("REGISTRATION_CONFLICT") from exc
+
+
+# What a field's errors are judged against: (field, the choices it depends on, whether a
+# REQUIRED error stands without them). An ID number is read by its type; the ID type must
+# belong to the person's region; which unit code is required depends on region and type.
+_DEPENDS_ON: tuple[tuple[str, tuple[str, ...], bool], ...] = (
+    ("idNumber", ("idType",), True),
+    ("legalRepresentative.idNumber", ("legalRepresentative.idType",), True),
+    ("idType", ("regionType",), True),
+    ("unit.uscc", ("unit.regionType", "unit.legalPersonType"), False),
+    ("unit.unitIdentifier", ("unit.regionType", "unit.legalPersonType"), False),
+)
+
+
+def _rests_on(error: FieldError, untyped: Collection[str]) -> bool:
+    """Whether ``error`` was found with a stand-in for an untyped field: on the field
+    itself, or on a field judged against a stand-in choice (see ``_DEPENDS_ON``)."""
+    if error.field in untyped:
+        return True
+    for field, choices, required_stands in _DEPENDS_ON:
+        if error.field != field or not any(choice in untyped for choice in choices):
+            continue
+        return not (required_stands and error.code == "REQUIRED")
+    return False

@@ -9,11 +9,18 @@ stateDiagram-v2
 
 Answers compare case-insensitively. Tests read answers through ``answer_sink``, a hook the
 container sets only in tests; production never exposes them.
+
+Legible to people, still hard for OCR: the alphabet leaves out the characters people
+confuse (0/O, 1/I/L), the image is wide enough for every glyph at full size (the library
+squeezes text wider than the image), glyphs are large and dark on a light background, and
+the distortions OCR trips on stay: per-glyph rotation and warp, overlap, noise dots and a
+noise curve in the text's colour. The pages offer "看不清，换一张" (a new captcha in place).
 """
 
 from __future__ import annotations
 
 import base64
+import io
 import secrets
 import uuid
 from collections.abc import Callable
@@ -21,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import anyio
-from captcha.image import ImageCaptcha
+from captcha.image import ImageCaptcha, random_color
 
 from identity_graph.challenges.models import CaptchaChallenge, CaptchaState
 from identity_graph.core.clock import Clock
@@ -32,6 +39,15 @@ from identity_graph.core.secrets import SecretHasher
 # No 0/O, 1/I/L: characters people misread in a distorted image.
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 PURPOSE = "captcha"
+# Image geometry: room per glyph at the largest font size, so no glyph is squeezed.
+GLYPH_WIDTH = 46
+IMAGE_HEIGHT = 90
+FONT_SIZES = (54, 58, 62)
+# Text colour channels stay dark (background channels are 238-255): contrast for people.
+_INK = (30, 100)
+# The library pastes a glyph with its luminance as opacity (made for light ink): dark ink
+# would come out faint, so every inked pixel is opaque and only the anti-aliased edges blend.
+_OPAQUE_INK = [min(255, level * 9) for level in range(256)]
 
 MESSAGES = {
     "CAPTCHA_REQUIRED": ("请输入图形验证码", "Enter the image captcha"),
@@ -68,7 +84,11 @@ class CaptchaService:
         self._length = length
         self._rule = Rule("captcha_issue_ip", per_ip_per_minute, 60)
         self._sink = answer_sink
-        self._images = ImageCaptcha(width=160, height=60)
+        self._images = ImageCaptcha(
+            width=GLYPH_WIDTH * length + 24, height=IMAGE_HEIGHT, font_sizes=FONT_SIZES
+        )
+        self._images.character_rotate = (-20, 20)  # the library's ±30° turns M into W
+        self._images.lookup_table = _OPAQUE_INK
 
     async def issue(self, client_ip: str) -> IssuedCaptcha:
         await self._limiter.enforce(self._rule, client_ip)
@@ -87,7 +107,11 @@ class CaptchaService:
         return IssuedCaptcha(challenge.id, data_url, challenge.expires_at)
 
     def _render(self, answer: str) -> bytes:
-        return self._images.generate(answer, format="png").getvalue()
+        ink = random_color(*_INK, opacity=255)
+        image = self._images.generate_image(answer, fg_color=ink)
+        out = io.BytesIO()
+        image.save(out, format="png")
+        return out.getvalue()
 
     async def verify(
         self, captcha_id: str | None, answer: str | None, field: str = "captcha"

@@ -33,7 +33,7 @@ from identity_graph.core.errors import ValidationFailed
 from identity_graph.core.i18n import Locale
 from identity_graph.core.ratelimit import RateLimiter, Rule
 from identity_graph.core.secrets import SecretHasher, numeric_code
-from identity_graph.core.validators import normalize_mobile
+from identity_graph.core.validators import Checks, normalize_mobile
 from identity_graph.notifications.base import Notifier
 from identity_graph.notifications.models import Channel
 
@@ -107,7 +107,14 @@ class SmsCodeService:
         locale: Locale,
     ) -> SmsCodeSent:
         """Send a fresh code for ``purpose`` to ``phone`` after the captcha and send limits."""
-        number = normalize_mobile(phone, "phone")
+        # Both fields' errors at once: a bad number and a missing captcha answer (the captcha
+        # itself is spent only once the number is good).
+        checks = Checks()
+        number = checks.run(normalize_mobile, phone, "phone")
+        if not (captcha_id and captcha_answer):
+            checks.fail("captchaAnswer", "CAPTCHA_REQUIRED")
+        checks.raise_if_any()
+        assert number is not None
         await self._captcha.verify(captcha_id, captcha_answer, "captchaAnswer")
         await self._limiter.enforce(self._per_ip, client_ip)
         await self._limiter.enforce(self._resend, number)

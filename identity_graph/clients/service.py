@@ -12,13 +12,16 @@ from urllib.parse import urlsplit
 
 from identity_graph.clients.models import OAuthClient
 from identity_graph.core.audit import AuditContext, AuditLog
+from identity_graph.core.change_feed import Cache, ChangeFeed
 from identity_graph.core.clock import Clock
 from identity_graph.core.errors import DomainError, ValidationFailed
+from identity_graph.core.events import LocalBus
 from identity_graph.core.rows import fetch_by_column
 from identity_graph.core.secrets import SecretHasher, new_token
 from identity_graph.core.validators import Checks, clean_text
 
 SECRET_PURPOSE = "client-secret"
+TOPIC = "oauth_client"  # change notices (core/change_feed.py), keyed by client_id
 GRANT_TYPES = frozenset(
     {
         "authorization_code",
@@ -61,7 +64,7 @@ MESSAGES = {
     ),
     "CLIENT_PUBLIC_CANNOT_USE_CLIENT_CREDENTIALS": (
         "公开客户端不能使用客户端凭证模式",
-        "A public client cannot use the client_credentials grant",
+        "A public client cannot use the client credentials grant",
     ),
 }
 
@@ -103,10 +106,26 @@ def check_redirect_uri(value: str, field: str) -> str:
 
 
 class ClientService:
-    def __init__(self, clock: Clock, hasher: SecretHasher, audit: AuditLog) -> None:
+    """Registration and look-up. ``get`` answers from a per-process cache kept current by
+    change notices (``core/change_feed.py``): an update, a disabling or a secret rotation
+    reaches every worker and node at once, the TTL being only the backstop."""
+
+    def __init__(
+        self,
+        clock: Clock,
+        hasher: SecretHasher,
+        audit: AuditLog,
+        changes: ChangeFeed | None = None,
+        cache_seconds: float = 0.0,
+    ) -> None:
         self._clock = clock
         self._hasher = hasher
         self._audit = audit
+        self._changes = changes or ChangeFeed(LocalBus())
+        self._cache: Cache[OAuthClient | None] = Cache(self._changes, TOPIC, cache_seconds)
+
+    async def _changed(self, client_id: str) -> None:
+        await self._changes.publish(TOPIC, client_id)
 
     async def register(
         self, registration: ClientRegistration, context: AuditContext
@@ -234,8 +253,11 @@ class ClientService:
         """An enabled client, or None."""
         if not client_id or len(client_id) > 64:
             return None
-        # Every token request asks this: one hand-written query (core/rows.py).
-        client = await fetch_by_column(OAuthClient, "client_id", client_id)
+        hit, client = self._cache.get(client_id)
+        if not hit:
+            # Every token request asks this: one hand-written query (core/rows.py).
+            client = await fetch_by_column(OAuthClient, "client_id", client_id)
+            self._cache.put(client_id, client)
         return client if client is not None and client.disabled_at is None else None
 
     async def update(
@@ -275,6 +297,7 @@ class ClientService:
         await OAuthClient.filter(id=client.id).update(
             **clean, disabled_at=disabled_at, updated_at=now
         )
+        await self._changed(client_id)
         await self._audit.record(
             "client.updated",
             context,
@@ -295,6 +318,7 @@ class ClientService:
         await OAuthClient.filter(id=client.id).update(
             secret_hmac=self._hasher.digest(SECRET_PURPOSE, secret), updated_at=self._clock.now()
         )
+        await self._changed(client_id)
         await self._audit.record(
             "client.secret_rotated", context, subject_type="client", subject_id=client_id
         )

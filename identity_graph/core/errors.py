@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from identity_graph.core.labels import Named
+
 
 @dataclass(frozen=True)
 class FieldError:
@@ -110,5 +112,5 @@ class ConfirmationRequired(DomainError):
     """The change has a consequence the caller must confirm first (e.g. re-verification)."""
 
     def __init__(self, code: str, fields: list[str]) -> None:
-        super().__init__(code, fields=", ".join(fields))
+        super().__init__(code, fields=Named(*fields))
         self.fields = fields

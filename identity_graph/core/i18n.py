@@ -1,13 +1,16 @@
 """Messages in the caller's language: zh-CN by default, English by ``Accept-Language``.
 
 Each domain owns a catalog ``{code: (zh-CN, en)}``; the container merges them into one
-``Translator``. Codes are the stable contract; messages may be reworded.
+``Translator``. Codes are the stable contract; messages may be reworded. A parameter that
+names fields or enum members is a ``labels.Named`` and is shown by its labels.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
+
+from identity_graph.core.labels import Named, labels
 
 Locale = Literal["zh-CN", "en"]
 DEFAULT_LOCALE: Locale = "zh-CN"
@@ -47,6 +50,10 @@ CORE_MESSAGES: Catalog = {
     "MUTATION_OVER_GET": ("变更操作必须使用 POST", "Mutations must be sent with POST"),
     "UNKNOWN_OPERATION": ("文档中没有该名称的操作", "No operation with that name in the document"),
     "TOO_MANY_OPERATIONS": ("批量请求的操作过多", "Too many operations in one batch"),
+    "OPERATION_NAME_REQUIRED": (
+        "文档包含多个操作，请用 operationName 指明要执行的操作",
+        "The document has several operations: name the one to run in operationName",
+    ),
     "QUERY_MISSING": ("缺少 GraphQL 查询", "No GraphQL query in the request"),
     "REQUEST_NOT_OBJECT": (
         "请求须为 JSON 对象（批量请求为对象数组）",
@@ -75,9 +82,10 @@ CORE_MESSAGES: Catalog = {
         "The request took too long and was stopped; simplify it or try again later",
     ),
     "REPRESENTATION_INVALID": (
-        "实体表示须为对象，且 __typename 为 Account、NaturalPerson 或 Enterprise",
+        "实体表示须为对象，__typename 为 Account、NaturalPerson 或 Enterprise，"
+        "其中的文字不超过 200 个字符且不含控制字符",
         "A representation must be an object whose __typename is Account, NaturalPerson or "
-        "Enterprise",
+        "Enterprise, with strings of at most 200 characters and no control characters",
     ),
     "INTERNAL_ERROR": ("服务器内部错误，请稍后重试", "Internal error; please try again later"),
     "SERVICE_UNAVAILABLE": (
@@ -137,6 +145,11 @@ class Translator:
         if pair is None:
             return code
         template = pair[0] if locale == "zh-CN" else pair[1]
+        # Field and enum names are shown by their labels (core/labels.py), never raw.
+        params = {
+            key: labels(value.names, locale) if isinstance(value, Named) else value
+            for key, value in params.items()
+        }
         try:
             return template.format(**params)
         except (KeyError, IndexError):

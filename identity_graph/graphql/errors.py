@@ -24,11 +24,14 @@ from identity_graph.core.errors import (
     ValidationFailed,
 )
 from identity_graph.graphql.context import Info
+from identity_graph.graphql.error_codes import ErrorCode
 
 
 @strawberry.interface(description="Anything that went wrong, with a stable code and a message.")
 class UserError:
-    code: str = strawberry.field(description="Stable machine-readable code, e.g. `CAPTCHA_WRONG`.")
+    code: ErrorCode = strawberry.field(  # type: ignore[valid-type]
+        description="Stable machine-readable code, e.g. `CAPTCHA_WRONG`: switch on it."
+    )
     message: str = strawberry.field(
         description="Human-readable message in the caller's language (zh-CN or en)."
     )

@@ -68,6 +68,10 @@ class InputRule:
     max_items: int = MAX_ITEMS
     # An input object whose fields are named without its own name.
     unprefixed: bool = False
+    # The resolver checks each item itself (``json_errors``), so that one bad item is an
+    # error in its place rather than a refusal of the whole field (federation
+    # representations, bounded by their own setting).
+    per_item: bool = False
 
 
 # Opaque identifiers (UUIDs, cursors) and the strings inside federation representations.
@@ -108,7 +112,7 @@ def argument_errors(field: GraphQLField, arguments: Mapping[str, Any]) -> list[F
     """Every refusal for these coerced arguments of ``field``, in declaration order."""
     errors: list[FieldError] = []
     for name, argument in field.args.items():
-        if name not in arguments:
+        if name not in arguments or _rule(argument).per_item:
             continue
         # An `input` object's fields are named without the argument: `credentials.phone`.
         is_object = isinstance(get_nullable_type(argument.type), GraphQLInputObjectType)
@@ -197,6 +201,11 @@ def _json(value: Any, path: str) -> Iterator[FieldError]:
             return
         for item in value:
             yield from _json(item, path)
+
+
+def json_errors(value: Any, path: str) -> list[FieldError]:
+    """What the guard would refuse in one free-form JSON value (a representation)."""
+    return list(_json(value, path))
 
 
 def _rule(definition: GraphQLArgument | GraphQLInputField) -> InputRule:

@@ -130,7 +130,7 @@ class JobQueries:
             limit=size + 1,
             before_id=before_id,
         )
-        return build_connection(rows, size, "job", lambda job: job.id, JobType.from_model)
+        return build_connection(rows, size, "job", lambda job: job.id, JobType.from_model, after)
 
 
 @strawberry.type

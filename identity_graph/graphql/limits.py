@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from functools import lru_cache
 
-from graphql import DocumentNode, GraphQLError
+from graphql import DocumentNode, GraphQLError, OperationDefinitionNode
 from graphql.validation import ASTValidationRule
 from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, SchemaExtension
 from strawberry.schema.schema import validate_document
@@ -38,6 +38,13 @@ _MESSAGE_CODES = (
 )
 
 
+_NAME_REQUIRED = "Must provide operation name if query contains multiple operations."
+
+
+def _operations(document: DocumentNode) -> int:
+    return sum(isinstance(node, OperationDefinitionNode) for node in document.definitions)
+
+
 class BudgetedValidation(SchemaExtension):
     """Validation in two steps, both cached per document (the parser cache keeps documents
     identical for identical texts): the linear budget first, then graphql-core's rules
@@ -60,6 +67,10 @@ class BudgetedValidation(SchemaExtension):
         if not errors:
             rules = tuple(context.validation_rules) + self.rules
             errors = self.validate(context.schema._schema, document, rules)
+        named = context._provided_operation_name is not None
+        if not errors and not named and _operations(document) > 1:
+            # strawberry would run the first operation; the spec makes it a request error.
+            errors = [GraphQLError(_NAME_REQUIRED)]
         context.pre_execution_errors = errors
         yield
 

@@ -1,4 +1,14 @@
-"""Relay connections with opaque keyset cursors (SPEC §9 "lists are Relay connections")."""
+"""Relay connections with opaque keyset cursors (SPEC §9 "lists are Relay connections").
+
+Two kinds: keyset pages read from the database (``first``/``after``, ``build_connection``)
+and pages of a short list held whole (a person's consents, a case's attempts and reviews,
+an account's cases: ``page_of_list``), which also take ``last``/``before`` as the Relay
+cursor connections spec describes::
+
+    all items ─► after? cut before and at it ─► before? cut at and after it
+              ─► first? keep the first n ─► last? keep the last n ─► edges + pageInfo
+    (an unknown or foreign cursor: CURSOR_INVALID; a size outside 1..100: PAGE_SIZE_INVALID)
+"""
 
 from __future__ import annotations
 
@@ -26,10 +36,38 @@ After = Annotated[
 ]
 
 
+# Paging arguments of the connections that also page backwards (``page_of_list``).
+MaybeFirst = Annotated[
+    int | None,
+    strawberry.argument(
+        description=f"Page size from the start (1 to {MAX_PAGE}); the default when neither "
+        "`first` nor `last` is given."
+    ),
+]
+Last = Annotated[
+    int | None,
+    strawberry.argument(description=f"Page size from the end (1 to {MAX_PAGE})."),
+]
+Before = Annotated[
+    str | None,
+    strawberry.argument(
+        description="`pageInfo.startCursor` of the next page, to page backwards.",
+        metadata=text(100),
+    ),
+]
+
+
 @strawberry.type(description="Where this page sits in the whole list.")
 class PageInfo:
     has_next_page: bool = strawberry.field(description="More items follow `endCursor`.")
     end_cursor: str | None = strawberry.field(description="Pass as `after` for the next page.")
+    has_previous_page: bool = strawberry.field(
+        default=False,
+        description="Items precede `startCursor` (forward keyset pages may answer false).",
+    )
+    start_cursor: str | None = strawberry.field(
+        default=None, description="Pass as `before` for the previous page."
+    )
 
 
 @strawberry.type(description="One item and its cursor.")
@@ -89,13 +127,71 @@ def build_connection(
     kind: str,
     key: Callable[[Row], int | str],
     to_node: Callable[[Row], Node],
+    after: str | None = None,
 ) -> Connection[Node]:
-    """``rows`` holds up to ``first + 1`` items; the extra one only signals a next page."""
+    """``rows`` holds up to ``first + 1`` items; the extra one only signals a next page.
+    A page after a cursor has items before it (at least the cursor's)."""
     visible = list(rows[:first])
     edges = [Edge(cursor=encode_cursor(kind, key(row)), node=to_node(row)) for row in visible]
     return Connection(
         edges=edges,
         page_info=PageInfo(
-            has_next_page=len(rows) > first, end_cursor=edges[-1].cursor if edges else None
+            has_next_page=len(rows) > first,
+            end_cursor=edges[-1].cursor if edges else None,
+            start_cursor=edges[0].cursor if edges else None,
+            has_previous_page=after is not None,
         ),
     )
+
+
+def page_of_list(
+    items: Sequence[Row],
+    kind: str,
+    key: Callable[[Row], str],
+    *,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+    default: int = 20,
+) -> tuple[list[Row], PageInfo, list[str]]:
+    """One page of ``items`` (the whole list, in order): the rows, the page info and each
+    row's cursor. Raises ``ValidationFailed`` for a bad size or cursor."""
+    if first is None and last is None:
+        first = default
+    sizes = {"first": first, "last": last}
+    for field, size in sizes.items():
+        if size is not None:
+            page_size(size, field)
+    keys = [key(item) for item in items]
+    start, end = 0, len(items)
+    for field, cursor in (("after", after), ("before", before)):
+        value = decode_text_cursor(kind, cursor, field)
+        if value is None:
+            continue
+        if value not in keys:
+            raise ValidationFailed.single(field, "CURSOR_INVALID")
+        if field == "after":
+            start = max(start, keys.index(value) + 1)
+        else:
+            end = min(end, keys.index(value))
+    end = max(start, end)
+    if first is not None:
+        end = min(end, start + first)
+    if last is not None:
+        start = max(start, end - last)
+    cursors = [encode_cursor(kind, k) for k in keys[start:end]]
+    info = PageInfo(
+        has_next_page=end < len(items),
+        end_cursor=cursors[-1] if cursors else None,
+        has_previous_page=start > 0,
+        start_cursor=cursors[0] if cursors else None,
+    )
+    return list(items[start:end]), info, cursors
+
+
+def list_connection(
+    rows: Sequence[Row], info: PageInfo, cursors: Sequence[str], to_node: Callable[[Row], Node]
+) -> Connection[Node]:
+    edges = [Edge(cursor=c, node=to_node(row)) for c, row in zip(cursors, rows, strict=True)]
+    return Connection(edges=edges, page_info=info)

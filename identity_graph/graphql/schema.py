@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from graphql import GraphQLError
@@ -20,8 +20,10 @@ from identity_graph.graphql.accounts.extended import ExtendedInfoMutations
 from identity_graph.graphql.accounts.mutations import AccountMutations
 from identity_graph.graphql.accounts.queries import AccountQueries
 from identity_graph.graphql.accounts.types import Account, Enterprise, NaturalPerson
+from identity_graph.graphql.activation import ActivationMutations
 from identity_graph.graphql.agents.mutations import AgentMutations
 from identity_graph.graphql.agents.queries import AgentQueries
+from identity_graph.graphql.appeals.schema import AppealMutations, AppealQueries
 from identity_graph.graphql.challenges.mutations import ChallengeMutations
 from identity_graph.graphql.challenges.queries import ChallengeQueries
 from identity_graph.graphql.clients.mutations import ClientMutations
@@ -29,11 +31,15 @@ from identity_graph.graphql.clients.queries import ClientQueries
 from identity_graph.graphql.confirmations import ConfirmationMutations, ConfirmationQueries
 from identity_graph.graphql.consents.schema import ConsentMutations, ConsentQueries
 from identity_graph.graphql.context import Info
-from identity_graph.graphql.input_rules import guard_arguments
+from identity_graph.graphql.documentation import describe_inputs
+from identity_graph.graphql.federation import admit_entities, gate_sdl
+from identity_graph.graphql.input_rules import RULE, InputRule, guard_arguments, json_errors
 from identity_graph.graphql.instrumentation import OperationMetrics
 from identity_graph.graphql.jobs import JobMutations, JobQueries
 from identity_graph.graphql.limits import limit_extensions
 from identity_graph.graphql.notifications.queries import NotificationQueries
+from identity_graph.graphql.recovery.audit import AuditQueries
+from identity_graph.graphql.recovery.reset import PasswordResetMutations
 from identity_graph.graphql.sessions.mutations import SessionMutations
 from identity_graph.graphql.subscriptions import Subscription
 from identity_graph.graphql.verification.face_check_schema import (
@@ -59,6 +65,8 @@ class Query(
     NotificationQueries,
     VerificationQueries,
     FaceCheckQueries,
+    AuditQueries,
+    AppealQueries,
 ):
     pass
 
@@ -76,6 +84,9 @@ class Mutation(
     VerificationMutations,
     FaceCheckMutations,
     JobMutations,
+    PasswordResetMutations,
+    AppealMutations,
+    ActivationMutations,
 ):
     pass
 
@@ -84,12 +95,23 @@ _ENTITIES = frozenset({"Account", "NaturalPerson", "Enterprise"})
 
 
 class IdentitySchema(strawberry.federation.Schema):
-    def entities_resolver(
-        self, info: Info, representations: list[FederationAny]
+    async def entities_resolver(  # type: ignore[override]
+        self,
+        info: Info,
+        representations: Annotated[
+            list[FederationAny],
+            strawberry.argument(
+                description="Entity references, each `{__typename, id}` (an `Enterprise`"
+                " also by `uscc`); at most `IDG_GRAPHQL_MAX_REPRESENTATIONS` per call.",
+                metadata={RULE: InputRule(per_item=True)},
+            ),
+        ],
     ) -> list[FederationAny]:
-        """``_entities`` for representations naming one of our entity types; any other
-        (not an object, no or another ``__typename``) is a typed error in its place, which
-        strawberry would turn into a ``KeyError``."""
+        """``_entities``, gated by ``core/federation.py`` (bounded, anonymous callers
+        rate-limited); representations naming one of our entity types are resolved, any
+        other (not an object, no or another ``__typename``) is a typed error in its place,
+        which strawberry would turn into a ``KeyError``."""
+        await admit_entities(info, len(representations))
         known = [_is_entity(item) for item in representations]
         valid = [item for item, ok in zip(representations, known, strict=True) if ok]
         # strawberry pops `__typename` off each representation it resolves.
@@ -126,7 +148,13 @@ class IdentitySchema(strawberry.federation.Schema):
 
 
 def _is_entity(representation: Any) -> bool:
-    return isinstance(representation, dict) and representation.get("__typename") in _ENTITIES
+    """An object naming one of our entity types whose strings the input guard accepts
+    (short, no control characters)."""
+    return (
+        isinstance(representation, dict)
+        and representation.get("__typename") in _ENTITIES
+        and not json_errors(representation, "representations")
+    )
 
 
 def build_schema(settings: Settings) -> IdentitySchema:
@@ -149,4 +177,6 @@ def build_schema(settings: Settings) -> IdentitySchema:
     )
     # Arguments are checked once, at the edge, before any resolver (graphql/input_rules.py).
     guard_arguments(schema._schema)
+    gate_sdl(schema._schema)
+    describe_inputs(schema._schema)
     return schema

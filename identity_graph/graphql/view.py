@@ -13,6 +13,9 @@
 * A database or Redis outage during execution (``core/availability.py``) is
   ``SERVICE_UNAVAILABLE`` and the whole answer is a 503 with ``Retry-After``; outages
   before execution (reading the bearer token) are answered by ``outages.py``.
+* GraphQL over HTTP (``graphql_http.py``): a client that accepts
+  ``application/graphql-response+json`` gets it, with 400 for a request error (parse,
+  validation, variable coercion); a request error never has a ``data`` key.
 * GraphiQL is served from our own static files: it works offline and under a strict CSP.
 """
 
@@ -44,6 +47,7 @@ from identity_graph.core.errors import DomainError
 from identity_graph.core.i18n import negotiate
 from identity_graph.core.timeouts import is_timeout
 from identity_graph.graphql.context import Context
+from identity_graph.graphql.graphql_http import answer_media_type, is_request_error
 from identity_graph.graphql.ide import GRAPHIQL_HTML
 from identity_graph.graphql.limits import code_for_message
 from identity_graph.graphql.schema import IdentitySchema
@@ -176,6 +180,11 @@ class GraphQLApp(GraphQL[Context, None]):
         if getattr(request.state, "unavailable", False):
             response.status_code = 503
             response.headers["Retry-After"] = str(self._retry_after)
+        media_type = answer_media_type(request.headers.get("accept"))
+        if media_type is not None and response.media_type == "application/json":
+            response.headers["content-type"] = media_type
+            if response.status_code == 200 and getattr(request.state, "request_error", False):
+                response.status_code = 400
         await response(scope, receive, send)
 
     def _timed_out(self, request: Request) -> Response:
@@ -260,6 +269,13 @@ class GraphQLApp(GraphQL[Context, None]):
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
         data: GraphQLHTTPResponse = {"data": result.data}
+        # A single operation that failed before execution; a batch stays a 200.
+        request.state.request_error = (
+            is_request_error(result) and getattr(request.state, "results", 0) == 0
+        )
+        request.state.results = getattr(request.state, "results", 0) + 1
+        if is_request_error(result):
+            del data["data"]  # GraphQL spec §7.1.2: no data entry before execution
         if result.errors:
             locale = negotiate(request.headers.get("accept-language"))
             errors = [self._format(error, locale) for error in result.errors]

@@ -25,6 +25,7 @@ from stdnum.iso7064 import mod_11_2
 
 from identity_graph.core.crypto import normalize_identifier
 from identity_graph.core.errors import ValidationFailed
+from identity_graph.core.labels import Named
 from identity_graph.ids.types import PROVINCES, REGION_OF, Gender, IdType, RegionType
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -201,7 +202,7 @@ def check_region(region: RegionType, id_type: IdType, field: str = "idType") -> 
     """Refuse an ID type that SPEC §4.3 does not list for the person's region."""
     if REGION_OF[id_type] != region:
         raise ValidationFailed.single(
-            field, "ID_TYPE_REGION_MISMATCH", region=str(region), idType=str(id_type)
+            field, "ID_TYPE_REGION_MISMATCH", region=Named(region), idType=Named(id_type)
         )
 
 

@@ -5,7 +5,7 @@ from uuid import uuid4
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0019_verification_withdrawn')]
+    dependencies = [('models', '0022_activation_legacy_import')]
 
     initial = False
 

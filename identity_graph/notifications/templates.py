@@ -31,6 +31,12 @@ TEMPLATES: Mapping[str, tuple[str, str]] = {
         "The password of your account ({login_name}) was changed at {time}; other devices"
         " were logged out. If it was not you, reset your password now.",
     ),
+    "password_reset": (
+        "您的账号（{login_name}）已于 {time} 通过找回密码设置了新密码，所有设备上的登录已退出。"
+        "如非本人操作，请立即申诉。",
+        "The password of your account ({login_name}) was reset at {time}; every device was"
+        " logged out. If it was not you, file an appeal now.",
+    ),
     "phone_changed": (
         "您的账号（{login_name}）预留手机号已于 {time} 更换为 {new_phone}。"
         "如非本人操作，请立即申诉。",
@@ -65,6 +71,22 @@ TEMPLATES: Mapping[str, tuple[str, str]] = {
         "如非本人操作，请立即申诉。",
         "The identity data of your account ({login_name}) changed; real-name verification"
         " was reset and runs again. If it was not you, file an appeal now.",
+    ),
+    # Appeals (recovery/appeals): the result goes to the phone on the appeal.
+    "appeal_approved": (
+        "您的申诉（编号 {number}）已审核通过，账号（{login_name}）信息已按申诉更新。",
+        "Your appeal ({number}) was approved; the account ({login_name}) was updated.",
+    ),
+    "appeal_approved_reset": (
+        "您的申诉（编号 {number}）已审核通过，账号（{login_name}）预留手机号已更新。"
+        "请在 {hours} 小时内打开链接设置新密码：{link}",
+        "Your appeal ({number}) was approved and the phone of the account ({login_name})"
+        " updated. Set a new password within {hours} hours: {link}",
+    ),
+    "appeal_rejected": (
+        "您的申诉（编号 {number}）未通过审核：{reasons}。您可补充材料后重新申诉。",
+        "Your appeal ({number}) was rejected: {reasons}. You may appeal again with"
+        " further materials.",
     ),
 }
 

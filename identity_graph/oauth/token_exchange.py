@@ -104,7 +104,7 @@ async def prepare_exchange(
     keys = await services.signing_keys.verification_keys()
     claims = read_access_token(form["subject_token"], keys, issuer)
     now = int(services.clock.now().timestamp())
-    live = await services.issued_tokens.access(claims, now) if claims else None
+    live = await services.issued_tokens.access(claims, now, fresh_account=True) if claims else None
     if claims is None or live is None or not live.active or live.account is None:
         return refusal(client_id, "invalid_grant", "the subject token is not active")
     if "abid" in claims or claims.get("client_id") != client_id:

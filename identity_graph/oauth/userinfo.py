@@ -90,7 +90,7 @@ def userinfo_routes(services: Container) -> list[Route]:
         if refused is not None:
             return _refusal(refused, scheme="DPoP" if "cnf" in claims else challenge)
         now = int(services.clock.now().timestamp())
-        live = await services.issued_tokens.access(claims, now)
+        live = await services.issued_tokens.access(claims, now, fresh_account=True)
         if not live.active:
             return _refusal("invalid_token", scheme=challenge)
         scopes = set(str(claims.get("scope", "")).split())

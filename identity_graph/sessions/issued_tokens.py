@@ -8,6 +8,12 @@ ends (logout, password change). A token acting for a unit also dies with its age
 (``abid``, token exchange) or, through its session, when the person stops acting for it.
 A refresh token is a row: alive while unused, unrevoked, unexpired and its login session
 lives. Reads only; the owners of the rows write them.
+
+Introspection asks nothing of the database for a token it has seen lately: revoked keys
+come from ``RevokedKeys`` and live sessions from ``TokenService.cached_session_context``,
+both process memory kept current by change notices from every worker and node
+(``core/change_feed.py``). UserInfo reads the session with its account from the database
+(it answers the account's current claims) but takes revocations from memory too.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from typing import Any
 
 from identity_graph.accounts.models import Account, AccountStatus
 from identity_graph.agents.context import EnterpriseContext, EnterpriseContexts
-from identity_graph.clients.revocations import TokenRevocations
+from identity_graph.clients.revocations import RevokedKeys, TokenRevocations
 from identity_graph.core.rows import fetch_by_ids
 from identity_graph.sessions.oauth_refresh import OAuthRefreshToken, OAuthRefreshTokens
 from identity_graph.sessions.tokens import TokenService
@@ -43,29 +49,38 @@ class IssuedTokens:
         tokens: TokenService,
         refresh_tokens: OAuthRefreshTokens,
         contexts: EnterpriseContexts | None = None,
+        revoked: RevokedKeys | None = None,
     ) -> None:
         self._contexts = contexts
+        self._revoked = revoked
         self._revocations = revocations
         self._tokens = tokens
         self._refresh_tokens = refresh_tokens
 
-    async def access(self, claims: Mapping[str, Any], now: int) -> Liveness:
-        """``claims`` of a signature-checked access token; one query for a client's own
-        token, two for a person's (revocations, then the session with its account)."""
+    async def access(
+        self, claims: Mapping[str, Any], now: int, *, fresh_account: bool = False
+    ) -> Liveness:
+        """``claims`` of a signature-checked access token. With the in-process views no
+        query for a token seen lately; ``fresh_account`` reads the session and its account
+        from the database (UserInfo tells the current claims)."""
         if int(claims["exp"]) <= now:
             return INACTIVE
         grant = claims.get("gid")
-        if isinstance(grant, str):
-            revoked = await self._revocations.any_revoked([str(claims["jti"]), grant])
+        keys = [str(claims["jti"]), grant] if isinstance(grant, str) else [str(claims["jti"])]
+        if self._revoked is not None:
+            revoked = await self._revoked.any_revoked(keys)
         else:
-            revoked = await self._revocations.is_revoked(str(claims["jti"]))
+            revoked = await self._revocations.any_revoked(keys)
         if revoked:
             return INACTIVE
         if "abid" in claims:  # issued for a unit (token exchange): dies with its binding
             return await self._for_binding(str(claims["abid"]))
         if "sid" not in claims:
             return Liveness(True)  # client credentials: no person, no session
-        found = await self._tokens.session_context_by_text(str(claims["sid"]))
+        if fresh_account:
+            found = await self._tokens.session_context_by_text(str(claims["sid"]))
+        else:
+            found = await self._tokens.cached_session_context(str(claims["sid"]))
         if found is None or found[0].status != AccountStatus.ACTIVE:
             return INACTIVE
         account, acting = found

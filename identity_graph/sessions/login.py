@@ -24,6 +24,7 @@ knows the password.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import NoReturn
@@ -54,8 +55,8 @@ MESSAGES = {
         "Too many failed logins from your network; try again after {unlock_time}",
     ),
     "ACCOUNT_PENDING_ACTIVATION": (
-        "账号尚未激活，请先完成账号激活",
-        "This account is not activated yet; activate it first",
+        "账号尚未激活，请先完成账号激活（/activate）",
+        "This account is not activated yet; activate it first (/activate)",
     ),
     "ACCOUNT_LOCKED": (
         "账号已被锁定，请通过申诉或联系管理员解锁",
@@ -153,6 +154,10 @@ class LoginService:
         await self._accounts.record_login(account)
         await self._record(account, context, "success", None)
         return LoggedIn(account, tokens)
+
+    async def clear_lockout(self, account_id: uuid.UUID) -> None:
+        """Forget the account's recent failures (after a password reset, SPEC §5)."""
+        await self._limiter.reset(self._per_account, str(account_id))
 
     async def _agent_login(
         self, attempt: PasswordLogin, agent: AgentIdentity, context: AuditContext

@@ -9,9 +9,9 @@ stateDiagram-v2
 ```
 
 Private keys are AES-GCM encrypted with the field cipher; only public JWKs are stored in
-clear. Each process caches the key set for ``cache_seconds``, so a rotation reaches every
-worker within that time; verification keeps working meanwhile because retired keys stay
-published.
+clear. Each process caches the key set for ``cache_seconds`` (the backstop); a rotation
+publishes a change notice (``core/change_feed.py``) so every worker and node reloads at
+once. Verification keeps working meanwhile because retired keys stay published.
 """
 
 from __future__ import annotations
@@ -26,10 +26,12 @@ from joserfc.jwk import ECKey, KeyParameters, KeySet, RSAKey
 from tortoise import fields
 from tortoise.models import Model
 
+from identity_graph.core.change_feed import ChangeFeed
 from identity_graph.core.clock import Clock
 from identity_graph.core.crypto import FieldCipher
 
 _CONTEXT = "signing_key"
+TOPIC = "signing_keys"
 
 
 class Algorithm(StrEnum):
@@ -65,6 +67,7 @@ class SigningKeys:
         *,
         publish_window: timedelta,
         cache_seconds: float = 60.0,
+        changes: ChangeFeed | None = None,
     ) -> None:
         self._clock = clock
         self._cipher = cipher
@@ -74,12 +77,24 @@ class SigningKeys:
         self._signing: dict[str, ECKey | RSAKey] = {}
         self._public: list[dict[str, Any]] = []
         self._key_set = KeySet([])
+        self._changes = changes
+        if changes is not None:
+            changes.subscribe(TOPIC, self._forget)
+
+    def _forget(self, key: str) -> None:
+        self._cached_at = None
+
+    async def _changed(self) -> None:
+        self._cached_at = None
+        if self._changes is not None:
+            await self._changes.publish(TOPIC)
 
     async def ensure(self) -> None:
         """Create an active key for every algorithm that has none (first start)."""
         for alg in Algorithm:
             if not await SigningKey.filter(alg=alg.value, retired_at=None).exists():
                 await self._create(alg)
+                await self._changed()
         self._cached_at = None
 
     async def rotate(self, alg: Algorithm) -> str:
@@ -89,7 +104,7 @@ class SigningKeys:
             retired_at=now, unpublish_at=now + self._window
         )
         kid = await self._create(alg)
-        self._cached_at = None
+        await self._changed()
         return kid
 
     async def _create(self, alg: Algorithm) -> str:
@@ -127,6 +142,8 @@ class SigningKeys:
         return self._key_set
 
     async def _refresh(self) -> None:
+        if self._changes is not None:
+            self._changes.listen()
         now = self._clock.now()
         if self._cached_at is not None and now - self._cached_at < self._cache_for:
             return

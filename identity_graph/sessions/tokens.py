@@ -34,6 +34,7 @@ from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from identity_graph.accounts.models import Account, AccountStatus
+from identity_graph.core.change_feed import Cache, ChangeFeed
 from identity_graph.core.clock import Clock
 from identity_graph.core.errors import DomainError
 from identity_graph.core.rows import bind, is_postgres
@@ -41,6 +42,10 @@ from identity_graph.core.secrets import SecretHasher, new_token
 from identity_graph.sessions.signing_keys import Algorithm, SigningKeys
 
 _REFRESH = "refresh-token"
+# Change notices (core/change_feed.py): a session ended or switched (key: its id), every
+# session of an account ended (key: the account id).
+SESSION_TOPIC = "login_session"
+ACCOUNT_SESSIONS_TOPIC = "account_sessions"
 
 MESSAGES = {
     "REFRESH_TOKEN_INVALID": (
@@ -132,14 +137,44 @@ class TokenPolicy:
     session_ttl: timedelta = timedelta(days=30)
 
 
+@dataclass(frozen=True)
+class _LiveSession:
+    account: Account
+    acting: uuid.UUID | None
+    expires_at: datetime
+
+
 class TokenService:
     def __init__(
-        self, clock: Clock, hasher: SecretHasher, keys: SigningKeys, policy: TokenPolicy
+        self,
+        clock: Clock,
+        hasher: SecretHasher,
+        keys: SigningKeys,
+        policy: TokenPolicy,
+        changes: ChangeFeed | None = None,
+        cache_seconds: float = 0.0,
     ) -> None:
         self._clock = clock
         self._hasher = hasher
         self._keys = keys
         self._policy = policy
+        self._changes = changes
+        # Live sessions for introspection (``cached_session_context``); ended ones are
+        # dropped by change notices from every process, the TTL is the backstop.
+        self._live: Cache[_LiveSession | None] | None = None
+        if changes is not None:
+            self._live = Cache(changes, SESSION_TOPIC, cache_seconds)
+            live = self._live
+            changes.subscribe(
+                ACCOUNT_SESSIONS_TOPIC,
+                lambda key: live.drop_where(
+                    lambda found: found is not None and str(found.account.id) == key
+                ),
+            )
+
+    async def _changed(self, topic: str, key: object) -> None:
+        if self._changes is not None:
+            await self._changes.publish(topic, str(key))
 
     async def start_session(
         self,
@@ -188,6 +223,7 @@ class TokenService:
         updated = await LoginSession.filter(id=session_id, revoked_at=None).update(
             revoked_at=self._clock.now(), revoke_reason=reason
         )
+        await self._changed(SESSION_TOPIC, session_id)
         return bool(updated)
 
     async def revoke_other_sessions(
@@ -196,7 +232,9 @@ class TokenService:
         query = LoginSession.filter(account_id=account_id, revoked_at=None)
         if keep is not None:
             query = query.exclude(id=keep)
-        return await query.update(revoked_at=self._clock.now(), revoke_reason=reason)
+        ended = await query.update(revoked_at=self._clock.now(), revoke_reason=reason)
+        await self._changed(ACCOUNT_SESSIONS_TOPIC, account_id)
+        return ended
 
     async def verify_access_token(self, token: str) -> AccessGrant | None:
         """The claims and account of a valid access token whose session is still active.
@@ -235,6 +273,7 @@ class TokenService:
         updated = await LoginSession.filter(
             id=session_id, revoked_at=None, expires_at__gt=self._clock.now()
         ).update(acting_enterprise_id=enterprise_id)
+        await self._changed(SESSION_TOPIC, session_id)
         return bool(updated)
 
     async def verify_client_token(self, token: str) -> dict[str, Any] | None:
@@ -275,6 +314,26 @@ class TokenService:
             return None
         return await self._active_session_account(key, self._clock.now())
 
+    async def cached_session_context(
+        self, session_id: str
+    ) -> tuple[Account, uuid.UUID | None] | None:
+        """``session_context_by_text`` from process memory when it can be (introspection):
+        no query for a session seen within the TTL and not changed since."""
+        if self._live is None or not self._live.enabled:
+            return await self.session_context_by_text(session_id)
+        now = self._clock.now()
+        hit, live = self._live.get(session_id)
+        if not hit:
+            try:
+                key = uuid.UUID(session_id)
+            except ValueError:
+                return None
+            live = await self._session_row(key)
+            self._live.put(session_id, live)
+        if live is None or live.expires_at <= now:
+            return None
+        return live.account, live.acting
+
     async def session_account_by_text(self, session_id: str) -> Account | None:
         """``session_account`` for an id read from a token claim."""
         try:
@@ -295,6 +354,13 @@ class TokenService:
         Every bearer request runs this; building it through the query builder cost about
         as much as the rest of a small GraphQL request (measured in bench/README.md).
         """
+        live = await self._session_row(session_id)
+        if live is None or live.expires_at <= now:
+            return None
+        return live.account, live.acting
+
+    async def _session_row(self, session_id: uuid.UUID) -> _LiveSession | None:
+        """An unrevoked session with its account (expiry not checked here), or None."""
         connection = connections.get("default")
         postgres = is_postgres(connection)
         rows = await connection.execute_query_dict(
@@ -304,11 +370,13 @@ class TokenService:
             return None
         row = rows[0]
         expires = _EXPIRES_FIELD.to_python_value(row["session_expires_at"])
-        if expires is None or expires <= now:
+        if expires is None:
             return None
         acting = row["session_acting_enterprise_id"]
         account = {k: v for k, v in row.items() if k not in _SESSION_COLUMNS}
-        return Account._init_from_db(**account), uuid.UUID(str(acting)) if acting else None
+        return _LiveSession(
+            Account._init_from_db(**account), uuid.UUID(str(acting)) if acting else None, expires
+        )
 
     async def _new_refresh_token(self, session: LoginSession) -> str:
         token = new_token(32)

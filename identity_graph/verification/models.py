@@ -56,6 +56,10 @@ class VerificationCase(FlowModel):
     reason = fields.CharEnumField(CaseReason, max_length=24, default=CaseReason.SUBMISSION)
     state = fields.CharEnumField(CaseState, max_length=24)
     claim_cipher = fields.TextField()
+    # Profile changes this case proposes, sealed; written when it verifies (proposals.py).
+    proposed_cipher = fields.TextField(null=True)
+    # An identity change: the verified case the account returns to if the change is rejected.
+    previous_case_id = fields.UUIDField(null=True)
     failure_code = fields.CharField(max_length=48, null=True)
     failure_fields: Any = fields.JSONField(default=list)
     decided_by = fields.CharEnumField(Method, max_length=24, null=True)

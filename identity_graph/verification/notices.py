@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from identity_graph.accounts.enums import AssuranceLevel, VerificationStatus, status_code
 from identity_graph.accounts.models import Account
 from identity_graph.accounts.vault import PersonalData
+from identity_graph.core.labels import Named
 from identity_graph.notifications.base import Notifier
 from identity_graph.notifications.models import Channel
 from identity_graph.verification.models import CaseState, VerificationCase
@@ -151,9 +152,18 @@ class Notices:
         self._vault = vault
         self._t = translate
 
-    async def decided(self, case: VerificationCase, reasons: list[str] | None = None) -> None:
-        """Tell the reserved phone about a decision or a failure (in the caller's transaction)."""
-        account = await Account.get(id=case.account_id)  # type: ignore[attr-defined]
+    async def decided(
+        self,
+        case: VerificationCase,
+        reasons: list[str] | None = None,
+        *,
+        account: Account | None = None,
+    ) -> None:
+        """Tell the reserved phone about a decision or a failure (in the caller's transaction).
+        ``account``: the case's account if the caller has it (its phone and login name)."""
+        owner = case.account_id  # type: ignore[attr-defined]
+        if account is None or account.id != owner:
+            account = await Account.get(id=owner)
         phone = self._vault.phone_of(account)
         if phone is None:
             return
@@ -178,5 +188,5 @@ class Notices:
     def failure_text(self, case: VerificationCase, locale: str = "zh-CN") -> str:
         if case.failure_code is None:
             return ""
-        fields = "、".join(case.failure_fields or [])
+        fields = Named.of(case.failure_fields or [])
         return self._t(case.failure_code, locale, fields=fields)

@@ -7,10 +7,15 @@ stateDiagram-v2
     ask --> [*]: ConfirmationRequired (nothing written)
     [*] --> rerun: confirmed -> saved, case superseded, new case (automatic route)
     [*] --> review: confirmed identity change (name / ID number / code) -> manual review only
+    review --> [*]: approved -> new identity written; rejected -> old verified case again
     [*] --> plain: principal not verified -> saved, status unchanged
     [*] --> phone: resident's reserved phone on a verified account, confirmed -> number
     phone --> rerun: saved with a new case re-checking the verified claim
 ```
+
+Nothing listed is written at once on a verified principal: the changes are proposed on the
+new case and written when it verifies (``proposals.py``); a rejected identity change
+returns the account to its verified case and old identity.
 
 Listed fields are ``rules.PERSON_REVERIFY`` / ``UNIT_REVERIFY``. The new values are checked
 as a whole verification form (current profile merged with the change), so a new ID number
@@ -303,7 +308,9 @@ class Reverification:
     ) -> None:
         if changed and account.verification_status in _BUSY:
             raise DomainError("VERIFICATION_IN_PROGRESS")
-        verified = account.verification_status.is_verified
+        # An identity change waiting for review still counts as verified: the verified
+        # identity is kept until a reviewer approves, so it is changed only by review.
+        verified = account.verification_status.is_verified or await self._changing_identity(account)
         if changed and verified and not confirm:
             raise ConfirmationRequired("REVERIFICATION_CONFIRMATION_REQUIRED", changed)
         if not changed or not verified:
@@ -313,11 +320,22 @@ class Reverification:
         if identity & set(changed):
             # SPEC §4.4: a verified account changes who it is only through manual review.
             route, reason = Route.MANUAL, CaseReason.IDENTITY_CHANGE
-        case = await self._verification.open_case(
-            account, subject, route, {**identity_changes, **free}, claim, ctx, reason
-        )
+        async with in_transaction():
+            if free:  # unlisted fields are written now; the listed ones wait on the case
+                await self._profiles.apply_changes(account.id, free, ctx)
+            case = await self._verification.open_case(
+                account, subject, route, identity_changes, claim, ctx, reason
+            )
         await self._notify_started(account, self._vault.phone_of(account))
         await self._verification.check_now(case)
+
+    async def _changing_identity(self, account: Account) -> bool:
+        case = await self._verification.current(account)
+        return (
+            case is not None
+            and case.reason is CaseReason.IDENTITY_CHANGE
+            and case.previous_case_id is not None
+        )
 
     async def _notify_started(self, account: Account, phone: str | None) -> None:
         if phone:

@@ -30,6 +30,7 @@ from identity_graph.accounts.models import Account
 from identity_graph.core.audit import AuditContext, AuditLog
 from identity_graph.core.clock import Clock, local_date
 from identity_graph.core.errors import DomainError, NotAuthorized, ValidationFailed
+from identity_graph.core.labels import Named
 from identity_graph.core.validators import Checks, optional_text
 from identity_graph.files.documents import Documents
 from identity_graph.files.models import Document
@@ -272,7 +273,7 @@ def _check_materials(
     checks = Checks()
     kinds = [documents[i].kind for i in ids]
     for kind in sorted(REVIEW_REQUIRED[subject] - set(kinds)):
-        checks.fail("documentIds", "DOCUMENT_REQUIRED", kind=kind.value)
+        checks.fail("documentIds", "DOCUMENT_REQUIRED", kind=Named(kind.value))
     if any(kind not in REVIEW_ACCEPTED[subject] for kind in kinds):
         checks.fail("documentIds", "DOCUMENT_NOT_ACCEPTED")
     singles = [kind for kind in kinds if kind is not DocumentKind.OTHER]

@@ -1,9 +1,14 @@
 """Submitting real-name verification and running the registry check (SPEC §4.3, §4.4).
 
 The state diagram of a case is in ``cases.py``. A submission is one transaction: the form
-is checked (captcha, pledge, documents), its identity data replaces the profile's (an
-info update record says it re-ran verification), the previous case is superseded, the new
-case becomes the account's current one and a registry-check job is queued. The check
+is checked (captcha, pledge, documents), its identity data is sealed on the new case as a
+proposal (``proposals.py``), the previous case is superseded, the new case becomes the
+account's current one and a registry-check job is queued. The profile keeps its data until
+the case verifies (VERIFIED or MANUAL_APPROVED): only then is the proposal written (an info
+update record says it re-ran verification), so a failed check leaves the profile as it was.
+An identity change of a verified account (``reverification.py``) keeps the verified case
+as ``previous_case_id``: approved, the old case is superseded; rejected, the account points
+at the old case again, verified with its old identity. The check
 itself runs after the commit, so no transaction waits on an authority; the queued job is
 the safety net that retries it when the registry is unavailable or the process dies.
 """
@@ -17,6 +22,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from identity_graph.accounts import pledge
@@ -28,10 +34,10 @@ from identity_graph.accounts.vault import PersonalData
 from identity_graph.challenges.captcha import CaptchaService
 from identity_graph.core.audit import AuditContext, AuditLog
 from identity_graph.core.clock import Clock, local_date
-from identity_graph.core.errors import DomainError, NotAuthorized
+from identity_graph.core.errors import DomainError, NotAuthorized, ValidationFailed
 from identity_graph.core.jobs import JobQueue, Postpone
 from identity_graph.core.ratelimit import RateLimiter, Rule
-from identity_graph.verification.cases import STATUS_OF, level_of, move
+from identity_graph.verification.cases import STATUS_OF, WAITING_FOR_HOLDER, level_of, move
 from identity_graph.verification.claims import ClaimCodec
 from identity_graph.verification.documents import (
     PersonForm,
@@ -46,6 +52,7 @@ from identity_graph.verification.models import (
     VerificationCase,
 )
 from identity_graph.verification.notices import Notices
+from identity_graph.verification.proposals import ProposalCodec
 from identity_graph.verification.providers.base import (
     PersonClaim,
     RegistryAnswer,
@@ -149,11 +156,21 @@ class VerificationService:
         self._industry = industry
         self.policy = policy
         self.claims = ClaimCodec(vault)
+        self.proposals = ProposalCodec(vault)
 
     async def submit_person(
-        self, account_id: uuid.UUID, form: PersonForm, submission: Submission, context: AuditContext
+        self,
+        account_id: uuid.UUID,
+        form: PersonForm,
+        submission: Submission,
+        context: AuditContext,
+        *,
+        loaded: Account | None = None,
     ) -> VerificationCase:
-        account = await self._submittable(account_id, AccountKind.NATURAL_PERSON)
+        """``loaded``: the account row this request already read (the bearer check), so it
+        is not read again (issue 16: ≤ 8 queries per submission); the case pointer's
+        optimistic lock (``point``) still refuses a submission that raced another."""
+        account = await self._submittable(account_id, AccountKind.NATURAL_PERSON, loaded)
         person = await NaturalPerson.get(id=account_id)
         clean = clean_person_form(
             form, birth_date=person.birth_date, gender=person.gender, today=self._today()
@@ -161,14 +178,26 @@ class VerificationService:
         await self._pass_checks(account, submission)
         route = person_route(form.id_type)
         case = await self.open_case(
-            account, Subject.PERSON, route, clean.changes, self.claims.seal(clean.claim), context
+            account,
+            Subject.PERSON,
+            route,
+            clean.changes,
+            self.claims.seal(clean.claim),
+            context,
+            profile=person,
         )
-        return await self.check_now(case)
+        return await self.check_now(case, account)
 
     async def submit_unit(
-        self, account_id: uuid.UUID, form: UnitForm, submission: Submission, context: AuditContext
+        self,
+        account_id: uuid.UUID,
+        form: UnitForm,
+        submission: Submission,
+        context: AuditContext,
+        *,
+        loaded: Account | None = None,
     ) -> VerificationCase:
-        account = await self._submittable(account_id, AccountKind.ENTERPRISE)
+        account = await self._submittable(account_id, AccountKind.ENTERPRISE, loaded)
         unit = await Enterprise.get(id=account_id)
         clean = clean_unit_form(
             form,
@@ -180,12 +209,22 @@ class VerificationService:
         await self._pass_checks(account, submission)
         route = unit_route(unit.region_type, unit.legal_person_type, checksum_ok=clean.checksum_ok)
         case = await self.open_case(
-            account, Subject.UNIT, route, clean.changes, self.claims.seal(clean.claim), context
+            account,
+            Subject.UNIT,
+            route,
+            clean.changes,
+            self.claims.seal(clean.claim),
+            context,
+            profile=unit,
         )
-        return await self.check_now(case)
+        return await self.check_now(case, account)
 
-    async def _submittable(self, account_id: uuid.UUID, kind: AccountKind) -> Account:
-        account = await Account.get(id=account_id)
+    async def _submittable(
+        self, account_id: uuid.UUID, kind: AccountKind, loaded: Account | None = None
+    ) -> Account:
+        account = loaded if loaded is not None and loaded.id == account_id else None
+        if account is None:
+            account = await Account.get(id=account_id)
         if account.kind is AccountKind.STAFF:
             raise NotAuthorized("STAFF_NOT_VERIFIED")
         if account.kind is not kind:
@@ -217,16 +256,20 @@ class VerificationService:
         claim: str,
         context: AuditContext,
         reason: CaseReason = CaseReason.SUBMISSION,
+        profile: NaturalPerson | Enterprise | None = None,
     ) -> VerificationCase:
-        """Supersede the current case, apply the identity data and open the new case."""
+        """Supersede the current case and open the new one, proposing the identity data
+        (written when the case verifies). An identity change keeps the verified case.
+        ``profile``: the person or unit row the caller read for ``account`` (unused while the
+        identity data waits on the case; kept so callers need not know)."""
         now = self._clock.now()
         state = CaseState.PENDING if route is Route.AUTOMATIC else CaseState.AWAITING_MATERIALS
+        await self._refuse_taken(account.id, changes)
         async with in_transaction():
-            await self.supersede(account)
-            if changes:
-                await self._profiles.apply_changes(
-                    account.id, changes, context, reverification=True
-                )
+            current = await self.current(account)
+            previous = _kept_case(current) if reason is CaseReason.IDENTITY_CHANGE else None
+            if current is None or current.id != previous:
+                await self.supersede(account)
             case = await VerificationCase.create(
                 id=uuid.uuid4(),
                 account_id=account.id,
@@ -235,6 +278,8 @@ class VerificationService:
                 reason=reason,
                 state=state,
                 claim_cipher=claim,
+                proposed_cipher=self.proposals.seal(changes),
+                previous_case_id=previous,
                 created_at=now,
                 updated_at=now,
                 expires_at=now + self.policy.case_ttl,
@@ -252,6 +297,23 @@ class VerificationService:
                 details={"case": str(case.id), "route": route.value, "reason": reason.value},
             )
         return case
+
+    async def _refuse_taken(
+        self, account_id: uuid.UUID, changes: Mapping[str, tuple[str, Any]]
+    ) -> None:
+        """An ID number or unit code another account holds is refused now, as a write of
+        the profile would be: the proposal is written only later, when the case verifies."""
+        for field, (column, value) in changes.items():
+            taken: QuerySet[Any]
+            if column == "id_number_cipher" and value:
+                index = self._vault.index_id_number(value)
+                taken = NaturalPerson.filter(id_number_index=index)
+            elif column in ("uscc", "unit_identifier") and value:
+                taken = Enterprise.filter(**{column: value})
+            else:
+                continue
+            if await taken.exclude(id=account_id).exists():
+                raise ValidationFailed.single(field, "IDENTITY_TAKEN")
 
     async def supersede(self, account: Account) -> None:
         """Retire the account's current case (a newer one is about to replace it)."""
@@ -273,6 +335,37 @@ class VerificationService:
         )
         if not recorded:
             raise DomainError("CASE_ALREADY_MOVED")
+        if STATUS_OF[case.state].is_verified:
+            await self._adopt(account_id, case)
+        elif case.state is CaseState.MANUAL_REJECTED and case.previous_case_id is not None:
+            await self._restore(account_id, case)
+
+    async def _adopt(self, account_id: uuid.UUID, case: VerificationCase) -> None:
+        """The case verified: write its proposal (once) and retire the case it replaces."""
+        sealed = case.proposed_cipher
+        if sealed is not None:
+            taken = await VerificationCase.filter(id=case.id, proposed_cipher=sealed).update(
+                proposed_cipher=None
+            )
+            account = await Account.get(id=account_id)
+            model = NaturalPerson if account.kind is AccountKind.NATURAL_PERSON else Enterprise
+            changes = self.proposals.open(sealed, model)
+            if taken and changes:
+                context = AuditContext(actor_id=account_id)
+                row = await model.get(id=account_id)
+                await self._profiles.apply_changes(
+                    account_id, changes, context, reverification=True, loaded=(account, row)
+                )
+        if case.previous_case_id is not None:
+            previous = await VerificationCase.get_or_none(id=case.previous_case_id)
+            if previous is not None and STATUS_OF[previous.state].is_verified:
+                await move(previous, CaseState.SUPERSEDED, self._clock.now(), self.policy.case_ttl)
+
+    async def _restore(self, account_id: uuid.UUID, case: VerificationCase) -> None:
+        """A rejected identity change: the account is verified again with its old identity."""
+        previous = await VerificationCase.get_or_none(id=case.previous_case_id)
+        if previous is not None and STATUS_OF[previous.state].is_verified:
+            await self.point(account_id, case.id, previous)
 
     async def get_cases(self, ids: list[uuid.UUID]) -> dict[uuid.UUID, VerificationCase]:
         return {case.id: case for case in await VerificationCase.filter(id__in=ids)}
@@ -302,14 +395,68 @@ class VerificationService:
             )
         return case
 
+    async def record_reviewed_identity(self, account_id: uuid.UUID, context: AuditContext) -> None:
+        """A reviewer approved a verified resident's new identity outside a case (an
+        identity-change appeal, ``recovery.appeals``): the verified case of the old
+        identity is superseded by a MANUAL_APPROVED case of the profile's new one, so the
+        account never stays verified for an identity it no longer holds."""
+        account = await Account.get(id=account_id)
+        if not account.verification_status.is_verified:
+            return
+        person = await NaturalPerson.get(id=account_id)
+        claim = PersonClaim(
+            self._vault.open(person.real_name_cipher, "real_name"),
+            person.id_type,
+            self._vault.open(person.id_number_cipher, "id_number"),
+            person.id_valid_from,
+            person.id_valid_until,
+            bool(person.id_long_term),
+        )
+        now = self._clock.now()
+        async with in_transaction():
+            await self.supersede(account)
+            case = await VerificationCase.create(
+                id=uuid.uuid4(),
+                account_id=account.id,
+                subject=Subject.PERSON,
+                route=Route.MANUAL,
+                reason=CaseReason.IDENTITY_CHANGE,
+                state=CaseState.MANUAL_APPROVED,
+                claim_cipher=self.claims.seal(claim),
+                decided_by=Method.MANUAL_REVIEW,
+                level=AssuranceLevel.REAL_NAME,
+                decided_at=now,
+                created_at=now,
+                updated_at=now,
+                expires_at=now + self.policy.case_ttl,
+            )
+            await VerificationAttempt.create(
+                case_id=case.id,
+                method=Method.MANUAL_REVIEW,
+                provider="appeal",
+                outcome="approved",
+                created_at=now,
+            )
+            await self.point(account.id, account.verification_case_id, case)
+            await self._audit.record(
+                "verification.identity_reviewed",
+                context,
+                subject_type="account",
+                subject_id=str(account.id),
+                details={"case": str(case.id)},
+            )
+
     # Registry check: inline after submission, and as the retry job.
 
-    async def check_now(self, case: VerificationCase) -> VerificationCase:
-        """Ask the registry once; an unavailable registry leaves the case PENDING."""
+    async def check_now(
+        self, case: VerificationCase, account: Account | None = None
+    ) -> VerificationCase:
+        """Ask the registry once; an unavailable registry leaves the case PENDING.
+        ``account``: the case's account as the caller read it (for the notice's phone)."""
         if case.state is not CaseState.PENDING:
             return case
         answer = await self._ask(case)
-        return await self._settle(case, answer)
+        return await self._settle(case, answer, account)
 
     async def run_registry_job(self, payload: Mapping[str, Any]) -> None:
         """Job handler: retry a PENDING case; raise while the registry stays unavailable."""
@@ -328,7 +475,9 @@ class VerificationService:
         assert isinstance(claim, UnitClaim)
         return await self._registry.check_unit(claim)
 
-    async def _settle(self, case: VerificationCase, answer: RegistryAnswer) -> VerificationCase:
+    async def _settle(
+        self, case: VerificationCase, answer: RegistryAnswer, account: Account | None = None
+    ) -> VerificationCase:
         now = self._clock.now()
         mismatched = [_FIELD_NAMES.get(name, name) for name in answer.mismatched]
         async with in_transaction():
@@ -366,11 +515,23 @@ class VerificationService:
                     decided_at=now,
                 )
             await self.point(case.account_id, case.id, case)  # type: ignore[attr-defined]
-            await self._notices.decided(case)
+            await self._notices.decided(case, account=account)
         return case
 
     def _today(self) -> Any:
         return local_date(self._clock)
+
+
+def _kept_case(current: VerificationCase | None) -> uuid.UUID | None:
+    """The verified case an identity change returns to on rejection: the current case if it
+    verified the account, or the one a still-open identity change already keeps."""
+    if current is None:
+        return None
+    if STATUS_OF[current.state].is_verified:
+        return current.id
+    if current.reason is CaseReason.IDENTITY_CHANGE and current.state in WAITING_FOR_HOLDER:
+        return current.previous_case_id
+    return None
 
 
 # Registry field names (base.UNIT_FIELDS) as the unit form's inputs name them.

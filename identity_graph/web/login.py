@@ -23,6 +23,8 @@ from identity_graph.core.errors import AuthenticationRefused, DomainError, RateL
 from identity_graph.core.i18n import Locale
 from identity_graph.sessions import browser
 from identity_graph.sessions.login import AgentIdentity, PasswordLogin
+from identity_graph.web.activation import activation_link
+from identity_graph.web.appeals import appeal_link
 from identity_graph.web.csrf import CsrfTokens
 from identity_graph.web.pages import Texts, page_locale, render, request_address
 
@@ -64,6 +66,7 @@ def login_routes(services: Container) -> list[Route]:
         identifier: str = "",
         agent_phone: str = "",
         status: int = 200,
+        appeal: tuple[str, str] | None = None,
     ) -> Response:
         texts = Texts(locale)
         token = csrf.token_for(request)
@@ -81,6 +84,7 @@ def login_routes(services: Container) -> list[Route]:
             kind=kind,
             return_to=return_to,
             error=error,
+            appeal=appeal,
             identifier=identifier,
             agent_phone=agent_phone,
             csrf_token=token,
@@ -99,6 +103,7 @@ def login_routes(services: Container) -> list[Route]:
             if settings.upstream_issuer
             else None,
             identifier_label=getattr(texts, _IDENTIFIER_LABELS[kind]),
+            activation=activation_link(locale) if kind == "enterprise" else None,
         )
         csrf.remember(response, token)
         return response
@@ -148,6 +153,7 @@ def login_routes(services: Container) -> list[Route]:
                 identifier=identifier,
                 agent_phone=agent_phone,
                 status=status,
+                appeal=appeal_link(first.code, kind, locale),
             )
         response = render(request, "continue.html", locale, next_url=return_to)
         response.set_cookie(

@@ -42,7 +42,9 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Account name or unified social credit code",
     ),
     "password": ("密码", "Password"),
+    "forgot_password": ("忘记密码？", "Forgot your password?"),
     "captcha": ("图形验证码", "Captcha"),
+    "captcha_refresh": ("看不清，换一张", "Hard to read? Get another"),
     "submit": ("登录", "Log in"),
     "signed_in": ("登录成功", "You are logged in"),
     "continue": ("继续", "Continue"),
@@ -301,6 +303,7 @@ TEXTS: dict[str, tuple[str, str]] = {
 
 class Texts:
     def __init__(self, locale: Locale) -> None:
+        self.locale = locale
         self._index = 0 if locale == "zh-CN" else 1
 
     def __getattr__(self, name: str) -> str:

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from identity_graph.container import Container
+from identity_graph.core.labels import LABELS, label
 from identity_graph.core.validators import has_control_characters
 from identity_graph.web.input_hygiene import Responder
 from identity_graph.web.pages import Texts, page_locale, render
@@ -46,9 +47,15 @@ _LABELS = {
 
 
 def field_label(texts: Texts, field: str) -> str:
-    """The label a page shows for ``field``, or the field's own name."""
+    """The label a page shows for ``field``: its page text, else its label in the shared
+    table (``core/labels.py``), else the parameter's own name (a protocol parameter such
+    as ``client_id`` or ``redirect_uri``, which is what the reader of that page knows)."""
     key = _LABELS.get(field)
-    return getattr(texts, key) if key else field[:64]
+    if key:
+        return str(getattr(texts, key))
+    if field in LABELS:
+        return label(field, texts.locale)
+    return field[:64]
 
 
 def page_refusal(services: Container) -> Responder:

@@ -11,7 +11,10 @@ between them only earns ``SMS_CODE_NOT_REQUESTED``.
 
 The page checks nothing the services check. It only turns form text into typed input
 (enum members, ISO dates), as GraphQL's input coercion does, and compares the repeated
-password, which never reaches a service. Form fields are named by the input paths the
+password, which never reaches a service. Every field error comes in one answer: when a
+choice or date cannot be typed, or the passwords differ, the service still checks the
+rest of the form (``RegistrationService.field_errors``, which writes nothing), so an empty
+submit flags every required field at once. Form fields are named by the input paths the
 services name in their errors (``credentials.loginName``, ``idNumber``, ``captchaAnswer``:
 the GraphQL input names), so every error lands next to its field without a mapping table;
 an error without a field on the form (``REGISTRATION_CONFLICT``, rate limits) shows above
@@ -95,13 +98,15 @@ _UNIT_DETAIL_FIELDS = _CREDENTIAL_FIELDS | {
 _FIELDS = {"natural_person": _DETAIL_FIELDS, "enterprise": _UNIT_DETAIL_FIELDS}
 
 
-def _choice(kind: type[E], form: Mapping[str, str], name: str, bad: list[FieldError]) -> E | None:
+def _choice(kind: type[E], form: Mapping[str, str], name: str, bad: list[FieldError]) -> E:
+    """The chosen member; on an empty or unknown choice the error, and a stand-in member
+    so the rest of the form can still be checked (the service leaves the stand-in out)."""
     value = form.get(name, "")
     try:
         return kind(value)
     except ValueError:
         bad.append(FieldError(name, "INVALID_FORMAT" if value else "REQUIRED"))
-        return None
+        return next(iter(kind))
 
 
 def _date(form: Mapping[str, str], name: str, bad: list[FieldError]) -> date | None:
@@ -132,14 +137,10 @@ def _id_type_groups(texts: Texts) -> list[tuple[str, list[tuple[str, str]]]]:
     ]
 
 
-def _document(
-    form: Mapping[str, str], bad: list[FieldError], prefix: str = ""
-) -> DocumentInput | None:
+def _document(form: Mapping[str, str], bad: list[FieldError], prefix: str = "") -> DocumentInput:
     id_type = _choice(IdType, form, f"{prefix}idType", bad)
     valid_from = _date(form, f"{prefix}idValidFrom", bad)
     valid_until = _date(form, f"{prefix}idValidUntil", bad)
-    if id_type is None:
-        return None
     long_term = form.get(f"{prefix}idLongTerm") == "yes"
     return DocumentInput(
         id_type, form.get(f"{prefix}idNumber", ""), valid_from, valid_until, long_term
@@ -160,32 +161,27 @@ def _credentials(form: Mapping[str, str]) -> Credentials:
 
 def registration_input(
     form: Mapping[str, str],
-) -> tuple[NaturalPersonRegistration | None, list[FieldError]]:
-    """The typed registration the form describes, or the fields that cannot be typed."""
+) -> tuple[NaturalPersonRegistration, list[FieldError]]:
+    """The typed registration the form describes and the fields that could not be typed
+    (stand-ins in the registration: see ``_choice``)."""
     bad: list[FieldError] = []
     region = _choice(RegionType, form, "regionType", bad)
     document = _document(form, bad)
-    if region is None or document is None or bad:
-        return None, bad
     return NaturalPersonRegistration(
         _credentials(form),
         real_name=form.get("realName", ""),
         region_type=region,
         document=document,
-    ), []
+    ), bad
 
 
-def enterprise_input(
-    form: Mapping[str, str],
-) -> tuple[EnterpriseRegistration | None, list[FieldError]]:
-    """The unit registration the form describes (seed 004 §二), or the untypable fields."""
+def enterprise_input(form: Mapping[str, str]) -> tuple[EnterpriseRegistration, list[FieldError]]:
+    """The unit registration the form describes (seed 004 §二) and the untypable fields."""
     bad: list[FieldError] = []
     region = _choice(UnitRegion, form, "unit.regionType", bad)
     legal_type = _choice(LegalPersonType, form, "unit.legalPersonType", bad)
     founded = _date(form, "unit.foundingDate", bad)
     document = _document(form, bad, _REP)
-    if region is None or legal_type is None or document is None or bad:
-        return None, bad
     unit = UnitInput(
         name=form.get("unit.name", ""),
         region_type=region,
@@ -196,7 +192,7 @@ def enterprise_input(
         founding_date=founded,
     )
     representative = LegalRepresentativeInput(name=form.get(f"{_REP}name", ""), document=document)
-    return EnterpriseRegistration(_credentials(form), unit, representative), []
+    return EnterpriseRegistration(_credentials(form), unit, representative), bad
 
 
 def _kind(request: Request) -> str:
@@ -359,11 +355,18 @@ def register_routes(services: Container) -> list[Route]:
             return details_step(
                 request, locale, return_to, kind, values, general=[texts.csrf], status=403
             )
+        typed: NaturalPersonRegistration | EnterpriseRegistration
         typed, bad = registration_input(form) if kind != "enterprise" else enterprise_input(form)
+        mismatch = form.get("credentials.password", "") != form.get("passwordConfirm", "")
+        if bad or mismatch:
+            # Every field error in this one answer: the service checks the rest of the form
+            # (without writing anything) as it would on registering.
+            untyped = {cause.field for cause in bad}
+            bad = [*bad, *services.registration.field_errors(typed, untyped)]
         errors, _ = explain(bad, fields, locale)
-        if form.get("credentials.password", "") != form.get("passwordConfirm", ""):
+        if mismatch:
             errors.setdefault("passwordConfirm", []).append(texts.password_mismatch)
-        if typed is None or errors:
+        if errors:
             general = [services.translate("VALIDATION_FAILED", locale)]
             return details_step(
                 request, locale, return_to, kind, values, errors=errors, general=general, status=400

@@ -97,7 +97,8 @@ def test_every_string_input_declares_a_ceiling_and_is_held_to_it():
 
 def test_the_review_notes_are_the_multi_line_inputs():
     multiline = {label for _, _, _, rule, label in string_inputs() if rule.multiline}
-    assert multiline == {"note", "summary"}  # review notes, a filing's summary
+    # review notes, a filing's summary, an appeal's remark
+    assert multiline == {"note", "summary", "remark"}
 
 
 def test_explicit_null_clears_only_what_is_declared_clearable():

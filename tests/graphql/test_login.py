@@ -250,7 +250,7 @@ async def test_unknown_account_runs_the_same_argon2_work(gql, hooks, container, 
         (
             AccountStatus.PENDING_ACTIVATION,
             "ACCOUNT_PENDING_ACTIVATION",
-            "This account is not activated yet; activate it first",
+            "This account is not activated yet; activate it first (/activate)",
         ),
         (
             AccountStatus.LOCKED,

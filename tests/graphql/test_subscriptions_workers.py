@@ -28,7 +28,7 @@ import pytest
 from redis import Redis
 from redis.exceptions import RedisError
 
-from tests.oauth.relying_party import installed_node_packages
+from tests.node_packages import installed
 from tests.server_helpers import RunningServer, run_server, server_env
 from tests.web.test_qr_login import APPROVE, qr_page
 
@@ -149,7 +149,7 @@ def staff_token(server: RunningServer, env: dict[str, str]) -> str:
 async def test_an_event_from_one_worker_reaches_a_graphql_ws_subscriber_on_the_other(
     backend: str, database_url: str, tmp_path: Path, redis_available: str
 ) -> None:
-    folder = await asyncio.to_thread(installed_node_packages, SOURCE, "graphql-ws", "sub.mjs")
+    folder = await asyncio.to_thread(installed, SOURCE, "graphql-ws", "graphql-ws", ("sub.mjs",))
     data_dir = tmp_path / "server"
     database = database_url if backend == "postgres" else None
     extra = {"IDG_SECRET_KEY": secrets.token_urlsafe(32), "IDG_REDIS_URL": redis_available}

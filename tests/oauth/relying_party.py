@@ -11,12 +11,7 @@ every request between the two is real HTTP.
 from __future__ import annotations
 
 import asyncio
-import fcntl
-import hashlib
 import json
-import os
-import shutil
-import subprocess
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -24,51 +19,18 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
-import pytest
 
+from tests.node_packages import installed
 from tests.web.test_authorize import refresh_target
 from tests.web.test_login_page import hidden, submit
 
 SOURCE = Path(__file__).resolve().parent / "openid_client"
-_FILES = ("package.json", "package-lock.json")
 CALL_SECONDS = 30.0
-
-
-def _cache_root() -> Path:
-    configured = os.environ.get("IDG_TEST_NODE_CACHE")
-    if configured:
-        return Path(configured)
-    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "identity-graph"
 
 
 def installed_rp() -> Path:
     """The folder holding the pinned openid-client and ``rp.mjs``; installs on first use."""
-    return installed_node_packages(SOURCE, "openid-client", "rp.mjs")
-
-
-def installed_node_packages(source: Path, package: str, script: str) -> Path:
-    """``source``'s pinned packages (``npm ci``) in a cache folder named by the pins, with
-    ``script`` copied beside them; installed once, whichever test process comes first."""
-    npm = shutil.which("npm")
-    if shutil.which("node") is None or npm is None:
-        pytest.skip(f"Node.js 20+ and npm are needed to run {package}")
-    pins = b"".join((source / name).read_bytes() for name in _FILES)
-    folder = _cache_root() / f"{package}-{hashlib.sha256(pins).hexdigest()[:12]}"
-    folder.mkdir(parents=True, exist_ok=True)
-    with (folder / ".install-lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # parallel test processes install once
-        if not (folder / f"node_modules/{package}/package.json").is_file():
-            for name in _FILES:
-                shutil.copyfile(source / name, folder / name)
-            subprocess.run(
-                [npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts"],
-                cwd=folder,
-                check=True,
-                capture_output=True,
-                timeout=300,
-            )
-        shutil.copyfile(source / script, folder / script)
-    return folder
+    return installed(SOURCE, "openid-client", "openid-client", ("rp.mjs",))
 
 
 class RelyingParty:

@@ -52,6 +52,9 @@ async def test_name_mismatch_fails_with_the_field_and_the_fallbacks(gql, hooks, 
     assert verification["nextSteps"] == ["FACE", "MANUAL_REVIEW", "SUBMIT"]
     sms = await latest_sms(container, "13812345678")
     assert "实名认证失败" in sms and "人脸识别" in sms
+    # The failed submission did not overwrite the profile (it waits on the case).
+    me = await gql("{ me { naturalPerson { realName } } }", token=token)
+    assert me["data"]["me"]["naturalPerson"]["realName"] == "张伟"
 
 
 async def test_failed_person_verified_by_face_at_the_real_person_level(
@@ -88,6 +91,9 @@ async def test_failed_person_verified_by_face_at_the_real_person_level(
     assert me["data"]["me"]["verificationStatusText"] == "Verified by face check (real person)"
     again = await client.post(f"/{path}", data={"csrf": csrf.group(1), "result": "passed"})
     assert again.status_code == 404
+    # Verified by face: now the submitted data is written to the profile.
+    me = await gql("{ me { naturalPerson { idValidFrom } } }", token=token)
+    assert me["data"]["me"]["naturalPerson"]["idValidFrom"] == "2015-06-02"
 
 
 async def test_registry_outage_keeps_pending_until_the_retry_succeeds(gql, hooks, container, clock):

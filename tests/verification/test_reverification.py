@@ -8,6 +8,8 @@ import pytest
 
 from tests.graphql.accounts_helpers import ERRORS, PASSWORD, sms_code
 from tests.verification.flows import (
+    DECIDE,
+    SUBMIT_REVIEW,
     XINGQIAO,
     ZHANG_WEI,
     enterprise,
@@ -15,6 +17,7 @@ from tests.verification.flows import (
     resident,
     submit,
 )
+from tests.verification.test_manual_review import reviewer_token, scans
 
 pytestmark = pytest.mark.postgres
 
@@ -39,9 +42,19 @@ async def verified(gql, hooks, container) -> str:
     return token
 
 
-async def test_changing_the_id_number_asks_first_then_goes_to_manual_review(gql, hooks, container):
+PROFILE = "{ me { naturalPerson { realName idNumber address } } }"
+
+
+async def profile(gql, token: str) -> dict:
+    body = await gql(PROFILE, token=token)
+    assert "errors" not in body, body
+    return dict(body["data"]["me"]["naturalPerson"])
+
+
+async def identity_change_in_review(gql, hooks, container, client) -> tuple[str, str]:
+    """A verified resident changes their ID number (and address) and sends scans."""
     token = await verified(gql, hooks, container)
-    change = {"idNumber": "110108197906150093"}
+    change = {"idNumber": "110108197906150093", "address": "北京市朝阳区建国路1号"}
 
     asked = (await gql(UPDATE, {"input": change}, token=token))["data"]["updateNaturalPerson"]
     assert asked["__typename"] == "ConfirmationRequiredError"
@@ -51,14 +64,59 @@ async def test_changing_the_id_number_asks_first_then_goes_to_manual_review(gql,
     body = await gql(UPDATE, {"input": {**change, "confirmReverification": True}}, token=token)
     done = body["data"]["updateNaturalPerson"]
     assert done["__typename"] == "NaturalPersonUpdated", done
-    assert done["naturalPerson"]["idNumber"] == "110108197906150093"
+    # The verified identity is kept until a reviewer approves; the unlisted address is not.
+    assert done["naturalPerson"]["idNumber"] == ZHANG_WEI["idNumber"]
+    assert done["naturalPerson"]["address"] == "北京市朝阳区建国路1号"
     verification = await my_verification(gql, token)
     assert verification["status"] == "UNVERIFIED"
     assert verification["level"] == "PHONE_VERIFIED"
     assert verification["currentCase"]["route"] == "MANUAL"
+    assert verification["currentCase"]["claim"]["idNumber"] == "110108197906150093"
     assert verification["nextSteps"] == ["MANUAL_REVIEW", "SUBMIT"]
     records = (await gql(RECORDS, token=token))["data"]["infoUpdateRecords"]["edges"]
+    assert [c["field"] for c in records[0]["node"]["changes"]] == ["address"]
+
+    # A further edit while the change waits is still an identity change, never a bypass.
+    again = await gql(UPDATE, {"input": {"realName": "张小伟"}}, token=token)
+    assert again["data"]["updateNaturalPerson"]["__typename"] == "ConfirmationRequiredError"
+
+    review = await gql(
+        SUBMIT_REVIEW, {"input": {"documentIds": await scans(client, token)}}, token=token
+    )
+    assert review["data"]["submitManualReview"]["__typename"] == "ReviewSubmitted", review
+    assert (await profile(gql, token))["idNumber"] == ZHANG_WEI["idNumber"]
+    return token, review["data"]["submitManualReview"]["review"]["id"]
+
+
+async def test_a_rejected_identity_change_leaves_the_account_as_it_was(
+    gql, hooks, container, client
+):
+    token, review_id = await identity_change_in_review(gql, hooks, container, client)
+    staff = await reviewer_token(container)
+    decision = {"reviewId": review_id, "decision": "REJECT", "reasons": ["SCAN_MISMATCH"]}
+    body = await gql(DECIDE, {"input": decision}, token=staff)
+    assert body["data"]["decideReview"]["__typename"] == "ReviewDecided", body
+
+    verification = await my_verification(gql, token)
+    assert verification["status"] == "VERIFIED"
+    assert verification["level"] == "REAL_NAME"
+    assert verification["currentCase"]["claim"]["idNumber"] == ZHANG_WEI["idNumber"]
+    person = await profile(gql, token)
+    assert (person["realName"], person["idNumber"]) == ("张伟", ZHANG_WEI["idNumber"])
+
+
+async def test_an_approved_identity_change_writes_the_new_identity(gql, hooks, container, client):
+    token, review_id = await identity_change_in_review(gql, hooks, container, client)
+    staff = await reviewer_token(container)
+    body = await gql(DECIDE, {"input": {"reviewId": review_id, "decision": "APPROVE"}}, token=staff)
+    assert body["data"]["decideReview"]["__typename"] == "ReviewDecided", body
+
+    verification = await my_verification(gql, token)
+    assert verification["status"] == "MANUAL_APPROVED"
+    assert (await profile(gql, token))["idNumber"] == "110108197906150093"
+    records = (await gql(RECORDS, token=token))["data"]["infoUpdateRecords"]["edges"]
     assert records[0]["node"]["reverification"] is True
+    assert "idNumber" in [c["field"] for c in records[0]["node"]["changes"]]
 
 
 async def test_changing_the_validity_reruns_the_automatic_check(gql, hooks, container):
@@ -194,7 +252,8 @@ async def test_legal_person_type_other_sends_the_unit_to_manual_review(gql, hook
     done = await update_unit(gql, token, legalPersonType="OTHER", confirmReverification=True)
 
     assert done["__typename"] == "EnterpriseUpdated", done
-    assert done["enterprise"]["legalPersonType"] == "OTHER"
+    # Kept until a reviewer approves the case that checks it.
+    assert done["enterprise"]["legalPersonType"] == "ENTERPRISE"
     verification = await my_verification(gql, token)
     assert verification["status"] == "UNVERIFIED"
     assert verification["currentCase"]["route"] == "MANUAL"
@@ -217,10 +276,11 @@ async def test_moving_a_unit_outside_the_mainland_needs_its_identifier(gql, hook
     done = await update_unit(
         gql, token, regionType="HMT", unitIdentifier="hk-68012345", confirmReverification=True
     )
+    # The verified classification is kept until the manual review approves the change.
     assert done["enterprise"] == {
-        "regionType": "HMT",
+        "regionType": "DOMESTIC",
         "legalPersonType": "ENTERPRISE",
-        "unitIdentifier": "HK-68012345",
+        "unitIdentifier": None,
         "unitNature": None,
     }
     verification = await my_verification(gql, token)
@@ -237,9 +297,7 @@ async def test_unit_errors_and_confirmations_name_the_update_inputs(gql, hooks, 
     bad_code = await update_unit(gql, token, uscc="91110000MA01K7PW7I")
     assert [(e["field"], e["code"]) for e in bad_code["errors"]] == [("uscc", "USCC_IMMUTABLE")]
     # Not even to another registered unit's code (the audit's case), nor with re-verification.
-    other = await update_unit(
-        gql, token, uscc="91320102MA1N8X3Q5W", confirmReverification=True
-    )
+    other = await update_unit(gql, token, uscc="91320102MA1N8X3Q5W", confirmReverification=True)
     assert [(e["field"], e["code"]) for e in other["errors"]] == [("uscc", "USCC_IMMUTABLE")]
     same = await update_unit(gql, token, uscc=" 91110000ma01k7pw7y ", address="北京市海淀区1号")
     assert same["__typename"] != "ValidationErrors", same
@@ -249,3 +307,24 @@ async def test_unit_errors_and_confirmations_name_the_update_inputs(gql, hooks, 
     asked = await update_unit(gql, token, legalRepresentativeName="李娜")
     assert asked["fields"] == ["legalRepresentativeName"]
     assert (await my_verification(gql, token))["status"] == "VERIFIED"
+
+
+async def test_an_id_number_another_account_holds_is_refused_at_once(gql, hooks, container, clock):
+    await resident(gql, hooks, container, ZHANG_WEI)
+    clock.advance(seconds=61)
+    li_na = {
+        "realName": "李娜",
+        "regionType": "MAINLAND",
+        "idType": "RESIDENT_ID_CARD",
+        "idNumber": "320102199007210048",
+        "idValidFrom": "2018-09-10",
+        "idValidUntil": "2038-09-10",
+    }
+    token = await resident(gql, hooks, container, li_na, phone="13812340000", loginName="lina2026")
+    assert (await submit(gql, hooks, token, person=li_na))["verification"]["status"] == "VERIFIED"
+    change = {"idNumber": ZHANG_WEI["idNumber"], "confirmReverification": True}
+    body = await gql(UPDATE, {"input": change}, token=token)
+    refused = body["data"]["updateNaturalPerson"]
+    assert refused["__typename"] == "ValidationErrors", refused
+    assert [(e["field"], e["code"]) for e in refused["errors"]] == [("idNumber", "IDENTITY_TAKEN")]
+    assert (await my_verification(gql, token))["status"] == "VERIFIED"  # nothing opened

@@ -10,7 +10,7 @@ from tests.oauth.helpers import basic
 from tests.web.test_authorize import authorize_url, exchange, log_in, web_client
 from tests.web.test_login_page import hidden
 
-MINE = "{ myConsents { clientId clientName scopes } }"
+MINE = "{ myConsents { edges { node { clientId clientName scopes } } } }"
 REVOKE = """mutation($id: String!) { revokeConsent(clientId: $id) { __typename
   ... on ConsentRevoked { clientId } ... on ValidationErrors { errors { field code } }
   ... on NotAuthorizedError { code } } }"""
@@ -30,13 +30,13 @@ async def test_list_and_withdraw_a_consent(client, hooks, gql, container):
 
     session = await login(gql, "NATURAL_PERSON", "zhangsan")
     token = session["accessToken"]
-    mine = (await gql(MINE, token=token))["data"]["myConsents"]
+    mine = [e["node"] for e in (await gql(MINE, token=token))["data"]["myConsents"]["edges"]]
     assert mine == [
         {"clientId": client_id, "clientName": "不动产登记系统", "scopes": ["openid", "profile"]}
     ]
     revoked = (await gql(REVOKE, {"id": client_id}, token=token))["data"]["revokeConsent"]
     assert revoked == {"__typename": "ConsentRevoked", "clientId": client_id}
-    assert (await gql(MINE, token=token))["data"]["myConsents"] == []
+    assert (await gql(MINE, token=token))["data"]["myConsents"]["edges"] == []
     again = (await gql(REVOKE, {"id": client_id}, token=token))["data"]["revokeConsent"]
     assert again["errors"] == [{"field": "clientId", "code": "CONSENT_NOT_FOUND"}]
 

@@ -70,7 +70,7 @@ class AccountQueries:
         rows = await info.context.services.info_updates.page(
             viewer.account_id, limit=size + 1, before_id=before
         )
-        return build_connection(rows, size, _CURSOR, lambda row: row.id, _record)
+        return build_connection(rows, size, _CURSOR, lambda row: row.id, _record, after)
 
     @strawberry.field(description="The truthfulness pledge to show on registration forms.")
     def registration_pledge(self, info: Info) -> RegistrationPledge:

@@ -39,7 +39,7 @@ async def unit_page(
         size + 1,
         parse_binding_cursor(decode_text_cursor("agent", after)),
     )
-    return build_connection(rows, size, "agent", binding_cursor, Agent.from_model)
+    return build_connection(rows, size, "agent", binding_cursor, Agent.from_model, after)
 
 
 async def agent_page(
@@ -64,4 +64,4 @@ async def person_bindings_page(
     rows = await info.context.services.agents.authorizations_of(
         caller(info), states, size + 1, parse_binding_cursor(decode_text_cursor("agent", after))
     )
-    return build_connection(rows, size, "agent", binding_cursor, Agent.from_model)
+    return build_connection(rows, size, "agent", binding_cursor, Agent.from_model, after)

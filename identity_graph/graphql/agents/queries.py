@@ -195,4 +195,6 @@ class AgentQueries:
         rows = await info.context.services.catalogue.listing(
             client_id=client_id, limit=size + 1, after_id=after_id
         )
-        return build_connection(rows, size, "service", lambda row: row.id, Service.from_model)
+        return build_connection(
+            rows, size, "service", lambda row: row.id, Service.from_model, after
+        )

@@ -36,4 +36,6 @@ class ClientQueries:
         except ValidationFailed as exc:
             raise as_graphql_error(info, exc) from None
         rows = await info.context.services.clients.page(limit=size + 1, after_id=after_id)
-        return build_connection(rows, size, _CURSOR, lambda row: row.id, OAuthClient.from_model)
+        return build_connection(
+            rows, size, _CURSOR, lambda row: row.id, OAuthClient.from_model, after
+        )

@@ -15,10 +15,22 @@ from identity_graph.graphql.errors import (
     OperationRefused,
     RateLimitedError,
     ValidationErrors,
+    as_graphql_error,
     payload,
 )
 from identity_graph.graphql.input_rules import text
+from identity_graph.graphql.pagination import (
+    After,
+    Before,
+    Connection,
+    Last,
+    MaybeFirst,
+    list_connection,
+    page_of_list,
+)
 from identity_graph.graphql.permissions import IsAuthenticated
+
+_CURSOR = "consent"
 
 
 @strawberry.type(description="A partner system you allowed to use some of your data.")
@@ -43,27 +55,49 @@ RevokeConsentResult = Annotated[
 @strawberry.type
 class ConsentQueries:
     @strawberry.field(
-        description="Partner systems you allowed, newest first.",
+        description="Partner systems you allowed, newest first: a connection (Relay), "
+        "paged forwards or backwards.",
         permission_classes=[IsAuthenticated],
     )
-    async def my_consents(self, info: Info) -> list[Consent]:
+    async def my_consents(
+        self,
+        info: Info,
+        first: MaybeFirst = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[Consent]:
         viewer = info.context.viewer
         assert viewer is not None
         services = info.context.services
         rows = await services.consents.of(viewer.account_id)
+        try:
+            page, page_info, cursors = page_of_list(
+                rows,
+                _CURSOR,
+                lambda row: row.client_id,
+                first=first,
+                after=after,
+                last=last,
+                before=before,
+            )
+        except DomainError as exc:
+            raise as_graphql_error(info, exc) from None
         names = {}
-        for row in rows:
+        for row in page:
             client = await services.clients.get(row.client_id)
             names[row.client_id] = client.name if client else row.client_id
-        return [
-            Consent(
+        return list_connection(
+            page,
+            page_info,
+            cursors,
+            lambda row: Consent(
                 client_id=row.client_id,
                 client_name=names[row.client_id],
                 scopes=list(row.scopes),
                 granted_at=row.granted_at,
-            )
-            for row in rows
-        ]
+            ),
+        )
 
 
 @strawberry.type

@@ -64,4 +64,4 @@ class NotificationQueries:
         views = await info.context.services.notifier.list_messages(
             destination=destination, limit=size + 1, before_id=before_id
         )
-        return build_connection(views, size, "outbox", lambda view: view.id, _node)
+        return build_connection(views, size, "outbox", lambda view: view.id, _node, after)

@@ -49,6 +49,8 @@ async def _viewer_account(info: Info) -> AccountModel:
     viewer = info.context.viewer
     if viewer is None:
         raise NotAuthorized("NOT_AUTHENTICATED")
+    if viewer.account is not None:  # checked with the credential: one load per request
+        return viewer.account
     return await AccountModel.get(id=viewer.account_id)
 
 
@@ -90,12 +92,20 @@ class VerificationMutations:
                 raise ValidationFailed.single("person", "PERSON_OR_UNIT_REQUIRED")
             if input.person is not None:
                 await service.submit_person(
-                    account.id, input.person.to_domain(), input.submission(), context.audit
+                    account.id,
+                    input.person.to_domain(),
+                    input.submission(),
+                    context.audit,
+                    loaded=account,
                 )
             else:
                 assert input.unit is not None
                 await service.submit_unit(
-                    account.id, input.unit.to_domain(), input.submission(), context.audit
+                    account.id,
+                    input.unit.to_domain(),
+                    input.submission(),
+                    context.audit,
+                    loaded=account,
                 )
             return await _verification(info, account.id)
 

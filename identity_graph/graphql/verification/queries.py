@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from typing import Annotated
 
 import strawberry
 
@@ -45,10 +46,24 @@ class VerificationQueries:
     def verification_requirements(
         self,
         info: Info,
-        region_type: RegionType | None = None,
-        id_type: IdType | None = None,
-        unit_region: UnitRegion | None = None,
-        legal_person_type: LegalPersonType | None = None,
+        region_type: Annotated[
+            RegionType | None,
+            strawberry.argument(description="A person's region of residence; with `idType`."),
+        ] = None,
+        id_type: Annotated[
+            IdType | None,
+            strawberry.argument(description="A person's identity document; with `regionType`."),
+        ] = None,
+        unit_region: Annotated[
+            UnitRegion | None,
+            strawberry.argument(description="Where a unit is registered; with `legalPersonType`."),
+        ] = None,
+        legal_person_type: Annotated[
+            LegalPersonType | None,
+            strawberry.argument(
+                description="Who represents a unit (法定代表人 kind); with `unitRegion`."
+            ),
+        ] = None,
     ) -> VerificationRequirements:
         if region_type is not None and id_type is not None:
             region, kind = DomainRegion[region_type.name], DomainIdType[id_type.name]
@@ -83,8 +98,14 @@ class VerificationQueries:
     async def review_queue(
         self,
         info: Info,
-        status: list[ReviewStatus] | None = None,
-        subject: VerificationSubject | None = None,
+        status: Annotated[
+            list[ReviewStatus] | None,
+            strawberry.argument(description="Reviews in these states; leave out for open ones."),
+        ] = None,
+        subject: Annotated[
+            VerificationSubject | None,
+            strawberry.argument(description="Only reviews of persons or only of units."),
+        ] = None,
         first: First = 20,
         after: After = None,
     ) -> Connection[ManualReviewType]:
@@ -107,6 +128,7 @@ class VerificationQueries:
             _CURSOR,
             lambda row: f"{row.due_on.isoformat()}|{row.id}",
             lambda row: ManualReviewType.from_model(info, row),
+            after,
         )
 
 

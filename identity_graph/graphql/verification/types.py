@@ -8,16 +8,30 @@ from __future__ import annotations
 
 import base64
 import uuid
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
+from typing import TypeVar
 
 import strawberry
 
 from identity_graph.accounts.models import Account as AccountModel
 from identity_graph.core.crypto import mask_id_number, mask_name
+from identity_graph.core.errors import DomainError
+from identity_graph.core.labels import Named
 from identity_graph.files.models import Document as DocumentModel
 from identity_graph.graphql.accounts.enums import AssuranceLevel, IdType, VerificationStatus
 from identity_graph.graphql.accounts.types import may_see
 from identity_graph.graphql.context import Info
+from identity_graph.graphql.errors import as_graphql_error
+from identity_graph.graphql.pagination import (
+    After,
+    Before,
+    Connection,
+    Last,
+    MaybeFirst,
+    list_connection,
+    page_of_list,
+)
 from identity_graph.graphql.verification.enums import (
     DocumentKind,
     NextStep,
@@ -37,6 +51,9 @@ from identity_graph.verification.models import (
 from identity_graph.verification.notices import next_steps, status_text_code
 from identity_graph.verification.providers.base import PersonClaim
 from identity_graph.verification.rules import Requirements, route_taken
+
+Row = TypeVar("Row")
+Node = TypeVar("Node")
 
 
 @strawberry.type(description="What a client needs before submitting verification.")
@@ -238,7 +255,7 @@ class VerificationCaseType:
 
     @classmethod
     def from_model(cls, info: Info, row: VerificationCase) -> VerificationCaseType:
-        fields = "、".join(row.failure_fields or [])
+        fields = Named.of(row.failure_fields or [])
         failure = info.context.t(row.failure_code, fields=fields) if row.failure_code else None
         return cls(
             id=strawberry.ID(str(row.id)),
@@ -260,15 +277,33 @@ class VerificationCaseType:
     def claim(self, info: Info) -> VerificationClaim:
         return claim_of(info, self.case)
 
-    @strawberry.field(description="Every check and decision, oldest first.")
-    async def attempts(self, info: Info) -> list[VerificationAttemptType]:
+    @strawberry.field(description="Every check and decision, oldest first (a connection).")
+    async def attempts(
+        self,
+        info: Info,
+        first: MaybeFirst = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[VerificationAttemptType]:
         rows = await VerificationAttempt.filter(case_id=self.case.id).order_by("id")
-        return [VerificationAttemptType.from_model(row) for row in rows]
+        arguments = (first, after, last, before)
+        return paged(info, rows, "attempt", arguments, VerificationAttemptType.from_model)
 
-    @strawberry.field(description="Manual reviews of this case, oldest first.")
-    async def reviews(self, info: Info) -> list[ManualReviewType]:
+    @strawberry.field(description="Manual reviews of this case, oldest first (a connection).")
+    async def reviews(
+        self,
+        info: Info,
+        first: MaybeFirst = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[ManualReviewType]:
         rows = await info.context.services.reviews.for_case(self.case.id)
-        return [ManualReviewType.from_model(info, row) for row in rows]
+        arguments = (first, after, last, before)
+        return paged(
+            info, rows, "case-review", arguments, lambda row: ManualReviewType.from_model(info, row)
+        )
 
 
 @strawberry.type(description="The viewer's real-name verification (实名认证) at a glance.")
@@ -283,14 +318,46 @@ class Verification:
     current_case: VerificationCaseType | None = strawberry.field(description="The current case.")
     account_id: strawberry.Private[uuid.UUID]
 
-    @strawberry.field(description="Every case of this account, newest first (up to 50).")
-    async def history(self, info: Info) -> list[VerificationCaseType]:
-        rows = (
-            await VerificationCase.filter(account_id=self.account_id)
-            .order_by("-created_at")
-            .limit(50)
+    @strawberry.field(description="Every case of this account, newest first (a connection).")
+    async def history(
+        self,
+        info: Info,
+        first: MaybeFirst = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[VerificationCaseType]:
+        rows = await VerificationCase.filter(account_id=self.account_id).order_by(
+            "-created_at", "-id"
         )
-        return [VerificationCaseType.from_model(info, row) for row in rows]
+        arguments = (first, after, last, before)
+        return paged(
+            info, rows, "case", arguments, lambda row: VerificationCaseType.from_model(info, row)
+        )
+
+
+def paged(
+    info: Info,
+    rows: Sequence[Row],
+    kind: str,
+    arguments: tuple[int | None, str | None, int | None, str | None],
+    to_node: Callable[[Row], Node],
+) -> Connection[Node]:
+    """One page of ``rows`` (each keyed by its id) as a connection."""
+    first, after, last, before = arguments
+    try:
+        page, page_info, cursors = page_of_list(
+            rows,
+            kind,
+            lambda row: str(row.id),  # type: ignore[attr-defined]
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+        )
+    except DomainError as exc:
+        raise as_graphql_error(info, exc) from None
+    return list_connection(page, page_info, cursors, to_node)
 
 
 async def verification_of(info: Info, account: AccountModel) -> Verification:

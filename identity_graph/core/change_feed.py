@@ -1,0 +1,171 @@
+"""Per-process caches kept current across workers and nodes (SPEC §13, issue 16).
+
+Hot paths (every token request reads its client, every introspection its token's
+revocation status and login session) answer from process memory. A change to a cached row
+is announced on the event bus (``core/events.py``: Redis pub/sub across workers and nodes,
+in-process without Redis) as a *change notice* ``{"topic": ..., "key": ...}``. The process
+that makes the change applies it to its own caches at once; every other process applies it
+when the notice arrives, a few milliseconds later. A notice can be lost (Redis outage,
+reconnect) or overtake the commit of its change, so:
+
+* every entry lives at most ``ttl`` seconds (``IDG_CACHE_TTL_SECONDS``): the backstop;
+* after a notice the key is *held* for ``settle`` seconds: read from the database and not
+  cached, so a read that raced the commit cannot keep the old row.
+
+```mermaid
+stateDiagram-v2
+    [*] --> missing
+    missing --> cached: read from the database (TTL starts)
+    cached --> missing: TTL over
+    cached --> held: change notice (this process at once, others via pub/sub)
+    missing --> held: change notice
+    held --> held: read (from the database, not kept)
+    held --> missing: settle window over
+```
+
+A TTL of 0 turns every cache off (each read goes to the database, as before).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+from identity_graph.core.events import EventBus
+
+log = logging.getLogger("identity_graph.change_feed")
+
+CHANNEL = "cache"
+ALL = "*"  # a notice for every key of a topic
+SETTLE_SECONDS = 1.0
+
+V = TypeVar("V")
+Handler = Callable[[str], None]
+
+
+class ChangeFeed:
+    """Change notices for this process's caches, over the event bus."""
+
+    def __init__(self, bus: EventBus) -> None:
+        self._bus = bus
+        self._handlers: dict[str, list[Handler]] = {}
+        self._task: asyncio.Task[None] | None = None
+        self._ready = asyncio.Event()
+
+    def subscribe(self, topic: str, handler: Handler) -> None:
+        self._handlers.setdefault(topic, []).append(handler)
+
+    def apply(self, topic: str, key: str) -> None:
+        for handler in self._handlers.get(topic, ()):
+            handler(key)
+
+    async def publish(self, topic: str, key: str = ALL) -> None:
+        """Apply here at once, then tell every other process (a lost notice is caught by
+        the TTL backstop)."""
+        self.apply(topic, key)
+        self.listen()
+        await self._bus.publish(CHANNEL, {"topic": topic, "key": key})
+
+    def listen(self) -> None:
+        """Start receiving other processes' notices (idempotent; needs a running loop)."""
+        if self._task is None or self._task.done():
+            with contextlib.suppress(RuntimeError):  # no running loop: nothing to cache yet
+                self._task = asyncio.get_running_loop().create_task(self._receive())
+
+    async def ready(self) -> None:
+        """Wait until other processes' notices are received (tests, start-up)."""
+        self.listen()
+        await self._ready.wait()
+
+    async def _receive(self) -> None:
+        async with self._bus.listen(CHANNEL) as listener:
+            self._ready.set()
+            while True:
+                notice = await listener.next(60.0)
+                if notice is None:
+                    continue
+                topic, key = notice.get("topic"), notice.get("key")
+                if isinstance(topic, str) and isinstance(key, str):
+                    self.apply(topic, key)
+
+    async def aclose(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+            self._task = None
+
+
+class Cache(Generic[V]):
+    """Values by string key for ``ttl`` seconds, dropped and held by change notices of
+    ``topic`` (the state machine in the module docstring)."""
+
+    def __init__(
+        self,
+        feed: ChangeFeed,
+        topic: str,
+        ttl: float,
+        *,
+        settle: float = SETTLE_SECONDS,
+        limit: int = 100_000,
+    ) -> None:
+        self._feed = feed
+        self._ttl = ttl
+        self._settle = settle
+        self._limit = limit
+        self._entries: dict[str, tuple[float, V]] = {}
+        self._held: dict[str, float] = {}
+        self._held_all = 0.0
+        feed.subscribe(topic, self.invalidate)
+
+    @property
+    def enabled(self) -> bool:
+        return self._ttl > 0
+
+    def get(self, key: str) -> tuple[bool, V | None]:
+        """``(True, value)`` for a fresh entry, ``(False, None)`` when the caller must read."""
+        if self._ttl <= 0:
+            return False, None
+        self._feed.listen()
+        entry = self._entries.get(key)
+        if entry is None:
+            return False, None
+        if time.monotonic() >= entry[0]:
+            self._entries.pop(key, None)
+            return False, None
+        return True, entry[1]
+
+    def put(self, key: str, value: V) -> None:
+        """Keep ``value`` unless ``key`` is held (a notice may have overtaken its commit)."""
+        if self._ttl <= 0:
+            return
+        now = time.monotonic()
+        if now < self._held_all or now < self._held.get(key, 0.0):
+            return
+        if len(self._entries) >= self._limit:
+            self._entries.clear()
+        self._entries[key] = (now + self._ttl, value)
+
+    def invalidate(self, key: str) -> None:
+        until = time.monotonic() + self._settle
+        if key == ALL:
+            self._entries.clear()
+            self._held_all = until
+            return
+        self._entries.pop(key, None)
+        self._held[key] = until
+        if len(self._held) > 1000:  # forget windows that are over
+            now = time.monotonic()
+            self._held = {k: v for k, v in self._held.items() if v > now}
+
+    def drop_where(self, predicate: Callable[[V], bool]) -> None:
+        """Drop every entry whose value matches (e.g. one account's sessions) and hold the
+        whole cache for the settle window: the rows not cached here may be read meanwhile."""
+        for key, (_, value) in list(self._entries.items()):
+            if predicate(value):
+                self._entries.pop(key, None)
+        self._held_all = time.monotonic() + self._settle

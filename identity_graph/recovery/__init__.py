@@ -1,0 +1,1 @@
+"""Getting back in: password reset, appeals and enterprise activation (SPEC §5, §6)."""
