@@ -154,6 +154,25 @@ def test_create_client_prints_the_secret_once_and_refuses_bad_uris(tmp_path: Pat
     assert "redirectUris.0" in refused.stderr
 
 
+def test_create_client_for_ciba_needs_a_delivery_mode(tmp_path: Path) -> None:
+    ciba = "urn:openid:params:grant-type:ciba"
+    refused = run(tmp_path, "create-client", "柜台系统", "--grant-type", ciba, check=False)
+    assert refused.returncode == 2
+    assert "backchannelTokenDeliveryMode" in refused.stderr
+    created = run(
+        tmp_path,
+        "create-client",
+        "柜台系统",
+        "--grant-type",
+        ciba,
+        "--backchannel-token-delivery-mode",
+        "ping",
+        "--backchannel-client-notification-endpoint",
+        "https://partner.example.cn/ciba",
+    )
+    assert f"grant types: {ciba}" in created.stdout
+
+
 def test_services_catalogue_add_list_retire(tmp_path: Path) -> None:
     created = run(
         tmp_path, "create-client", "外国人工作管理系统", "--grant-type", "client_credentials"

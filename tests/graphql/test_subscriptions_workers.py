@@ -32,6 +32,7 @@ from tests.node_packages import installed
 from tests.server_helpers import RunningServer, run_server, server_env
 from tests.web.test_qr_login import APPROVE, qr_page
 
+pytestmark = [pytest.mark.server, pytest.mark.postgres]
 SOURCE = Path(__file__).resolve().parent / "graphql_ws"
 QR_STATUS = (
     "subscription Q($id: ID!, $token: String!) { qrLoginStatus(requestId: $id, pollToken: $token) }"

@@ -242,3 +242,27 @@ async def test_registration_needs_a_delivery_mode_and_a_ping_endpoint(container)
             await ciba_client(container, mode, endpoint)  # type: ignore[arg-type]
         fields = {error.field for error in refused.value.errors}
         assert fields & {"backchannelTokenDeliveryMode", "backchannelClientNotificationEndpoint"}
+
+
+async def test_openid_client_initiates_and_polls(provider, container, client, gql, hooks):
+    """openid-client (Node, OpenID-certified) as the CIBA client: discovery, the
+    backchannel request, and its own polling loop until the person has confirmed."""
+    from tests.oauth.relying_party import RelyingParty
+
+    person = await resident(gql, hooks, container, ZHANG_WEI)
+    await verified(gql, hooks, person, person=ZHANG_WEI)
+    client_id, secret = await ciba_client(container)
+    async with RelyingParty.started() as rp:
+        found = await rp.ok("discover", issuer=provider, client_id=client_id, client_secret=secret)
+        assert found["metadata"]["backchannel_authentication_endpoint"].endswith("/bc-authorize")
+        unknown = await rp.call("ciba_initiate", scope="openid", login_hint="nobody")
+        assert unknown["error"]["error"] == "unknown_user_id"
+        started = await rp.ok(
+            "ciba_initiate", scope="openid profile", login_hint=ZHANG_WEI["idNumber"]
+        )
+        assert started["response"]["interval"] == 5
+        await approve(client, gql, person)
+        answer = await rp.ok("ciba_poll", response=started["response"])
+    assert answer["claims"]["acr"] == "urn:identity-graph:acr:real-person"
+    assert answer["claims"]["aud"] == client_id
+    assert answer["tokens"]["token_type"].lower() == "bearer"

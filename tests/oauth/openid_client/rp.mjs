@@ -106,6 +106,17 @@ const operations = {
     return { revoked: true }
   },
 
+  // CIBA (poll mode): the backchannel request, then openid-client's own polling loop
+  // (it waits `interval`, retries on authorization_pending and slow_down).
+  async ciba_initiate(parameters) {
+    return { response: await client.initiateBackchannelAuthentication(config, parameters) }
+  },
+
+  async ciba_poll({ response }) {
+    const tokens = await client.pollBackchannelAuthenticationGrant(config, response)
+    return { tokens: { ...tokens }, claims: tokens.claims() }
+  },
+
   async end_session_url(parameters) {
     return { url: client.buildEndSessionUrl(config, parameters).href }
   },
