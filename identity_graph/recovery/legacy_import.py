@@ -185,6 +185,15 @@ class _Row:
         return f"{self.kind.value}:{login_key(self.login_name)}"
 
 
+_Checked = _Row | ValidationFailed | LegacyImportRecord
+
+
+def _source_key(raw: Mapping[str, str]) -> str | None:
+    """``_Row.source_key`` of a raw row, without checking the rest of it."""
+    kind, name = raw.get("kind", "").strip().lower(), raw.get("login_name", "")
+    return f"{kind}:{login_key(name)}" if kind and name.strip() else None
+
+
 def read_rows(path: Path) -> list[dict[str, str]]:
     """The rows of a CSV (header row, UTF-8) or JSON (array of objects) file."""
     try:
@@ -330,24 +339,31 @@ class LegacyImport:
         return report
 
     async def _batch(self, batch: Iterable[tuple[int, Mapping[str, str]]]) -> list[RowResult]:
-        checked: list[tuple[int, Mapping[str, str], _Row | ValidationFailed]] = []
-        for number, raw in batch:
+        rows = list(batch)
+        keys = {number: _source_key(raw) for number, raw in rows}
+        done = {
+            record.source_key: record
+            for record in await LegacyImportRecord.filter(
+                source_key__in=[key for key in keys.values() if key]
+            )
+        }
+        # Imported before: reported unchanged without checking the row again (a rerun of a
+        # large file costs one query per batch).
+        checked: list[tuple[int, Mapping[str, str], _Checked]] = []
+        for number, raw in rows:
+            earlier = done.get(keys[number] or "")
+            if earlier is not None:
+                checked.append((number, raw, earlier))
+                continue
             try:
                 checked.append((number, raw, check_row(raw, self._clock)))
             except ValidationFailed as exc:
                 checked.append((number, raw, exc))
-        rows = [row for _, _, row in checked if isinstance(row, _Row)]
-        done = {
-            record.source_key: record
-            for record in await LegacyImportRecord.filter(
-                source_key__in=[row.source_key for row in rows]
-            )
-        }
-        known = await self._known([row for row in rows if row.source_key not in done])
+        known = await self._known([row for _, _, row in checked if isinstance(row, _Row)])
         # One transaction per batch and a savepoint per row: a refused row rolls back to its
         # savepoint only, and the batch pays one commit instead of one per row.
         async with in_transaction():
-            return await self._rows(checked, done, known)
+            return await self._rows(checked, known)
 
     async def _known(self, rows: list[_Row]) -> _Known:
         """What the database already holds of the batch's names, codes, IDs and phones: four
@@ -378,26 +394,19 @@ class LegacyImport:
         return known
 
     async def _rows(
-        self,
-        checked: list[tuple[int, Mapping[str, str], _Row | ValidationFailed]],
-        done: dict[str, LegacyImportRecord],
-        known: _Known,
+        self, checked: list[tuple[int, Mapping[str, str], _Checked]], known: _Known
     ) -> list[RowResult]:
         results = []
         for number, raw, row in checked:
             source = str(raw.get("login_name", ""))[:64]
             if isinstance(row, ValidationFailed):
                 results.append(RowResult(number, source, Outcome.ERROR, errors=tuple(row.errors)))
-                continue
-            earlier = done.get(row.source_key)
-            if earlier is not None:
+            elif isinstance(row, LegacyImportRecord):
                 results.append(
-                    RowResult(
-                        number, source, Outcome.UNCHANGED, earlier.login_name, earlier.account_id
-                    )
+                    RowResult(number, source, Outcome.UNCHANGED, row.login_name, row.account_id)
                 )
-                continue
-            results.append(await self._import(number, row, known))
+            else:
+                results.append(await self._import(number, row, known))
         return results
 
     async def _import(self, number: int, row: _Row, known: _Known) -> RowResult:
