@@ -212,12 +212,13 @@ async def test_a_crash_in_the_middle_of_a_mutation_leaves_nothing_half_written(
         changed = {**ZHANG_WEI, "idValidUntil": "2036-06-01"}
 
         # Hold the table the submission writes last, so it stops after its first writes
-        # (identity data changed, an info update record), then crash the server under it.
+        # (the case with the proposed identity data, the account's pointer to it, the
+        # registry job), then crash the server under it.
         blocker = await asyncpg.connect(env.url.replace("postgres://", "postgresql://", 1))
-        await blocker.execute("BEGIN; LOCK TABLE verification_cases IN ACCESS EXCLUSIVE MODE")
+        await blocker.execute("BEGIN; LOCK TABLE audit_events IN ACCESS EXCLUSIVE MODE")
         submission = asyncio.create_task(submit(env.gql, env.hooks, token, person=changed))
         written = await _until_waiting_on_a_lock(blocker)
-        assert {"natural_persons", "info_update_records"} <= written, written
+        assert {"verification_cases", "accounts", "jobs"} <= written, written
         await asyncio.to_thread(postgres.stop, "immediate")
         with pytest.raises(AssertionError, match="SERVICE_UNAVAILABLE"):
             await submission  # the GraphQL helper expects 200: the answer was 503
