@@ -25,7 +25,10 @@ JOBS = (
     f"query({ARGS}) {{ jobs(kind: \"paging.demo\", {PASS}) "
     f"{{ edges {{ cursor node {{ id }} }} {INFO} }} }}"
 )
-OUTBOX = f"query({ARGS}) {{ outbox({PASS}) {{ edges {{ cursor node {{ destination }} }} {INFO} }} }}"
+OUTBOX = (
+    f"query({ARGS}) {{ outbox({PASS}) "
+    f"{{ edges {{ cursor node {{ destination }} }} {INFO} }} }}"
+)
 RECORDS = (
     f"query({ARGS}) {{ infoUpdateRecords({PASS}) "
     f"{{ edges {{ cursor node {{ changes {{ field newValue }} }} }} {INFO} }} }}"
