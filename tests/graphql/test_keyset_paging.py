@@ -1,5 +1,6 @@
-"""Relay paging both ways on the database-backed connections (issue 14): ``clients``
-(oldest first), ``jobs``, ``outbox`` and ``infoUpdateRecords`` (newest first) paged
+"""Relay paging both ways on the database-backed connections (issue 14): ``clients`` and
+``services`` (oldest first), ``jobs``, ``outbox``, ``auditLog`` and ``infoUpdateRecords``
+(newest first) paged
 forwards with ``first``/``after`` and backwards with ``last``/``before`` over HTTP, every
 page's items and ``pageInfo`` checked exactly, and typed errors for bad arguments."""
 
@@ -29,6 +30,14 @@ OUTBOX = (
     f"query({ARGS}) {{ outbox({PASS}) "
     f"{{ edges {{ cursor node {{ destination }} }} {INFO} }} }}"
 )
+SERVICES = (
+    f"query({ARGS}) {{ services(clientId: $client, {PASS}) "
+    f"{{ edges {{ cursor node {{ code }} }} {INFO} }} }}"
+).replace("query(", "query($client: String, ", 1)
+AUDIT = (
+    f"query({ARGS}) {{ auditLog(action: \"paging.checked\", {PASS}) "
+    f"{{ edges {{ cursor node {{ subjectId }} }} {INFO} }} }}"
+)
 RECORDS = (
     f"query({ARGS}) {{ infoUpdateRecords({PASS}) "
     f"{{ edges {{ cursor node {{ changes {{ field newValue }} }} }} {INFO} }} }}"
@@ -38,9 +47,11 @@ Page = tuple[list[Any], list[str], dict[str, Any]]
 Fetch = Callable[..., Awaitable[Page]]
 
 
-def fetcher(gql, document: str, field: str, token: str, item: Callable[[Any], Any]) -> Fetch:
+def fetcher(
+    gql, document: str, field: str, token: str, item: Callable[[Any], Any], **fixed: Any
+) -> Fetch:
     async def fetch(**arguments: Any) -> Page:
-        body = await gql(document, arguments, token=token, language="en")
+        body = await gql(document, {**fixed, **arguments}, token=token, language="en")
         assert "errors" not in body, body
         connection = body["data"][field]
         edges = connection["edges"]
@@ -133,6 +144,35 @@ async def test_outbox_both_ways(gql, container, admin):
     await walk(fetch, list(reversed(phones)))
 
 
+async def test_services_catalogue_both_ways(gql, container, admin):
+    partners = []
+    for name in ("社保系统", "税务系统"):
+        registered = await container.clients.register(
+            ClientRegistration(name=name, grant_types=["client_credentials"]), AuditContext()
+        )
+        partners.append(registered.client.client_id)
+    codes = []
+    for index in range(7):
+        code = f"SVC-{index:04d}"
+        await container.catalogue.register(partners[0], code, f"事项{index}", AuditContext())
+        await container.catalogue.register(partners[1], f"TAX-{index:04d}", "税", AuditContext())
+        codes.append(code)
+    fetch = fetcher(
+        gql, SERVICES, "services", admin, lambda node: node["code"], client=partners[0]
+    )
+    await walk(fetch, codes, size=3)
+
+
+async def test_audit_log_both_ways(gql, container, admin):
+    subjects = [f"s{index}" for index in range(6)]
+    for subject in subjects:
+        await container.audit.record(
+            "paging.checked", AuditContext(), subject_type="test", subject_id=subject
+        )
+    fetch = fetcher(gql, AUDIT, "auditLog", admin, lambda node: node["subjectId"])
+    await walk(fetch, list(reversed(subjects)))
+
+
 async def test_info_update_records_both_ways(gql, hooks, container):
     from tests.graphql.test_update_profile import resident, update_person
 
@@ -167,6 +207,8 @@ def cursor(text: str) -> str:
         (JOBS, {"last": 2, "before": cursor("outbox:3")}, "CURSOR_INVALID", "before"),
         (OUTBOX, {"before": cursor("outbox:0")}, "CURSOR_INVALID", "before"),
         (OUTBOX, {"last": 1, "after": cursor("job:x")}, "CURSOR_INVALID", "after"),
+        (SERVICES, {"first": 1, "last": 1}, "PAGE_FIRST_AND_LAST", "last"),
+        (AUDIT, {"last": 2, "before": cursor("client:4")}, "CURSOR_INVALID", "before"),
     ],
 )
 async def test_bad_paging_arguments_are_typed_errors(

@@ -27,10 +27,11 @@ from identity_graph.graphql.errors import as_graphql_error
 from identity_graph.graphql.input_rules import text
 from identity_graph.graphql.pagination import (
     After,
+    Before,
     First,
-    build_connection,
-    decode_int_cursor,
-    page_size,
+    Last,
+    MaybeFirst,
+    Paging,
 )
 from identity_graph.graphql.permissions import IsAdmin, IsAuthenticated
 
@@ -184,17 +185,16 @@ class AgentQueries:
                 description="Only the services of this partner system.", metadata=text(64)
             ),
         ] = None,
-        first: First = 20,
+        first: MaybeFirst = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> ServiceConnection:
         try:
-            size = page_size(first)
-            after_id = decode_int_cursor("service", after)
+            paging = Paging.of("service", first=first, after=after, last=last, before=before)
         except ValidationFailed as exc:
             raise as_graphql_error(info, exc) from None
         rows = await info.context.services.catalogue.listing(
-            client_id=client_id, limit=size + 1, after_id=after_id
+            client_id=client_id, window=paging.window
         )
-        return build_connection(
-            rows, size, "service", lambda row: row.id, Service.from_model, after
-        )
+        return paging.connection(rows, lambda row: row.id, Service.from_model)
