@@ -23,9 +23,11 @@ the rows read turned into a connection::
 from __future__ import annotations
 
 import base64
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Generic, TypeVar
+from datetime import date
+from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 
@@ -216,8 +218,8 @@ class Paging:
     kind: str
     size: int
     backward: bool
-    after: int | None = None
-    before: int | None = None
+    after: Any = None
+    before: Any = None
 
     @classmethod
     def of(
@@ -229,21 +231,22 @@ class Paging:
         last: int | None = None,
         before: str | None = None,
         default: int = 20,
+        parse: Callable[[str], Any] | None = None,
     ) -> Paging:
-        """Raises ``ValidationFailed`` naming the argument at fault."""
+        """Raises ``ValidationFailed`` naming the argument at fault. Cursors hold a row id,
+        or with ``parse`` a text key it turns into the service's bound (a ``ValueError``
+        from it: CURSOR_INVALID)."""
         if first is not None and last is not None:
             raise ValidationFailed.single("last", "PAGE_FIRST_AND_LAST")
         if last is not None:
             size, backward = page_size(last, "last"), True
         else:
             size, backward = page_size(default if first is None else first), False
-        return cls(
-            kind=kind,
-            size=size,
-            backward=backward,
-            after=decode_int_cursor(kind, after, "after"),
-            before=decode_int_cursor(kind, before, "before"),
-        )
+        bounds = [
+            _bound(kind, cursor, field, parse)
+            for field, cursor in (("after", after), ("before", before))
+        ]
+        return cls(kind=kind, size=size, backward=backward, after=bounds[0], before=bounds[1])
 
     @property
     def window(self) -> Window:
@@ -253,7 +256,10 @@ class Paging:
         )
 
     def connection(
-        self, rows: Sequence[Row], key: Callable[[Row], int], to_node: Callable[[Row], Node]
+        self,
+        rows: Sequence[Row],
+        key: Callable[[Row], int | str],
+        to_node: Callable[[Row], Node],
     ) -> Connection[Node]:
         """``rows`` as read for ``window`` (list order, up to ``size + 1``)."""
         more = len(rows) > self.size
@@ -275,3 +281,25 @@ class Paging:
                 start_cursor=edges[0].cursor if edges else None,
             ),
         )
+
+
+def _bound(kind: str, cursor: str | None, field: str, parse: Callable[[str], Any] | None) -> Any:
+    if parse is None:
+        return decode_int_cursor(kind, cursor, field)
+    text = decode_text_cursor(kind, cursor, field)
+    if text is None:
+        return None
+    try:
+        return parse(text)
+    except ValueError:
+        raise ValidationFailed.single(field, "CURSOR_INVALID") from None
+
+
+def due_and_id(text: str) -> tuple[date, uuid.UUID]:
+    """The key of a work queue ordered by due date, then id (``2026-11-30|<uuid>``)."""
+    due, _, row_id = text.partition("|")
+    return date.fromisoformat(due), uuid.UUID(row_id)
+
+
+def due_key(row: Any) -> str:
+    return f"{row.due_on.isoformat()}|{row.id}"

@@ -1,6 +1,6 @@
 """Relay paging both ways on the database-backed connections (issue 14): ``clients`` and
 ``services`` (oldest first), ``jobs``, ``outbox``, ``auditLog`` and ``infoUpdateRecords``
-(newest first) paged
+(newest first), ``appeals`` (due date, then id) paged
 forwards with ``first``/``after`` and backwards with ``last``/``before`` over HTTP, every
 page's items and ``pageInfo`` checked exactly, and typed errors for bad arguments."""
 
@@ -37,6 +37,10 @@ SERVICES = (
 AUDIT = (
     f"query({ARGS}) {{ auditLog(action: \"paging.checked\", {PASS}) "
     f"{{ edges {{ cursor node {{ subjectId }} }} {INFO} }} }}"
+)
+APPEALS = (
+    f"query({ARGS}) {{ appeals({PASS}) "
+    f"{{ edges {{ cursor node {{ id number dueOn }} }} {INFO} }} }}"
 )
 RECORDS = (
     f"query({ARGS}) {{ infoUpdateRecords({PASS}) "
@@ -173,6 +177,28 @@ async def test_audit_log_both_ways(gql, container, admin):
     await walk(fetch, list(reversed(subjects)))
 
 
+async def test_appeals_both_ways(gql, hooks, container, client, clock):
+    """Keyed by (due date, id): pairs of appeals share a due date."""
+    from tests.appeals.helpers import appeal_values, id_scans, reviewer_token, submit_appeal
+
+    submitted = []
+    for index in range(5):
+        values = await appeal_values(gql, hooks, container, phone=f"1390000000{index}")
+        appeal = await submit_appeal(client, values, id_scans())
+        assert appeal["__typename"] == "AppealSubmitted", appeal
+        submitted.append(appeal["appeal"]["number"])
+        if index % 2:
+            clock.advance(days=7)
+    staff = await reviewer_token(container)
+    body = await gql(APPEALS, {"first": 10}, token=staff)
+    nodes = [edge["node"] for edge in body["data"]["appeals"]["edges"]]
+    assert sorted(node["number"] for node in nodes) == sorted(submitted)
+    assert len({node["dueOn"] for node in nodes}) == 3
+    expected = [node["number"] for node in sorted(nodes, key=lambda n: (n["dueOn"], n["id"]))]
+    assert [node["number"] for node in nodes] == expected
+    await walk(fetcher(gql, APPEALS, "appeals", staff, lambda node: node["number"]), expected)
+
+
 async def test_info_update_records_both_ways(gql, hooks, container):
     from tests.graphql.test_update_profile import resident, update_person
 
@@ -209,12 +235,17 @@ def cursor(text: str) -> str:
         (OUTBOX, {"last": 1, "after": cursor("job:x")}, "CURSOR_INVALID", "after"),
         (SERVICES, {"first": 1, "last": 1}, "PAGE_FIRST_AND_LAST", "last"),
         (AUDIT, {"last": 2, "before": cursor("client:4")}, "CURSOR_INVALID", "before"),
+        (APPEALS, {"last": 2, "before": cursor("appeal:2026-13-01|x")}, "CURSOR_INVALID", "before"),
+        (APPEALS, {"after": cursor("appeal:2026-11-30|not-a-uuid")}, "CURSOR_INVALID", "after"),
     ],
 )
 async def test_bad_paging_arguments_are_typed_errors(
-    gql, admin, document, arguments, code, field
+    gql, container, admin, document, arguments, code, field
 ):
-    body = await gql(document, arguments, token=admin, language="en")
+    from tests.appeals.helpers import reviewer_token
+
+    token = await reviewer_token(container) if document is APPEALS else admin
+    body = await gql(document, arguments, token=token, language="en")
     [error] = body["errors"]
     assert body["data"] is None
     assert (error["extensions"]["code"], error["extensions"]["field"]) == (code, field)
