@@ -1,6 +1,6 @@
 """Relay paging both ways on the database-backed connections (issue 14): ``clients`` and
 ``services`` (oldest first), ``jobs``, ``outbox``, ``auditLog`` and ``infoUpdateRecords``
-(newest first), ``appeals`` (due date, then id) paged
+(newest first), ``appeals`` and ``reviewQueue`` (due date, then id) paged
 forwards with ``first``/``after`` and backwards with ``last``/``before`` over HTTP, every
 page's items and ``pageInfo`` checked exactly, and typed errors for bad arguments."""
 
@@ -41,6 +41,10 @@ AUDIT = (
 APPEALS = (
     f"query({ARGS}) {{ appeals({PASS}) "
     f"{{ edges {{ cursor node {{ id number dueOn }} }} {INFO} }} }}"
+)
+REVIEWS = (
+    f"query({ARGS}) {{ reviewQueue({PASS}) "
+    f"{{ edges {{ cursor node {{ id dueOn }} }} {INFO} }} }}"
 )
 RECORDS = (
     f"query({ARGS}) {{ infoUpdateRecords({PASS}) "
@@ -199,6 +203,31 @@ async def test_appeals_both_ways(gql, hooks, container, client, clock):
     await walk(fetcher(gql, APPEALS, "appeals", staff, lambda node: node["number"]), expected)
 
 
+async def test_review_queue_both_ways(gql, hooks, container, client, clock):
+    """Keyed by (due date, id): pairs of reviews share a due date."""
+    from tests.verification.flows import SUBMIT_REVIEW, resident, submit
+    from tests.verification.test_manual_review import PASSPORT, reviewer_token, scans
+
+    for index in range(5):
+        holder = {**PASSPORT, "idNumber": f"E1234567{index}"}
+        token = await resident(
+            gql, hooks, container, holder, phone=f"1371234567{index}", loginName=f"holder{index}"
+        )
+        assert (await submit(gql, hooks, token, person=holder))["__typename"] != "ValidationErrors"
+        documents = await scans(client, token)
+        body = await gql(SUBMIT_REVIEW, {"input": {"documentIds": documents}}, token=token)
+        assert body["data"]["submitManualReview"]["__typename"] == "ReviewSubmitted", body
+        if index % 2:
+            clock.advance(days=7)
+    staff = await reviewer_token(container)
+    body = await gql(REVIEWS, {"first": 10}, token=staff)
+    nodes = [edge["node"] for edge in body["data"]["reviewQueue"]["edges"]]
+    assert len(nodes) == 5 and len({node["dueOn"] for node in nodes}) == 3
+    expected = [node["id"] for node in sorted(nodes, key=lambda n: (n["dueOn"], n["id"]))]
+    assert [node["id"] for node in nodes] == expected
+    await walk(fetcher(gql, REVIEWS, "reviewQueue", staff, lambda node: node["id"]), expected)
+
+
 async def test_info_update_records_both_ways(gql, hooks, container):
     from tests.graphql.test_update_profile import resident, update_person
 
@@ -237,6 +266,8 @@ def cursor(text: str) -> str:
         (AUDIT, {"last": 2, "before": cursor("client:4")}, "CURSOR_INVALID", "before"),
         (APPEALS, {"last": 2, "before": cursor("appeal:2026-13-01|x")}, "CURSOR_INVALID", "before"),
         (APPEALS, {"after": cursor("appeal:2026-11-30|not-a-uuid")}, "CURSOR_INVALID", "after"),
+        (REVIEWS, {"first": 3, "last": 3}, "PAGE_FIRST_AND_LAST", "last"),
+        (REVIEWS, {"last": 1, "before": cursor("appeal:2026-11-30|x")}, "CURSOR_INVALID", "before"),
     ],
 )
 async def test_bad_paging_arguments_are_typed_errors(
@@ -244,7 +275,7 @@ async def test_bad_paging_arguments_are_typed_errors(
 ):
     from tests.appeals.helpers import reviewer_token
 
-    token = await reviewer_token(container) if document is APPEALS else admin
+    token = await reviewer_token(container) if document in (APPEALS, REVIEWS) else admin
     body = await gql(document, arguments, token=token, language="en")
     [error] = body["errors"]
     assert body["data"] is None
