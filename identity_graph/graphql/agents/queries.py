@@ -12,7 +12,7 @@ from identity_graph.agents.checks import UnitRef
 from identity_graph.agents.models import BindingState
 from identity_graph.core.errors import DomainError, ValidationFailed
 from identity_graph.graphql.agents.enums import AgentStatus
-from identity_graph.graphql.agents.pages import caller, person_bindings_page, unit_page
+from identity_graph.graphql.agents.pages import caller, paging, person_bindings_page, unit_page
 from identity_graph.graphql.agents.types import (
     Agent,
     AgentConnection,
@@ -28,7 +28,6 @@ from identity_graph.graphql.input_rules import text
 from identity_graph.graphql.pagination import (
     After,
     Before,
-    First,
     Last,
     MaybeFirst,
     Paging,
@@ -92,12 +91,14 @@ class AgentQueries:
             ),
         ] = None,
         status: Statuses = None,
-        first: First = 20,
+        first: MaybeFirst = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> AgentConnection:
         try:
             unit = parse_id(enterprise_id, "enterpriseId") if enterprise_id else None
-            return await unit_page(info, unit, _states(status), first, after)
+            return await unit_page(info, unit, _states(status), paging(first, after, last, before))
         except DomainError as exc:
             raise as_graphql_error(info, exc) from None
 
@@ -110,11 +111,15 @@ class AgentQueries:
         self,
         info: Info,
         status: Statuses = None,
-        first: First = 20,
+        first: MaybeFirst = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> AgentConnection:
         try:
-            return await person_bindings_page(info, first, after, _states(status))
+            return await person_bindings_page(
+                info, paging(first, after, last, before), _states(status)
+            )
         except DomainError as exc:
             raise as_graphql_error(info, exc) from None
 
