@@ -1,6 +1,7 @@
 """Relay paging both ways on the database-backed connections (issue 14): ``clients`` and
 ``services`` (oldest first), ``jobs``, ``outbox``, ``auditLog`` and ``infoUpdateRecords``
-(newest first), ``appeals`` and ``reviewQueue`` (due date, then id) paged
+(newest first), ``appeals`` and ``reviewQueue`` (due date, then id) and ``myAgents``
+(created_at, id) paged
 forwards with ``first``/``after`` and backwards with ``last``/``before`` over HTTP, every
 page's items and ``pageInfo`` checked exactly, and typed errors for bad arguments."""
 
@@ -45,6 +46,10 @@ APPEALS = (
 REVIEWS = (
     f"query({ARGS}) {{ reviewQueue({PASS}) "
     f"{{ edges {{ cursor node {{ id dueOn }} }} {INFO} }} }}"
+)
+AGENTS = (
+    f"query({ARGS}) {{ myAgents({PASS}) "
+    f"{{ edges {{ cursor node {{ id person {{ name }} }} }} {INFO} }} }}"
 )
 RECORDS = (
     f"query({ARGS}) {{ infoUpdateRecords({PASS}) "
@@ -226,6 +231,29 @@ async def test_review_queue_both_ways(gql, hooks, container, client, clock):
     expected = [node["id"] for node in sorted(nodes, key=lambda n: (n["dueOn"], n["id"]))]
     assert [node["id"] for node in nodes] == expected
     await walk(fetcher(gql, REVIEWS, "reviewQueue", staff, lambda node: node["id"]), expected)
+
+
+async def test_my_agents_both_ways(gql, hooks, container, clock):
+    """Keyed (created_at, id): the agents in the order they came."""
+    from tests.agents.flows import world
+    from tests.agents.test_agents_queries import _agents
+
+    w = await world(gql, hooks, container)
+    await _agents(container, w.unit_id, 6, clock)
+    body = await gql(AGENTS, {"first": 100}, token=w.unit_token)
+    nodes = [edge["node"] for edge in body["data"]["myAgents"]["edges"]]
+    assert [node["person"]["name"] for node in nodes][-6:] == [
+        f"经办人{n}" for n in range(6)
+    ]
+    expected = [node["id"] for node in nodes]
+    fetch = fetcher(gql, AGENTS, "myAgents", w.unit_token, lambda node: node["id"])
+    await walk(fetch, expected)
+    for arguments, code, field in (
+        ({"first": 1, "last": 1}, "PAGE_FIRST_AND_LAST", "last"),
+        ({"last": 1, "before": cursor("agent:yesterday|x")}, "CURSOR_INVALID", "before"),
+    ):
+        [error] = (await gql(AGENTS, arguments, token=w.unit_token))["errors"]
+        assert (error["extensions"]["code"], error["extensions"]["field"]) == (code, field)
 
 
 async def test_info_update_records_both_ways(gql, hooks, container):
