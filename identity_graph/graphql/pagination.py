@@ -1,9 +1,9 @@
 """Relay connections with opaque keyset cursors (SPEC §9 "lists are Relay connections").
 
 Two kinds: keyset pages read from the database (``Paging``, below; ``build_connection``
-for a forward-only one) and pages of a short list held whole (a person's consents, a case's attempts and reviews,
-an account's cases: ``page_of_list``), which also take ``last``/``before`` as the Relay
-cursor connections spec describes::
+for a forward-only one) and pages of a short list held whole (a person's consents, a
+case's attempts and reviews, an account's cases: ``page_of_list``), which also take
+``last``/``before`` as the Relay cursor connections spec describes::
 
     all items ─► after? cut before and at it ─► before? cut at and after it
               ─► first? keep the first n ─► last? keep the last n ─► edges + pageInfo

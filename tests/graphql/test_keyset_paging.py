@@ -248,6 +248,15 @@ async def test_my_agents_both_ways(gql, hooks, container, clock):
     expected = [node["id"] for node in nodes]
     fetch = fetcher(gql, AGENTS, "myAgents", w.unit_token, lambda node: node["id"])
     await walk(fetch, expected)
+    # A page backwards is one keyset query too: as many statements as a page forwards.
+    from tests.agents.test_agents_queries import counted
+
+    middle = (await fetch(first=3))[2]["endCursor"]
+    with counted() as forwards:
+        await fetch(first=3, after=middle)
+    with counted() as backwards:
+        await fetch(last=3, before=middle)
+    assert len(backwards) == len(forwards)
     for arguments, code, field in (
         ({"first": 1, "last": 1}, "PAGE_FIRST_AND_LAST", "last"),
         ({"last": 1, "before": cursor("agent:yesterday|x")}, "CURSOR_INVALID", "before"),
