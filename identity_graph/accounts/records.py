@@ -11,8 +11,10 @@ from datetime import date
 from typing import Any
 
 from identity_graph.accounts.models import InfoUpdateRecord
+from identity_graph.core import keyset
 from identity_graph.core.clock import Clock
 from identity_graph.core.crypto import mask_email, mask_id_number, mask_name, mask_phone
+from identity_graph.core.keyset import Window
 
 Mask = Callable[[str], str]
 
@@ -96,11 +98,7 @@ class InfoUpdateLog:
             created_at=self._clock.now(),
         )
 
-    async def page(
-        self, account_id: uuid.UUID, *, limit: int, before_id: int | None
-    ) -> list[InfoUpdateRecord]:
-        """Newest first; ``limit`` rows after the cursor ``before_id``."""
+    async def page(self, account_id: uuid.UUID, window: Window) -> list[InfoUpdateRecord]:
+        """Newest first; the rows of ``window`` (forwards or backwards)."""
         query = InfoUpdateRecord.filter(account_id=account_id)
-        if before_id is not None:
-            query = query.filter(id__lt=before_id)
-        return await query.order_by("-id").limit(limit)
+        return await keyset.read(query, window, descending=True)

@@ -11,8 +11,9 @@ from datetime import datetime
 from tortoise.expressions import Q
 
 from identity_graph.agents.models import AgentBinding, BindingState
+from identity_graph.core import keyset
 from identity_graph.core.clock import Clock
-from identity_graph.core.errors import ValidationFailed
+from identity_graph.core.keyset import Window
 
 Cursor = tuple[datetime, uuid.UUID]
 
@@ -21,14 +22,10 @@ def binding_cursor(binding: AgentBinding) -> str:
     return f"{binding.created_at.isoformat()}|{binding.id}"
 
 
-def parse_binding_cursor(text: str | None) -> Cursor | None:
-    if text is None:
-        return None
+def binding_key(text: str) -> Cursor:
+    """The key in a cursor made by ``binding_cursor``; ``ValueError`` if it is not one."""
     moment, _, key = text.partition("|")
-    try:
-        return datetime.fromisoformat(moment), uuid.UUID(key)
-    except ValueError:
-        raise ValidationFailed.single("after", "CURSOR_INVALID") from None
+    return datetime.fromisoformat(moment), uuid.UUID(key)
 
 
 class AgentDirectory:
@@ -39,29 +36,25 @@ class AgentDirectory:
         self,
         enterprise_id: uuid.UUID,
         states: Sequence[BindingState],
-        limit: int,
-        after: Cursor | None,
+        window: Window,
     ) -> list[AgentBinding]:
-        """The unit's agents in the order they came, ``limit`` from ``after``."""
-        return await self._page(Q(enterprise_id=enterprise_id), states, limit, after)
+        """The unit's agents in the order they came: the rows in ``window``."""
+        return await self._page(Q(enterprise_id=enterprise_id), states, window)
 
     async def of_person(
         self,
         person_id: uuid.UUID,
         states: Sequence[BindingState],
-        limit: int,
-        after: Cursor | None,
+        window: Window,
     ) -> list[AgentBinding]:
-        return await self._page(Q(person_id=person_id), states, limit, after)
+        return await self._page(Q(person_id=person_id), states, window)
 
     async def _page(
-        self, owner: Q, states: Sequence[BindingState], limit: int, after: Cursor | None
+        self, owner: Q, states: Sequence[BindingState], window: Window
     ) -> list[AgentBinding]:
+        """Keyed (created_at, id), forwards or backwards (``core.keyset``)."""
         query = AgentBinding.filter(owner, state__in=list(states))
-        if after is not None:
-            moment, key = after
-            query = query.filter(Q(created_at__gt=moment) | Q(created_at=moment, id__gt=key))
-        return await query.order_by("created_at", "id").limit(limit)
+        return await keyset.read(query, window, key=("created_at", "id"))
 
     async def get_many(self, ids: list[uuid.UUID]) -> dict[uuid.UUID, AgentBinding]:
         return {row.id: row for row in await AgentBinding.filter(id__in=ids)}

@@ -26,7 +26,7 @@ from identity_graph.agents.bindings import MESSAGES as bindings_messages
 from identity_graph.agents.bindings import AgentBindings, Manager, Validity
 from identity_graph.agents.checks import ServiceChecks, ServiceDecision, Subject, UnitRef
 from identity_graph.agents.context import EnterpriseContexts
-from identity_graph.agents.directory import AgentDirectory, Cursor
+from identity_graph.agents.directory import AgentDirectory
 from identity_graph.agents.grants import MESSAGES as grants_messages
 from identity_graph.agents.grants import AgentGrants
 from identity_graph.agents.models import AgentBinding, AgentGrant, AgentRole, BindingState
@@ -40,6 +40,7 @@ from identity_graph.clients.subjects import Subjects
 from identity_graph.core.audit import AuditContext, AuditLog
 from identity_graph.core.clock import Clock, local_date
 from identity_graph.core.errors import ValidationFailed
+from identity_graph.core.keyset import Window
 from identity_graph.core.ratelimit import RateLimiter, Rule
 from identity_graph.core.validators import clean_text
 from identity_graph.notifications.base import Notifier
@@ -228,22 +229,20 @@ class AgentService:
         caller: Caller,
         enterprise_id: uuid.UUID | None,
         states: Sequence[BindingState],
-        limit: int,
-        after: Cursor | None,
+        window: Window,
     ) -> list[AgentBinding]:
         """``myAgents``: only the legal account and managing agents see them (seed 004)."""
         manager = await self.manager(caller, enterprise_id)
-        return await self.directory.of_unit(manager.enterprise_id, states, limit, after)
+        return await self.directory.of_unit(manager.enterprise_id, states, window)
 
     async def authorizations_of(
         self,
         caller: Caller,
         states: Sequence[BindingState],
-        limit: int,
-        after: Cursor | None,
+        window: Window,
     ) -> list[AgentBinding]:
         """``myAuthorizations``: the units a person acts (or asked to act) for."""
-        return await self.directory.of_person(caller.account.id, states, limit, after)
+        return await self.directory.of_person(caller.account.id, states, window)
 
     async def can_handle_for_person(
         self, caller: Caller, unit: UnitRef, service_code: str

@@ -11,9 +11,11 @@ import re
 from collections.abc import Iterable
 
 from identity_graph.clients.models import OAuthClient, ServiceItem
+from identity_graph.core import keyset
 from identity_graph.core.audit import AuditContext, AuditLog
 from identity_graph.core.clock import Clock
 from identity_graph.core.errors import DomainError, ValidationFailed
+from identity_graph.core.keyset import Window
 from identity_graph.core.validators import Checks, clean_text
 
 # Government service codes are digits (e.g. 000106004000); partners may add letters.
@@ -111,14 +113,18 @@ class ServiceCatalogue:
         return [found[code] for code in dict.fromkeys(wanted)]
 
     async def listing(
-        self, *, client_id: str | None, limit: int, after_id: int | None
+        self,
+        *,
+        client_id: str | None,
+        limit: int = 20,
+        after_id: int | None = None,
+        window: Window | None = None,
     ) -> list[ServiceItem]:
-        query = ServiceItem.all().prefetch_related("client").order_by("id")
+        """Oldest first: ``limit`` rows past ``after_id``, or the rows of ``window``."""
+        query = ServiceItem.all().prefetch_related("client")
         if client_id is not None:
             query = query.filter(client__client_id=client_id)
-        if after_id is not None:
-            query = query.filter(id__gt=after_id)
-        return await query.limit(limit)
+        return await keyset.read(query, window or keyset.forward(limit, after_id))
 
     async def get_many(self, ids: list[int]) -> dict[int, ServiceItem]:
         rows = await ServiceItem.filter(id__in=ids).prefetch_related("client")

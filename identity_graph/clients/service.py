@@ -11,11 +11,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from identity_graph.clients.models import OAuthClient
+from identity_graph.core import keyset
 from identity_graph.core.audit import AuditContext, AuditLog
 from identity_graph.core.change_feed import Cache, ChangeFeed
 from identity_graph.core.clock import Clock
 from identity_graph.core.errors import DomainError, ValidationFailed
 from identity_graph.core.events import LocalBus
+from identity_graph.core.keyset import Window
 from identity_graph.core.rows import fetch_by_column
 from identity_graph.core.secrets import SecretHasher, new_token
 from identity_graph.core.validators import Checks, clean_text
@@ -324,11 +326,9 @@ class ClientService:
         )
         return RegisteredClient(await OAuthClient.get(id=client.id), secret)
 
-    async def page(self, *, limit: int, after_id: int | None) -> list[OAuthClient]:
-        query = OAuthClient.all()
-        if after_id is not None:
-            query = query.filter(id__gt=after_id)
-        return await query.order_by("id").limit(limit)
+    async def page(self, window: Window) -> list[OAuthClient]:
+        """Oldest first; the rows of ``window`` (forwards or backwards)."""
+        return await keyset.read(OAuthClient.all(), window)
 
     def secret_matches(self, client: OAuthClient, secret: str) -> bool:
         if client.secret_hmac is None:

@@ -13,7 +13,9 @@ from datetime import datetime
 
 from tortoise.expressions import Q
 
+from identity_graph.core import keyset
 from identity_graph.core.audit import AuditEvent
+from identity_graph.core.keyset import Window
 
 
 @dataclass(frozen=True)
@@ -24,8 +26,14 @@ class AuditFilter:
     until: datetime | None = None
 
 
-async def search(audit_filter: AuditFilter, limit: int, before_id: int | None) -> list[AuditEvent]:
-    """Up to ``limit`` events older than ``before_id`` (the previous page's last row)."""
+async def search(
+    audit_filter: AuditFilter,
+    limit: int = 20,
+    before_id: int | None = None,
+    window: Window | None = None,
+) -> list[AuditEvent]:
+    """Newest first: up to ``limit`` events older than ``before_id`` (the previous page's
+    last row), or the events of ``window`` (forwards or backwards)."""
     query = AuditEvent.all()
     if audit_filter.account_id is not None:
         account = audit_filter.account_id
@@ -36,6 +44,4 @@ async def search(audit_filter: AuditFilter, limit: int, before_id: int | None) -
         query = query.filter(at__gte=audit_filter.since)
     if audit_filter.until is not None:
         query = query.filter(at__lt=audit_filter.until)
-    if before_id is not None:
-        query = query.filter(id__lt=before_id)
-    return await query.order_by("-id").limit(limit)
+    return await keyset.read(query, window or keyset.forward(limit, before_id), descending=True)

@@ -45,6 +45,10 @@ CORE_MESSAGES: Catalog = {
     "METHOD_NOT_ALLOWED": ("不支持的请求方法", "Method not allowed"),
     "NOT_FOUND": ("未找到", "Not found"),
     "CURSOR_INVALID": ("分页游标无效", "Invalid cursor"),
+    "PAGE_FIRST_AND_LAST": (
+        "first 与 last 只能指定其一",
+        "Give either first or last, not both",
+    ),
     "PAGE_SIZE_INVALID": ("每页数量须在 1 到 {max} 之间", "Page size must be between 1 and {max}"),
     "MALFORMED_JSON": ("请求体不是合法的 JSON", "The request body is not valid JSON"),
     "MUTATION_OVER_GET": ("变更操作必须使用 POST", "Mutations must be sent with POST"),

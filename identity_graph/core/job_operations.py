@@ -14,6 +14,7 @@ from tortoise.transactions import in_transaction
 
 from identity_graph.core.audit import AuditContext, AuditLog
 from identity_graph.core.jobs import Job, JobQueue, JobState
+from identity_graph.core.keyset import Window
 
 
 class JobOperations:
@@ -28,8 +29,11 @@ class JobOperations:
         kind: str | None = None,
         limit: int = 20,
         before_id: int | None = None,
+        window: Window | None = None,
     ) -> list[Job]:
-        return await self._queue.page(state=state, kind=kind, limit=limit, before_id=before_id)
+        return await self._queue.page(
+            state=state, kind=kind, limit=limit, before_id=before_id, window=window
+        )
 
     async def depth(self) -> dict[str, int]:
         return await self._queue.depth()

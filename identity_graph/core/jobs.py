@@ -47,8 +47,10 @@ from tortoise.functions import Count
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
+from identity_graph.core import keyset
 from identity_graph.core.availability import unavailable
 from identity_graph.core.clock import Clock
+from identity_graph.core.keyset import Window
 
 log = logging.getLogger("identity_graph.jobs")
 
@@ -214,16 +216,16 @@ class JobQueue:
         kind: str | None = None,
         limit: int = 20,
         before_id: int | None = None,
+        window: Window | None = None,
     ) -> list[Job]:
-        """Newest first, for operators (CLI and admin GraphQL)."""
+        """Newest first, for operators (CLI and admin GraphQL): ``limit`` rows past
+        ``before_id``, or the rows of ``window`` (forwards or backwards)."""
         query = Job.all()
         if state is not None:
             query = query.filter(state=state)
         if kind is not None:
             query = query.filter(kind=kind)
-        if before_id is not None:
-            query = query.filter(id__lt=before_id)
-        return list(await query.order_by("-id").limit(limit))
+        return await keyset.read(query, window or keyset.forward(limit, before_id), descending=True)
 
 
 class JobWorker:

@@ -25,11 +25,11 @@ from identity_graph.graphql.errors import (
 from identity_graph.graphql.input_rules import text
 from identity_graph.graphql.pagination import (
     After,
+    Before,
     Connection,
-    First,
-    build_connection,
-    decode_int_cursor,
-    page_size,
+    Last,
+    MaybeFirst,
+    Paging,
 )
 from identity_graph.graphql.permissions import IsAdmin
 
@@ -116,21 +116,21 @@ class JobQueries:
             str | None,
             strawberry.argument(description="Only jobs of this kind.", metadata=text(64)),
         ] = None,
-        first: First = 20,
+        first: MaybeFirst = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[JobType]:
         try:
-            size = page_size(first)
-            before_id = decode_int_cursor("job", after)
+            paging = Paging.of("job", first=first, after=after, last=last, before=before)
         except DomainError as exc:
             raise as_graphql_error(info, exc) from None
         rows = await info.context.services.job_operations.listing(
             state=DomainJobState[state.name] if state else None,
             kind=kind[:64] if kind else None,
-            limit=size + 1,
-            before_id=before_id,
+            window=paging.window,
         )
-        return build_connection(rows, size, "job", lambda job: job.id, JobType.from_model, after)
+        return paging.connection(rows, lambda job: job.id, JobType.from_model)
 
 
 @strawberry.type

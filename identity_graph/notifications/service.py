@@ -15,10 +15,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from identity_graph.core import keyset
 from identity_graph.core.clock import Clock
 from identity_graph.core.crypto import BlindIndex, FieldCipher
 from identity_graph.core.i18n import Locale
 from identity_graph.core.jobs import JobQueue
+from identity_graph.core.keyset import Window
 from identity_graph.notifications.base import Gateway, OutgoingMessage
 from identity_graph.notifications.models import Channel, DeliveryStatus, NotificationMessage
 from identity_graph.notifications.templates import render
@@ -110,14 +112,14 @@ class OutboxNotifier:
         channel: Channel = Channel.SMS,
         limit: int = 20,
         before_id: int | None = None,
+        window: Window | None = None,
     ) -> list[MessageView]:
-        """Newest first; ``destination`` filters through the blind index."""
+        """Newest first; ``destination`` filters through the blind index. ``limit`` rows
+        past ``before_id``, or the rows of ``window`` (forwards or backwards)."""
         query = NotificationMessage.all()
         if destination:
             query = query.filter(destination_index=self._index(channel.value, destination))
-        if before_id is not None:
-            query = query.filter(id__lt=before_id)
-        rows = await query.order_by("-id").limit(limit)
+        rows = await keyset.read(query, window or keyset.forward(limit, before_id), descending=True)
         return [self._view(row) for row in rows]
 
     def _view(self, row: NotificationMessage) -> MessageView:

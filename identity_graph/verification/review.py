@@ -22,14 +22,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from identity_graph.accounts.enums import AssuranceLevel, Role
 from identity_graph.accounts.models import Account
+from identity_graph.core import keyset
 from identity_graph.core.audit import AuditContext, AuditLog
 from identity_graph.core.clock import Clock, local_date
 from identity_graph.core.errors import DomainError, NotAuthorized, ValidationFailed
+from identity_graph.core.keyset import Window
 from identity_graph.core.labels import Named
 from identity_graph.core.validators import Checks, optional_text
 from identity_graph.files.documents import Documents
@@ -108,12 +109,6 @@ class Decision:
     approve: bool
     reasons: Sequence[RejectionReason] = ()
     note: str | None = None
-
-
-@dataclass(frozen=True)
-class QueuePage:
-    reviews: list[ManualReview]
-    has_next: bool
 
 
 class ReviewService:
@@ -240,22 +235,14 @@ class ReviewService:
         await self._notices.decided(case, reasons)
 
     async def queue(
-        self,
-        *,
-        states: Sequence[ReviewState],
-        subject: Subject | None,
-        limit: int,
-        after: tuple[str, str] | None,
-    ) -> QueuePage:
-        """Oldest due date first (so overdue reviews lead), then submission order."""
+        self, *, states: Sequence[ReviewState], subject: Subject | None, window: Window
+    ) -> list[ManualReview]:
+        """Oldest due date first (so overdue reviews lead), then by id: the rows in
+        ``window`` (forwards or backwards)."""
         query = ManualReview.filter(state__in=list(states))
         if subject is not None:
             query = query.filter(subject=subject)
-        if after is not None:
-            due, review_id = after
-            query = query.filter(Q(due_on__gt=due) | Q(due_on=due, id__gt=review_id))
-        rows = await query.order_by("due_on", "id").limit(limit + 1)
-        return QueuePage(rows[:limit], len(rows) > limit)
+        return await keyset.read(query, window, key=("due_on", "id"))
 
     def is_overdue(self, review: ManualReview) -> bool:
         return review.state is ReviewState.OPEN and review.due_on < local_date(self._clock)

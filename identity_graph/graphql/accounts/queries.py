@@ -17,11 +17,11 @@ from identity_graph.graphql.context import Info
 from identity_graph.graphql.errors import as_graphql_error
 from identity_graph.graphql.pagination import (
     After,
+    Before,
     Connection,
-    First,
-    build_connection,
-    decode_int_cursor,
-    page_size,
+    Last,
+    MaybeFirst,
+    Paging,
 )
 from identity_graph.graphql.permissions import IsAuthenticated
 
@@ -58,19 +58,21 @@ class AccountQueries:
         permission_classes=[IsAuthenticated],
     )
     async def info_update_records(
-        self, info: Info, first: First = 20, after: After = None
+        self,
+        info: Info,
+        first: MaybeFirst = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[InfoUpdateRecord]:
         viewer = info.context.viewer
         assert viewer is not None
         try:
-            size = page_size(first)
-            before = decode_int_cursor(_CURSOR, after)
+            paging = Paging.of(_CURSOR, first=first, after=after, last=last, before=before)
         except ValidationFailed as exc:
             raise as_graphql_error(info, exc) from None
-        rows = await info.context.services.info_updates.page(
-            viewer.account_id, limit=size + 1, before_id=before
-        )
-        return build_connection(rows, size, _CURSOR, lambda row: row.id, _record, after)
+        rows = await info.context.services.info_updates.page(viewer.account_id, paging.window)
+        return paging.connection(rows, lambda row: row.id, _record)
 
     @strawberry.field(description="The truthfulness pledge to show on registration forms.")
     def registration_pledge(self, info: Info) -> RegistrationPledge:

@@ -19,6 +19,7 @@ from identity_graph.accounts.models import Account as AccountModel
 from identity_graph.accounts.models import Enterprise as EnterpriseModel
 from identity_graph.accounts.models import NaturalPerson as PersonModel
 from identity_graph.core.crypto import mask_email, mask_id_number, mask_name, mask_phone
+from identity_graph.core.errors import ValidationFailed
 from identity_graph.graphql.accounts.enums import (
     AccountStatus,
     AssuranceLevel,
@@ -33,10 +34,11 @@ from identity_graph.graphql.accounts.enums import (
 )
 from identity_graph.graphql.accounts.extended import EnterpriseExtendedInfo
 from identity_graph.graphql.accounts.kinds import AccountKind
-from identity_graph.graphql.agents.pages import agent_page, person_bindings_page
+from identity_graph.graphql.agents.pages import agent_page, paging, person_bindings_page
 from identity_graph.graphql.agents.types import AgentConnection
 from identity_graph.graphql.context import Info
-from identity_graph.graphql.pagination import After, First
+from identity_graph.graphql.errors import as_graphql_error
+from identity_graph.graphql.pagination import After, Before, Last, MaybeFirst
 from identity_graph.verification.notices import status_text_code
 
 
@@ -107,13 +109,18 @@ class NaturalPerson:
     async def agent_bindings(
         self,
         info: Info,
-        first: First = 20,
+        first: MaybeFirst = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> AgentConnection | None:
         viewer = info.context.viewer
         if viewer is None or str(viewer.account_id) != str(self.id):
             return None
-        return await person_bindings_page(info, first, after)
+        try:
+            return await person_bindings_page(info, paging(first, after, last, before))
+        except ValidationFailed as exc:
+            raise as_graphql_error(info, exc) from None
 
     @classmethod
     async def resolve_reference(cls, info: Info, **keys: Any) -> NaturalPerson | None:
@@ -233,10 +240,16 @@ class Enterprise:
     async def agents(
         self,
         info: Info,
-        first: First = 20,
+        first: MaybeFirst = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> AgentConnection | None:
-        return await agent_page(info, uuid.UUID(str(self.id)), first, after)
+        try:
+            page = paging(first, after, last, before)
+        except ValidationFailed as exc:
+            raise as_graphql_error(info, exc) from None
+        return await agent_page(info, uuid.UUID(str(self.id)), page)
 
     @classmethod
     async def resolve_reference(cls, info: Info, **keys: Any) -> Enterprise | None:

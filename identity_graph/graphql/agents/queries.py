@@ -12,7 +12,7 @@ from identity_graph.agents.checks import UnitRef
 from identity_graph.agents.models import BindingState
 from identity_graph.core.errors import DomainError, ValidationFailed
 from identity_graph.graphql.agents.enums import AgentStatus
-from identity_graph.graphql.agents.pages import caller, person_bindings_page, unit_page
+from identity_graph.graphql.agents.pages import caller, paging, person_bindings_page, unit_page
 from identity_graph.graphql.agents.types import (
     Agent,
     AgentConnection,
@@ -27,10 +27,10 @@ from identity_graph.graphql.errors import as_graphql_error
 from identity_graph.graphql.input_rules import text
 from identity_graph.graphql.pagination import (
     After,
-    First,
-    build_connection,
-    decode_int_cursor,
-    page_size,
+    Before,
+    Last,
+    MaybeFirst,
+    Paging,
 )
 from identity_graph.graphql.permissions import IsAdmin, IsAuthenticated
 
@@ -91,12 +91,14 @@ class AgentQueries:
             ),
         ] = None,
         status: Statuses = None,
-        first: First = 20,
+        first: MaybeFirst = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> AgentConnection:
         try:
             unit = parse_id(enterprise_id, "enterpriseId") if enterprise_id else None
-            return await unit_page(info, unit, _states(status), first, after)
+            return await unit_page(info, unit, _states(status), paging(first, after, last, before))
         except DomainError as exc:
             raise as_graphql_error(info, exc) from None
 
@@ -109,11 +111,15 @@ class AgentQueries:
         self,
         info: Info,
         status: Statuses = None,
-        first: First = 20,
+        first: MaybeFirst = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> AgentConnection:
         try:
-            return await person_bindings_page(info, first, after, _states(status))
+            return await person_bindings_page(
+                info, paging(first, after, last, before), _states(status)
+            )
         except DomainError as exc:
             raise as_graphql_error(info, exc) from None
 
@@ -184,17 +190,16 @@ class AgentQueries:
                 description="Only the services of this partner system.", metadata=text(64)
             ),
         ] = None,
-        first: First = 20,
+        first: MaybeFirst = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> ServiceConnection:
         try:
-            size = page_size(first)
-            after_id = decode_int_cursor("service", after)
+            paging = Paging.of("service", first=first, after=after, last=last, before=before)
         except ValidationFailed as exc:
             raise as_graphql_error(info, exc) from None
         rows = await info.context.services.catalogue.listing(
-            client_id=client_id, limit=size + 1, after_id=after_id
+            client_id=client_id, window=paging.window
         )
-        return build_connection(
-            rows, size, "service", lambda row: row.id, Service.from_model, after
-        )
+        return paging.connection(rows, lambda row: row.id, Service.from_model)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from typing import Annotated, Any
 
 import strawberry
@@ -31,7 +30,16 @@ from identity_graph.graphql.appeals.types import (
 from identity_graph.graphql.context import Info
 from identity_graph.graphql.errors import as_graphql_error, payload
 from identity_graph.graphql.input_rules import text
-from identity_graph.graphql.pagination import After, Connection, First, build_connection, page_size
+from identity_graph.graphql.pagination import (
+    After,
+    Before,
+    Connection,
+    Last,
+    MaybeFirst,
+    Paging,
+    due_and_id,
+    due_key,
+)
 from identity_graph.graphql.permissions import IsReviewer
 from identity_graph.ids.types import IdType as DomainIdType
 from identity_graph.ids.types import RegionType as DomainRegionType
@@ -115,12 +123,15 @@ class AppealQueries:
         info: Info,
         kind: AppealKind | None = None,
         status: list[AppealStatus] | None = None,
-        first: First = 20,
+        first: MaybeFirst = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[AppealType]:
         try:
-            size = page_size(first)
-            cursor = _decode(after)
+            paging = Paging.of(
+                _CURSOR, first=first, after=after, last=last, before=before, parse=due_and_id
+            )
         except DomainError as error:
             raise as_graphql_error(info, error) from None
         states = (
@@ -128,20 +139,10 @@ class AppealQueries:
             if status
             else [models.AppealState.SUBMITTED, models.AppealState.IN_REVIEW]
         )
-        page = await info.context.services.appeals.queue(
-            states=states,
-            kind=models.AppealKind[kind.name] if kind else None,
-            limit=size,
-            after=cursor,
+        rows = await info.context.services.appeals.queue(
+            states=states, kind=models.AppealKind[kind.name] if kind else None, window=paging.window
         )
-        rows = page.appeals + ([page.appeals[-1]] if page.has_next else [])
-        return build_connection(
-            rows,
-            size,
-            _CURSOR,
-            lambda row: f"{row.due_on.isoformat()}|{row.id}",
-            lambda row: AppealType.from_model(info, row),
-        )
+        return paging.connection(rows, due_key, lambda row: AppealType.from_model(info, row))
 
     @strawberry.field(
         description="Reviewers: one appeal with its form and materials.",
@@ -222,16 +223,3 @@ def _is_uuid(value: str) -> bool:
     except ValidationFailed:
         return False
     return True
-
-
-def _decode(cursor: str | None) -> tuple[str, str] | None:
-    if cursor is None:
-        return None
-    try:
-        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        due, _, appeal_id = value.partition("|")
-        if kind != _CURSOR or not due or not appeal_id:
-            raise ValueError(cursor)
-        return due, appeal_id
-    except ValueError:
-        raise ValidationFailed.single("after", "CURSOR_INVALID") from None

@@ -10,11 +10,11 @@ from identity_graph.graphql.context import Info
 from identity_graph.graphql.errors import as_graphql_error
 from identity_graph.graphql.pagination import (
     After,
+    Before,
     Connection,
-    First,
-    build_connection,
-    decode_int_cursor,
-    page_size,
+    Last,
+    MaybeFirst,
+    Paging,
 )
 from identity_graph.graphql.permissions import IsAdmin
 
@@ -28,14 +28,16 @@ class ClientQueries:
         permission_classes=[IsAdmin],
     )
     async def clients(
-        self, info: Info, first: First = 20, after: After = None
+        self,
+        info: Info,
+        first: MaybeFirst = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[OAuthClient]:
         try:
-            size = page_size(first)
-            after_id = decode_int_cursor(_CURSOR, after)
+            paging = Paging.of(_CURSOR, first=first, after=after, last=last, before=before)
         except ValidationFailed as exc:
             raise as_graphql_error(info, exc) from None
-        rows = await info.context.services.clients.page(limit=size + 1, after_id=after_id)
-        return build_connection(
-            rows, size, _CURSOR, lambda row: row.id, OAuthClient.from_model, after
-        )
+        rows = await info.context.services.clients.page(paging.window)
+        return paging.connection(rows, lambda row: row.id, OAuthClient.from_model)

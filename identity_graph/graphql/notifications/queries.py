@@ -14,11 +14,11 @@ from identity_graph.graphql.input_rules import text
 from identity_graph.graphql.notifications.types import Channel, DeliveryStatus, OutboxMessage
 from identity_graph.graphql.pagination import (
     After,
+    Before,
     Connection,
-    First,
-    build_connection,
-    decode_int_cursor,
-    page_size,
+    Last,
+    MaybeFirst,
+    Paging,
 )
 from identity_graph.graphql.permissions import IsAdmin
 from identity_graph.notifications.service import MessageView
@@ -48,20 +48,21 @@ class NotificationQueries:
     async def outbox(
         self,
         info: Info,
-        first: First = 20,
+        first: MaybeFirst = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
         phone: Annotated[
             str | None,
             strawberry.argument(description="Only messages to this number.", metadata=text(32)),
         ] = None,
     ) -> Connection[OutboxMessage]:
         try:
-            size = page_size(first)
-            before_id = decode_int_cursor("outbox", after)
+            paging = Paging.of("outbox", first=first, after=after, last=last, before=before)
             destination = normalize_mobile(phone, "phone") if phone else None
         except DomainError as exc:
             raise as_graphql_error(info, exc) from None
         views = await info.context.services.notifier.list_messages(
-            destination=destination, limit=size + 1, before_id=before_id
+            destination=destination, window=paging.window
         )
-        return build_connection(views, size, "outbox", lambda view: view.id, _node, after)
+        return paging.connection(views, lambda view: view.id, _node)

@@ -17,11 +17,11 @@ from identity_graph.graphql.errors import as_graphql_error
 from identity_graph.graphql.input_rules import text
 from identity_graph.graphql.pagination import (
     After,
+    Before,
     Connection,
-    First,
-    build_connection,
-    decode_int_cursor,
-    page_size,
+    Last,
+    MaybeFirst,
+    Paging,
 )
 from identity_graph.graphql.permissions import IsAdmin
 
@@ -88,27 +88,28 @@ Until = Annotated[datetime | None, strawberry.argument(description="Only events 
 class AuditQueries:
     @strawberry.field(
         description="The audit log, newest first (admin). Filter by account, event type and "
-        "time range; page with `first`/`after`.",
+        "time range; page with `first`/`after` (or backwards with `last`/`before`).",
         permission_classes=[IsAdmin],
     )
     async def audit_log(
         self,
         info: Info,
-        first: First = 20,
+        first: MaybeFirst = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
         account_id: AccountFilter = None,
         action: ActionFilter = None,
         since: Since = None,
         until: Until = None,
     ) -> Connection[AuditEntry]:
         try:
-            size = page_size(first)
-            before = decode_int_cursor(_CURSOR, after)
+            paging = Paging.of(_CURSOR, first=first, after=after, last=last, before=before)
             audit_filter = AuditFilter(_account(account_id), action, since, until)
         except DomainError as exc:
             raise as_graphql_error(info, exc) from None
-        rows = await search(audit_filter, size + 1, before)
-        return build_connection(rows, size, _CURSOR, lambda row: row.id, AuditEntry.from_model)
+        rows = await search(audit_filter, window=paging.window)
+        return paging.connection(rows, lambda row: row.id, AuditEntry.from_model)
 
 
 def _account(value: str | None) -> uuid.UUID | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from typing import Annotated
 
 import strawberry
@@ -16,10 +15,13 @@ from identity_graph.graphql.context import Info
 from identity_graph.graphql.errors import as_graphql_error
 from identity_graph.graphql.pagination import (
     After,
+    Before,
     Connection,
-    First,
-    build_connection,
-    page_size,
+    Last,
+    MaybeFirst,
+    Paging,
+    due_and_id,
+    due_key,
 )
 from identity_graph.graphql.permissions import IsAuthenticated, IsReviewer
 from identity_graph.graphql.verification.enums import ReviewStatus, VerificationSubject
@@ -106,40 +108,21 @@ class VerificationQueries:
             VerificationSubject | None,
             strawberry.argument(description="Only reviews of persons or only of units."),
         ] = None,
-        first: First = 20,
+        first: MaybeFirst = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[ManualReviewType]:
         try:
-            size = page_size(first)
-            cursor = _decode(after)
+            paging = Paging.of(
+                _CURSOR, first=first, after=after, last=last, before=before, parse=due_and_id
+            )
         except DomainError as error:
             raise as_graphql_error(info, error) from None
         states = [ReviewState[s.name] for s in status] if status else [ReviewState.OPEN]
-        page = await info.context.services.reviews.queue(
+        rows = await info.context.services.reviews.queue(
             states=states,
             subject=rules.Subject[subject.name] if subject else None,
-            limit=size,
-            after=cursor,
+            window=paging.window,
         )
-        rows = page.reviews + ([page.reviews[-1]] if page.has_next else [])
-        return build_connection(
-            rows,
-            size,
-            _CURSOR,
-            lambda row: f"{row.due_on.isoformat()}|{row.id}",
-            lambda row: ManualReviewType.from_model(info, row),
-            after,
-        )
-
-
-def _decode(cursor: str | None) -> tuple[str, str] | None:
-    if cursor is None:
-        return None
-    try:
-        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        due, _, review_id = value.partition("|")
-        if kind != _CURSOR or not due or not review_id:
-            raise ValueError(cursor)
-        return due, review_id
-    except ValueError:
-        raise ValidationFailed.single("after", "CURSOR_INVALID") from None
+        return paging.connection(rows, due_key, lambda row: ManualReviewType.from_model(info, row))

@@ -36,6 +36,7 @@ from typing import Any, Protocol
 
 import orjson
 from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from identity_graph.accounts.enums import (
@@ -54,10 +55,12 @@ from identity_graph.accounts.profile import ProfileService, SessionRevoker
 from identity_graph.accounts.vault import PersonalData
 from identity_graph.challenges.models import SmsPurpose
 from identity_graph.challenges.sms import SmsCodeService
+from identity_graph.core import keyset
 from identity_graph.core.audit import AuditContext, AuditLog
 from identity_graph.core.clock import CHINA_TIME, Clock, local_date
 from identity_graph.core.errors import DomainError, NotAuthorized, ValidationFailed
 from identity_graph.core.i18n import Locale
+from identity_graph.core.keyset import Window
 from identity_graph.core.ratelimit import RateLimiter, Rule
 from identity_graph.core.secrets import SecretHasher
 from identity_graph.core.validators import Checks, normalize_mobile, optional_text
@@ -156,12 +159,6 @@ class Decision:
     approve: bool
     reasons: Sequence[str] = ()
     note: str | None = None
-
-
-@dataclass(frozen=True)
-class QueuePage:
-    appeals: list[Appeal]
-    has_next: bool
 
 
 class AppealService:
@@ -304,22 +301,16 @@ class AppealService:
     # Reviewer console --------------------------------------------------------------
 
     async def queue(
-        self,
-        *,
-        states: Sequence[AppealState],
-        kind: AppealKind | None,
-        limit: int,
-        after: tuple[str, str] | None,
-    ) -> QueuePage:
-        """Oldest due date first (so overdue appeals lead), then by id."""
+        self, *, states: Sequence[AppealState], kind: AppealKind | None, window: Window
+    ) -> list[Appeal]:
+        """Oldest due date first (so overdue appeals lead), then by id: the rows in
+        ``window`` (forwards or backwards)."""
+        return await keyset.read(self._queue_query(states, kind), window, key=("due_on", "id"))
+
+    @staticmethod
+    def _queue_query(states: Sequence[AppealState], kind: AppealKind | None) -> QuerySet[Appeal]:
         query = Appeal.filter(state__in=list(states))
-        if kind is not None:
-            query = query.filter(kind=kind)
-        if after is not None:
-            due, appeal_id = after
-            query = query.filter(Q(due_on__gt=due) | Q(due_on=due, id__gt=appeal_id))
-        rows = await query.order_by("due_on", "id").limit(limit + 1)
-        return QueuePage(rows[:limit], len(rows) > limit)
+        return query.filter(kind=kind) if kind is not None else query
 
     def is_overdue(self, appeal: Appeal) -> bool:
         return appeal.state in (AppealState.SUBMITTED, AppealState.IN_REVIEW) and (
