@@ -55,8 +55,8 @@ CORE_MESSAGES: Catalog = {
     "UNKNOWN_OPERATION": ("文档中没有该名称的操作", "No operation with that name in the document"),
     "TOO_MANY_OPERATIONS": ("批量请求的操作过多", "Too many operations in one batch"),
     "OPERATION_NAME_REQUIRED": (
-        "文档包含多个操作，请用 operationName 指明要执行的操作",
-        "The document has several operations: name the one to run in operationName",
+        "文档包含多个操作，请随请求给出要执行的操作名称",
+        "The document has several operations: send the name of the one to run with the request",
     ),
     "QUERY_MISSING": ("缺少 GraphQL 查询", "No GraphQL query in the request"),
     "REQUEST_NOT_OBJECT": (

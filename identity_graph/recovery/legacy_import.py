@@ -64,8 +64,8 @@ from identity_graph.recovery.activation_models import LegacyImportRecord
 
 MESSAGES = {
     "LEGACY_KIND": (
-        "账号类型须为 enterprise（法人）或 natural_person（自然人）",
-        "The kind must be enterprise or natural_person",
+        "账号类型须为 {allowed} 之一（法人、自然人）",
+        "The kind must be one of {allowed} (a legal person, a natural person)",
     ),
     "LEGACY_HASH_FORMAT": (
         "密码哈希格式无法识别（支持 bcrypt、PBKDF2-SHA256、加盐 SHA-256、加盐 MD5）",
@@ -264,7 +264,7 @@ def check_row(raw: Mapping[str, str], clock: Clock) -> _Row:
     with contextlib.suppress(ValueError):
         kind = AccountKind(raw.get("kind", "").strip().lower())
     if kind not in (AccountKind.ENTERPRISE, AccountKind.NATURAL_PERSON):
-        checks.fail("kind", "LEGACY_KIND")
+        checks.fail("kind", "LEGACY_KIND", allowed="enterprise, natural_person")
     # 61 characters leave room for the WP_ prefix within the 64 of ``accounts.login_name``.
     name = text("login_name", 61)
     hashed = None

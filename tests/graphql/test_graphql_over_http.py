@@ -85,7 +85,7 @@ async def test_several_operations_without_a_name_are_a_request_error(
     assert [(e["extensions"]["code"], e["message"]) for e in body["errors"]] == [
         (
             "OPERATION_NAME_REQUIRED",
-            "The document has several operations: name the one to run in operationName",
+            "The document has several operations: send the name of the one to run with the request",
         )
     ]
     named = await post(client, {"query": TWO_OPERATIONS, "operationName": "A"}, accept)

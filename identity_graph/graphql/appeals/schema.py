@@ -121,8 +121,13 @@ class AppealQueries:
     async def appeals(
         self,
         info: Info,
-        kind: AppealKind | None = None,
-        status: list[AppealStatus] | None = None,
+        kind: Annotated[
+            AppealKind | None, strawberry.argument(description="Only appeals of this kind.")
+        ] = None,
+        status: Annotated[
+            list[AppealStatus] | None,
+            strawberry.argument(description="Only appeals in these states (default: open ones)."),
+        ] = None,
         first: MaybeFirst = None,
         after: After = None,
         last: Last = None,
@@ -148,7 +153,11 @@ class AppealQueries:
         description="Reviewers: one appeal with its form and materials.",
         permission_classes=[IsReviewer],
     )
-    async def appeal(self, info: Info, id: strawberry.ID) -> AppealType | None:
+    async def appeal(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The appeal's id.")],
+    ) -> AppealType | None:
         row = await models.Appeal.get_or_none(id=appeal_uuid(id)) if _is_uuid(id) else None
         return AppealType.from_model(info, row) if row else None
 
@@ -181,7 +190,13 @@ class AppealMutations:
     @strawberry.mutation(
         description="Reviewers: take a submitted appeal for review (SUBMITTED -> IN_REVIEW)."
     )
-    async def start_appeal_review(self, info: Info, appeal_id: strawberry.ID) -> TakeAppealResult:
+    async def start_appeal_review(
+        self,
+        info: Info,
+        appeal_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The appeal to take for review.")
+        ],
+    ) -> TakeAppealResult:
         context = info.context
 
         async def call() -> models.Appeal:
