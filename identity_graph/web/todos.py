@@ -189,6 +189,27 @@ def todo_routes(services: Container) -> list[Route]:
             lines.append(f"{words[item.field]}: {text}" if label else text)
         return lines
 
+    def refused(
+        request: Request, locale: Locale, error: Exception, status: int, back: str
+    ) -> Response:
+        """A refusal on the message page: the domain's messages, or not found for a bad id."""
+        text = (
+            "; ".join(messages(error, locale))
+            if isinstance(error, DomainError)
+            else services.translate("CONFIRMATION_NOT_FOUND", locale)
+        )
+        words = Words(locale)
+        return render(
+            request,
+            "message.html",
+            locale,
+            status,
+            heading=words["title"],
+            message=text,
+            link_url=back,
+            link_text=words["back"],
+        )
+
     async def enter(request: Request) -> Response:
         return await form(request, page_locale(request))
 
@@ -284,20 +305,12 @@ def todo_routes(services: Container) -> list[Route]:
                 holder, item_id, state["session"], context(request)
             )
         except (ValueError, DomainError) as error:
-            text = (
-                "; ".join(messages(error, locale))
-                if isinstance(error, DomainError)
-                else services.translate("CONFIRMATION_NOT_FOUND", locale)
-            )
-            return render(
+            return refused(
                 request,
-                "message.html",
                 locale,
+                error,
                 404 if isinstance(error, ValueError) else 409,
-                heading=words["title"],
-                message=text,
-                link_url=f"/todos/list?lang={locale}",
-                link_text=words["back"],
+                f"/todos/list?lang={locale}",
             )
         token = csrf.token_for(request)
         captcha = await services.captcha.issue(request_address(request, services.proxies))
@@ -367,21 +380,7 @@ def todo_routes(services: Container) -> list[Route]:
                 return_url=f"/todos/item/{item_id}/signed?lang={locale}",
             )
         except (ValueError, DomainError) as error:
-            text = (
-                "; ".join(messages(error, locale))
-                if isinstance(error, DomainError)
-                else services.translate("CONFIRMATION_NOT_FOUND", locale)
-            )
-            return render(
-                request,
-                "message.html",
-                locale,
-                400,
-                heading=words["title"],
-                message=text,
-                link_url=back,
-                link_text=words["back"],
-            )
+            return refused(request, locale, error, 400, back)
         response = RedirectResponse(started.url, status_code=303)
         return keep(response, {**state, "sign": str(started.check.id)})
 
@@ -399,21 +398,7 @@ def todo_routes(services: Container) -> list[Route]:
                 holder, item_id, uuid.UUID(state["sign"]), None, context(request)
             )
         except (ValueError, DomainError) as error:
-            text = (
-                "; ".join(messages(error, locale))
-                if isinstance(error, DomainError)
-                else services.translate("CONFIRMATION_NOT_FOUND", locale)
-            )
-            return render(
-                request,
-                "message.html",
-                locale,
-                409,
-                heading=words["title"],
-                message=text,
-                link_url=back,
-                link_text=words["back"],
-            )
+            return refused(request, locale, error, 409, back)
         done = render(
             request,
             "message.html",
