@@ -290,7 +290,7 @@ def test_lower_case_x_is_the_check_character():
         (PERSON_ID[:17], "ID_NUMBER_LENGTH"),
         (PERSON_ID + "0", "ID_NUMBER_LENGTH"),
         ("110105491231002", "ID_NUMBER_LENGTH"),  # 15-digit legacy: import only
-        ("", "ID_NUMBER_LENGTH"),
+        ("", "REQUIRED"),  # empty: the field is required, not too short
         (PERSON_ID[:17] + "A", "ID_NUMBER_FORMAT"),
         ("11010819900307123\u0663", "ID_NUMBER_FORMAT"),  # Arabic-Indic digit three
         (PERSON_ID[:17] + "9", "ID_NUMBER_CHECKSUM"),

@@ -3,7 +3,8 @@ reads, which were 10 here and ~27 before the `me` treatment), counted over HTTP 
 bench's document (status, level, current case). The writes (captcha, case, account pointer,
 jobs, audit, attempt, notice) are pinned too, so none creeps in unnoticed. Identity data
 waits on the case as a sealed proposal until it verifies (issue 12), which costs the proposal's
-claim (one write) and the account and person read back when it is written."""
+claim (one write), the account and person read back when it is written, and the check that
+no other account holds the proposed ID number (one read, since the profile is written later)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ SUBMIT = (
     "... on ValidationErrors { code errors { field code } } } }"
 )
 READS = 8
-STATEMENTS = 19
+STATEMENTS = 20
 
 
 async def test_a_submission_costs_at_most_eight_statements(gql, hooks, container):
