@@ -1,9 +1,9 @@
 """Relay connections with opaque keyset cursors (SPEC §9 "lists are Relay connections").
 
-Two kinds: keyset pages read from the database (``Paging``, below; ``build_connection``
-for a forward-only one) and pages of a short list held whole (a person's consents, a
-case's attempts and reviews, an account's cases: ``page_of_list``), which also take
-``last``/``before`` as the Relay cursor connections spec describes::
+Two kinds: keyset pages read from the database (``Paging``, below) and pages of a
+short list held whole (a person's consents, a case's attempts and reviews, an account's
+cases: ``page_of_list``), which also take ``last``/``before`` as the Relay cursor
+connections spec describes::
 
     all items ─► after? cut before and at it ─► before? cut at and after it
               ─► first? keep the first n ─► last? keep the last n ─► edges + pageInfo
@@ -40,7 +40,6 @@ Row = TypeVar("Row")
 MAX_PAGE = 100
 
 # The paging arguments every connection field takes.
-First = Annotated[int, strawberry.argument(description=f"Page size, 1 to {MAX_PAGE}.")]
 After = Annotated[
     str | None,
     strawberry.argument(
@@ -133,29 +132,6 @@ def page_size(first: int, field: str = "first") -> int:
     if first < 1 or first > MAX_PAGE:
         raise ValidationFailed.single(field, "PAGE_SIZE_INVALID", max=MAX_PAGE)
     return first
-
-
-def build_connection(
-    rows: Sequence[Row],
-    first: int,
-    kind: str,
-    key: Callable[[Row], int | str],
-    to_node: Callable[[Row], Node],
-    after: str | None = None,
-) -> Connection[Node]:
-    """``rows`` holds up to ``first + 1`` items; the extra one only signals a next page.
-    A page after a cursor has items before it (at least the cursor's)."""
-    visible = list(rows[:first])
-    edges = [Edge(cursor=encode_cursor(kind, key(row)), node=to_node(row)) for row in visible]
-    return Connection(
-        edges=edges,
-        page_info=PageInfo(
-            has_next_page=len(rows) > first,
-            end_cursor=edges[-1].cursor if edges else None,
-            start_cursor=edges[0].cursor if edges else None,
-            has_previous_page=after is not None,
-        ),
-    )
 
 
 def page_of_list(
