@@ -14,6 +14,7 @@ import json
 import re
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -296,7 +297,20 @@ async def test_graphiql_renders_and_runs_the_default_query(
     assert problems == []
 
 
+async def _started_workers(server: RunningServer, expected: int, seconds: float) -> set[str]:
+    """The pids of the worker processes that have logged their start, waiting up to
+    ``seconds`` for ``expected`` of them (one healthy worker answers /healthz before the
+    other has finished importing the app on a loaded host)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        started = set(re.findall(r"Started server process \[(\d+)\]", server.log_text()))
+        if len(started) >= expected or time.monotonic() > deadline:
+            return started
+        await asyncio.sleep(0.25)
+
+
 async def test_two_workers_answer_concurrent_queries(workers_server: RunningServer) -> None:
+    assert len(await _started_workers(workers_server, 2, 90.0)) == 2
     async with httpx.AsyncClient(base_url=workers_server.base_url, timeout=20.0) as client:
         assert (await client.get("/healthz")).status_code == 200
         responses = await asyncio.gather(
@@ -316,5 +330,4 @@ async def test_two_workers_answer_concurrent_queries(workers_server: RunningServ
         metrics.text, "idg_http_requests_total", method="POST", route="/graphql", status="200"
     )
     assert sum(sample.value for sample in served) == 20
-    started = re.findall(r"Started server process \[(\d+)\]", workers_server.log_text())
-    assert len(set(started)) == 2
+    assert len(await _started_workers(workers_server, 2, 0.0)) == 2
