@@ -17,23 +17,18 @@ from joserfc.jwk import KeySet
 from tests.agents.flows import REMOVE, SERVICE, run
 from tests.agents.test_enterprise_claims import ACCESS, _agent, code_for, partner_site
 from tests.oauth.relying_party import RelyingParty
-from tests.oauth.test_openid_client import (  # noqa: F401 - fixtures
-    clock,
-    provider,
-    provider_socket,
-    settings,
-)
 from tests.verification.flows import XINGQIAO
+from tests.web.live_provider import clock, provider, provider_socket, settings  # noqa: F401
 
 
 @pytest_asyncio.fixture
-async def browser(provider) -> AsyncIterator[httpx.AsyncClient]:  # noqa: F811
+async def browser(provider) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=provider) as http:
         yield http
 
 
 async def test_openid_client_exchanges_a_person_token_for_the_unit(
-    provider,  # noqa: F811
+    provider,
     browser,
     hooks,
     gql,

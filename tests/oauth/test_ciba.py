@@ -7,15 +7,10 @@ at its notification endpoint first."""
 
 from __future__ import annotations
 
-import socket
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import pytest_asyncio
 from joserfc import jwt
 from joserfc.jwk import KeySet
 from starlette.applications import Starlette
@@ -23,47 +18,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from identity_graph.app import create_app
 from identity_graph.clients.service import ClientRegistration
 from identity_graph.core.audit import AuditContext
-from identity_graph.core.clock import FixedClock
-from identity_graph.settings import Settings
 from tests.agents.flows import verified
 from tests.confirmations.flows import CONFIRM, DECLINE, MY_TODOS, OPEN
 from tests.verification.face_check_flows import passed_check
 from tests.verification.flows import ZHANG_WEI, resident
 from tests.web.live import bound_socket, serving, url_of
+from tests.web.live_provider import clock, provider, provider_socket, settings  # noqa: F401
 
 CIBA = "urn:openid:params:grant-type:ciba"
-
-
-@pytest.fixture
-def clock() -> FixedClock:
-    return FixedClock(datetime.now(UTC))
-
-
-@pytest.fixture
-def provider_socket() -> socket.socket:
-    return bound_socket()
-
-
-@pytest.fixture
-def settings(data_dir: Path, provider_socket: socket.socket) -> Settings:
-    return Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        env="test",
-        data_dir=data_dir,
-        secret_key="test-secret-key-0123456789abcdef0123456789",
-        jobs_worker_enabled=False,
-        public_url=f"http://127.0.0.1:{provider_socket.getsockname()[1]}",
-    )
-
-
-@pytest_asyncio.fixture
-async def provider(container, settings, provider_socket) -> AsyncIterator[str]:
-    app = create_app(settings, container, manage_database=False)
-    async with serving([(app, provider_socket)]):
-        yield settings.public_url
 
 
 async def ciba_client(container, mode: str = "poll", endpoint: str | None = None) -> Any:

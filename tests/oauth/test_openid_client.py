@@ -11,58 +11,21 @@ says after it, and a reused authorization code.
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
-import pytest
 import pytest_asyncio
 
-from identity_graph.app import create_app
 from identity_graph.clients.service import ClientRegistration, RegisteredClient
 from identity_graph.core.audit import AuditContext
-from identity_graph.core.clock import FixedClock
-from identity_graph.settings import Settings
 from tests.graphql.accounts_helpers import register_person
 from tests.oauth.relying_party import Browser, RelyingParty, query_of
-from tests.web.live import bound_socket, serving
+from tests.web.live_provider import clock, provider, provider_socket, settings  # noqa: F401
 
 REDIRECT = "http://127.0.0.1:9/callback"  # never fetched: the browser hands it to the RP
 AFTER_LOGOUT = "http://127.0.0.1:9/logged-out"
-
-
-@pytest.fixture
-def clock() -> FixedClock:
-    """openid-client checks ``iat``/``exp`` and makes DPoP proofs on the real clock."""
-    return FixedClock(datetime.now(UTC))
-
-
-@pytest.fixture
-def provider_socket() -> socket.socket:
-    return bound_socket()
-
-
-@pytest.fixture
-def settings(data_dir: Path, provider_socket: socket.socket) -> Settings:
-    return Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        env="test",
-        data_dir=data_dir,
-        secret_key="test-secret-key-0123456789abcdef0123456789",
-        jobs_worker_enabled=False,
-        public_url=f"http://127.0.0.1:{provider_socket.getsockname()[1]}",
-    )
-
-
-@pytest_asyncio.fixture
-async def provider(container, settings, provider_socket) -> AsyncIterator[str]:
-    app = create_app(settings, container, manage_database=False)
-    async with serving([(app, provider_socket)]):
-        yield settings.public_url
 
 
 @pytest_asyncio.fixture

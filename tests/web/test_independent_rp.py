@@ -5,55 +5,16 @@ UserInfo and refresh. The "browser" steps (login page, consent) are plain HTTP r
 from __future__ import annotations
 
 import asyncio
-import socket
 import uuid
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
-import pytest
-import pytest_asyncio
 
-from identity_graph.app import create_app
-from identity_graph.core.clock import FixedClock
-from identity_graph.settings import Settings
 from tests.graphql.accounts_helpers import PASSWORD, register_person
-from tests.web.live import bound_socket, serving
+from tests.web.live_provider import clock, provider, provider_socket, settings  # noqa: F401
 from tests.web.test_login_page import hidden
 
 REDIRECT = "http://127.0.0.1:9/callback"  # never fetched: the test reads the redirect
-
-
-@pytest.fixture
-def clock() -> FixedClock:
-    """pyoidc checks ``exp`` and ``iat`` against the real time."""
-    return FixedClock(datetime.now(UTC))
-
-
-@pytest.fixture
-def provider_socket() -> socket.socket:
-    return bound_socket()
-
-
-@pytest.fixture
-def settings(data_dir: Path, provider_socket: socket.socket) -> Settings:
-    return Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        env="test",
-        data_dir=data_dir,
-        secret_key="test-secret-key-0123456789abcdef0123456789",
-        jobs_worker_enabled=False,
-        public_url=f"http://127.0.0.1:{provider_socket.getsockname()[1]}",
-    )
-
-
-@pytest_asyncio.fixture
-async def provider(container, settings, provider_socket) -> AsyncIterator[str]:
-    app = create_app(settings, container, manage_database=False)
-    async with serving([(app, provider_socket)]):
-        yield settings.public_url
 
 
 async def test_pyoidc_code_flow_with_pkce_userinfo_and_refresh(provider, container, hooks, gql):
