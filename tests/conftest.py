@@ -7,6 +7,7 @@ FixedClock, a container with test hooks, and an HTTP client speaking to the real
 
 from __future__ import annotations
 
+import graphlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -94,16 +95,43 @@ def _tables() -> list[str]:
     return [model._meta.db_table for model in Tortoise.apps.get_models_iterable()]
 
 
+_EMPTYING: dict[str, str] = {}
+
+
+async def _postgres_emptying_script(connection: Any, tables: list[str]) -> str:
+    """``DELETE`` every table, each before the tables it references, and restart any
+    sequence. A ``TRUNCATE`` of every table costs 100-1,000 ms per test on PostgreSQL (a new
+    file per table); deleting the few rows a test leaves costs about 1 ms."""
+    references = await connection.execute_query_dict(
+        "SELECT child.relname AS child, parent.relname AS parent FROM pg_constraint c"
+        " JOIN pg_class child ON child.oid = c.conrelid"
+        " JOIN pg_class parent ON parent.oid = c.confrelid"
+        " WHERE c.contype = 'f' AND child.oid <> parent.oid"
+    )
+    referenced_by: dict[str, set[str]] = {name: set() for name in tables}
+    for row in references:
+        if row["parent"] in referenced_by and row["child"] in referenced_by:
+            referenced_by[row["parent"]].add(row["child"])
+    order = list(graphlib.TopologicalSorter(referenced_by).static_order())  # children first
+    sequences = await connection.execute_query_dict(
+        "SELECT quote_ident(sequence_schema) || '.' || quote_ident(sequence_name) AS name"
+        " FROM information_schema.sequences"
+    )
+    restarts = "".join(f"SELECT setval('{row['name']}', 1, false);" for row in sequences)
+    return "".join(f'DELETE FROM "{name}";' for name in order) + restarts
+
+
 @pytest_asyncio.fixture
 async def db(database: str) -> AsyncIterator[str]:
     """A migrated database, emptied before each test."""
     connection = Tortoise.get_connection("default")
     tables = _tables()
-    if idg_db.is_postgres(database):
-        quoted = ", ".join(f'"{name}"' for name in tables)
-        await connection.execute_script(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
-    else:
-        await connection.execute_script("".join(f'DELETE FROM "{name}";' for name in tables))
+    if database not in _EMPTYING:
+        if idg_db.is_postgres(database):
+            _EMPTYING[database] = await _postgres_emptying_script(connection, tables)
+        else:
+            _EMPTYING[database] = "".join(f'DELETE FROM "{name}";' for name in tables)
+    await connection.execute_script(_EMPTYING[database])
     yield database
 
 

@@ -37,8 +37,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import httpx
-
 from identity_graph.accounts.enums import AccountKind
 from identity_graph.accounts.login_names import login_key
 from identity_graph.accounts.models import Account, NaturalPerson
@@ -56,6 +54,7 @@ from identity_graph.core.audit import AuditContext
 from identity_graph.core.clock import Clock
 from identity_graph.core.errors import DomainError
 from identity_graph.core.jobs import JobQueue
+from identity_graph.core.outbound import outbound_client
 from identity_graph.core.secrets import new_token
 
 GRANT_TYPE = "urn:openid:params:grant-type:ciba"
@@ -124,7 +123,7 @@ class CibaService:
         self._jobs = jobs
         self._policy = policy
         self._acr = acr
-        self._client = httpx.AsyncClient(timeout=timeout, follow_redirects=False)
+        self._client = outbound_client(timeout=timeout, follow_redirects=False)
         confirmations.observe(self._changed)
 
     # -- the backchannel authentication endpoint --------------------------------------

@@ -25,12 +25,12 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-import httpx
 import orjson
 
 from identity_graph.confirmations.models import ConfirmationItem, ConfirmationRequest
 from identity_graph.confirmations.service import Signer
 from identity_graph.core.clock import Clock
+from identity_graph.core.outbound import outbound_client
 
 SIGNATURE_HEADER = "X-IDG-Webhook-Signature"
 
@@ -66,7 +66,7 @@ class WebhookSender:
     def __init__(self, clock: Clock, signer: Signer, timeout: float = 5.0) -> None:
         self._clock = clock
         self._signer = signer
-        self._client = httpx.AsyncClient(timeout=timeout, follow_redirects=False)
+        self._client = outbound_client(timeout=timeout, follow_redirects=False)
 
     async def deliver(self, payload: Mapping[str, Any]) -> None:
         """The job handler: send the request's current state to its webhook."""

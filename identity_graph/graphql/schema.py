@@ -157,7 +157,28 @@ def _is_entity(representation: Any) -> bool:
     )
 
 
+_BUILT: dict[tuple[object, ...], IdentitySchema] = {}
+
+
 def build_schema(settings: Settings) -> IdentitySchema:
+    """The schema for these limits, built once per process: building it walks every type
+    (about 0.1 s), and a test run or an embedding host creates many apps with the same
+    settings. The key holds every setting the schema and its extensions read."""
+    key = (
+        settings.graphql_document_cache,
+        settings.graphql_max_batch,
+        settings.graphql_max_depth,
+        settings.graphql_max_aliases,
+        settings.graphql_max_complexity,
+        settings.graphql_max_tokens,
+        settings.graphql_introspection,
+    )
+    if key not in _BUILT:
+        _BUILT[key] = _build_schema(settings)
+    return _BUILT[key]
+
+
+def _build_schema(settings: Settings) -> IdentitySchema:
     size = settings.graphql_document_cache
     extensions: list[Callable[[], SchemaExtension]] = [
         # Clients send the same few documents again and again: parse and validate each

@@ -16,6 +16,7 @@ import time
 import httpx
 import orjson
 
+from identity_graph.core.outbound import outbound_client
 from identity_graph.core.signatures import sign
 from identity_graph.notifications.base import GatewayUnavailable, OutgoingMessage
 
@@ -44,7 +45,7 @@ class HttpGateway:
         self._url = url
         self._secret = secret
         self._attempts = attempts
-        self._client = client or httpx.AsyncClient(timeout=timeout)
+        self._client = client or outbound_client(timeout=timeout)
 
     async def deliver(self, message: OutgoingMessage) -> str:
         body = orjson.dumps(

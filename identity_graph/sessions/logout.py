@@ -31,6 +31,7 @@ from identity_graph.clients.subjects import Subjects
 from identity_graph.core.audit import AuditContext, AuditLog
 from identity_graph.core.clock import Clock
 from identity_graph.core.jobs import JobQueue
+from identity_graph.core.outbound import outbound_client
 from identity_graph.sessions.authorization_codes import AuthorizationCode
 from identity_graph.sessions.signing_keys import Algorithm, SigningKeys
 from identity_graph.sessions.tokens import LoginSession, TokenService
@@ -107,7 +108,7 @@ class LogoutService:
         sub = self._subjects.for_client(client, uuid.UUID(str(payload["sub"])))
         token = await self.logout_token(client.client_id, str(payload["sid"]), sub)
         try:
-            async with httpx.AsyncClient(timeout=self._timeout) as http:
+            async with outbound_client(timeout=self._timeout) as http:
                 answer = await http.post(
                     client.backchannel_logout_uri,
                     data={"logout_token": token},

@@ -42,6 +42,7 @@ from identity_graph.accounts.models import Account
 from identity_graph.container import Container
 from identity_graph.core.audit import AuditContext
 from identity_graph.core.i18n import Locale
+from identity_graph.core.outbound import outbound_client
 from identity_graph.sessions import browser
 from identity_graph.verification.upstream import UpstreamIdentity
 from identity_graph.web.login import safe_return_to
@@ -89,7 +90,7 @@ def upstream_routes(services: Container) -> list[Route]:
         locale = page_locale(request)
         if not upstream:
             return message(request, locale, Texts(locale).upstream_off, 404)
-        async with httpx.AsyncClient(timeout=10) as http:
+        async with outbound_client(timeout=10) as http:
             meta = await discover(http)
         state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
         verifier = secrets.token_urlsafe(48)  # RFC 7636 §4.1: 43 to 128 characters
@@ -119,7 +120,7 @@ def upstream_routes(services: Container) -> list[Route]:
 
     async def id_token_claims(code: str, flow: dict[str, Any]) -> tuple[dict[str, Any], str]:
         secret = settings.upstream_client_secret
-        async with httpx.AsyncClient(timeout=10) as http:
+        async with outbound_client(timeout=10) as http:
             meta = await discover(http)
             answer = await http.post(
                 meta["token_endpoint"],
@@ -146,7 +147,7 @@ def upstream_routes(services: Container) -> list[Route]:
         """The upstream's UserInfo answer (empty when it gives none)."""
         if not access_token or "userinfo_endpoint" not in metadata:
             return {}
-        async with httpx.AsyncClient(timeout=10) as http:
+        async with outbound_client(timeout=10) as http:
             answer = await http.get(
                 metadata["userinfo_endpoint"], headers={"Authorization": f"Bearer {access_token}"}
             )

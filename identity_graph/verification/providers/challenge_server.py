@@ -37,6 +37,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from identity_graph.core.crypto import mask_id_number, mask_name
+from identity_graph.core.outbound import outbound_client
 from identity_graph.core.signatures import verify
 from identity_graph.verification.providers.base import PersonClaim, UnitClaim
 from identity_graph.verification.providers.http_challenges import KINDS, SESSIONS_PATH
@@ -130,7 +131,7 @@ def create_challenge_app(
             },
             now(),
         )
-        http = client or httpx.AsyncClient(timeout=5.0)
+        http = client or outbound_client(timeout=5.0)
         try:
             response = await http.post(
                 session.callback_url,

@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import orjson
 
+from identity_graph.core.outbound import outbound_client
 from identity_graph.core.signatures import sign, verify
 
 TIMESTAMP_HEADER = "X-IDG-Timestamp"
@@ -57,7 +58,7 @@ class SignedExchange:
         self._attempts = attempts
         self._backoff = backoff_seconds
         self._owns_client = client is None
-        self._client = client or httpx.AsyncClient(timeout=timeout)
+        self._client = client or outbound_client(timeout=timeout)
 
     async def post(self, path: str, fields: dict[str, Any], key: str) -> dict[str, Any]:
         """The signed answer to ``fields`` sent to ``path`` under idempotency ``key``.
