@@ -12,10 +12,15 @@ Private keys are AES-GCM encrypted with the field cipher; only public JWKs are s
 clear. Each process caches the key set for ``cache_seconds`` (the backstop); a rotation
 publishes a change notice (``core/change_feed.py``) so every worker and node reloads at
 once. Verification keeps working meanwhile because retired keys stay published.
+
+A reload is single-flight (concurrent requests that find the cache stale wait for one
+read) and parses only keys it has not parsed before: importing an RSA private key costs
+tens of milliseconds, and 20 requests arriving together used to import it 20 times.
 """
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -77,6 +82,8 @@ class SigningKeys:
         self._signing: dict[str, ECKey | RSAKey] = {}
         self._public: list[dict[str, Any]] = []
         self._key_set = KeySet([])
+        self._parsed: dict[str, ECKey | RSAKey] = {}  # kid → private key, kept across reloads
+        self._reloading = asyncio.Lock()
         self._changes = changes
         if changes is not None:
             changes.subscribe(TOPIC, self._forget)
@@ -124,17 +131,21 @@ class SigningKeys:
     async def signing_key(self, alg: Algorithm = Algorithm.ES256) -> ECKey | RSAKey:
         await self._refresh()
         if alg.value not in self._signing:
-            await self.ensure()
-            await self._refresh()
+            await self._first_keys()
         return self._signing[alg.value]
 
     async def jwks(self) -> dict[str, Any]:
         """The public JSON Web Key Set: active and recently retired keys."""
         await self._refresh()
         if not self._public:  # asked before the first key was made
-            await self.ensure()
-            await self._refresh()
+            await self._first_keys()
         return {"keys": list(self._public)}
+
+    async def _first_keys(self) -> None:
+        """Make the missing keys once, however many requests ask at the same moment."""
+        async with self._reloading:
+            await self.ensure()
+            await self._reload()
 
     async def verification_keys(self) -> KeySet:
         """Published public keys, parsed once per refresh: every request verifies with them."""
@@ -144,19 +155,32 @@ class SigningKeys:
     async def _refresh(self) -> None:
         if self._changes is not None:
             self._changes.listen()
-        now = self._clock.now()
-        if self._cached_at is not None and now - self._cached_at < self._cache_for:
+        if self._fresh():
             return
+        async with self._reloading:
+            if not self._fresh():  # another request reloaded while this one waited
+                await self._reload()
+
+    def _fresh(self) -> bool:
+        return self._cached_at is not None and self._clock.now() - self._cached_at < self._cache_for
+
+    async def _reload(self) -> None:
+        now = self._clock.now()
         rows = await SigningKey.all().order_by("created_at")
         published = [row for row in rows if row.unpublish_at is None or row.unpublish_at > now]
         self._public = [dict(row.public_jwk) for row in published]
         self._key_set = (
             KeySet.import_key_set({"keys": list(self._public)}) if self._public else KeySet([])
         )
-        self._signing = {}
+        signing: dict[str, ECKey | RSAKey] = {}
         for row in published:
             if row.retired_at is None:
-                private = orjson.loads(self._cipher.decrypt(row.private_jwk_enc, _CONTEXT))
-                key_class = ECKey if row.alg == Algorithm.ES256.value else RSAKey
-                self._signing[row.alg] = key_class.import_key(private)
+                signing[row.alg] = self._parsed.get(row.kid) or self._parse(row)
+        self._parsed = {key.kid: key for key in signing.values() if key.kid is not None}
+        self._signing = signing
         self._cached_at = now
+
+    def _parse(self, row: SigningKey) -> ECKey | RSAKey:
+        private = orjson.loads(self._cipher.decrypt(row.private_jwk_enc, _CONTEXT))
+        key_class = ECKey if row.alg == Algorithm.ES256.value else RSAKey
+        return key_class.import_key(private)

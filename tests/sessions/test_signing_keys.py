@@ -3,7 +3,9 @@ retired keys published until the window ends, and every process converges on the
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
+from unittest import mock
 
 from joserfc import jwt
 
@@ -27,6 +29,19 @@ async def test_first_start_creates_one_key_per_algorithm(container):
     jwks = await service.jwks()
     assert {key["alg"] for key in jwks["keys"]} == {"ES256", "RS256"}
     assert all("d" not in key for key in jwks["keys"])
+
+
+async def test_requests_arriving_together_make_and_parse_each_key_once(container, clock):
+    """Twenty requests before the first key exists: one key per algorithm, not twenty; and
+    a reload after the cache expires parses no private key it already holds."""
+    service = keys(container, cache_seconds=60)
+    signed = await asyncio.gather(*(service.signing_key(Algorithm.RS256) for _ in range(20)))
+    assert len({key.kid for key in signed}) == 1
+    assert sorted(row.alg for row in await SigningKey.all()) == ["ES256", "RS256"]
+    clock.advance(seconds=61)
+    with mock.patch.object(service, "_parse", side_effect=AssertionError("parsed again")):
+        again = await asyncio.gather(*(service.signing_key(Algorithm.RS256) for _ in range(20)))
+    assert {key.kid for key in again} == {signed[0].kid}
 
 
 async def test_private_keys_are_encrypted_at_rest(container):
