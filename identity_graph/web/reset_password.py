@@ -37,6 +37,13 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Enter the unit's account name (or credit code), the legal representative's name"
         " and ID number.",
     ),
+    "agent_note": (
+        "经办人登录密码是您为所代办单位设置的密码。忘记时，请在此找回您的个人账号密码，"
+        "登录后在“经办人中心”重新设置经办人密码；单位的管理员也可以在添加经办人时为您设置。",
+        "The agent-login password is the one you set for the unit you act for. If you forgot"
+        " it, reset your personal password here, log in, and set a new agent password in the"
+        " agent centre; the unit's administrator can also set one when adding you.",
+    ),
     "loginName": ("登录名 / 手机号码", "Login name or mobile number"),
     "identifier": ("法人账号 / 统一社会信用代码", "Account name or unified social credit code"),
     "channel": ("验证方式", "Send the code by"),
@@ -160,7 +167,11 @@ def reset_password_routes(services: Container) -> list[Route]:
     async def show(request: Request) -> Response:
         kind = request.query_params.get("kind", "natural_person")
         return await page(
-            request, page_locale(request), "start", kind if kind in _KINDS else _KINDS[0]
+            request,
+            page_locale(request),
+            "start",
+            kind if kind in _KINDS else _KINDS[0],
+            from_agent_login=request.query_params.get("from") == "agent",
         )
 
     async def start(request: Request) -> Response:

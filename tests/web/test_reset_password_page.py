@@ -59,10 +59,30 @@ def completion(page: str, **fields: str) -> dict[str, str]:
 async def test_every_login_tab_links_to_the_reset(client, kind):
     page = await client.get("/login", params={"kind": kind, "lang": "en"})
     assert "Forgot your password?" in page.text
-    target = "enterprise" if kind == "enterprise" else "natural_person"
-    assert f'href="/reset-password?kind={target}&amp;lang=en"' in page.text
+    target = {
+        "natural_person": "kind=natural_person&amp;lang=en",
+        "enterprise": "kind=enterprise&amp;lang=en",
+        "agent": "kind=natural_person&amp;from=agent&amp;lang=en",
+    }[kind]
+    assert f'href="/reset-password?{target}"' in page.text
     chinese = await client.get("/login", params={"kind": kind})
     assert "忘记密码？" in chinese.text
+
+
+async def test_the_agent_tab_explains_where_the_agent_password_is_set(client):
+    """An agent's login password belongs to the binding: the reset page says it is set again
+    from the person's own account, which is what the page then resets."""
+    english = await client.get(
+        "/reset-password", params={"kind": "natural_person", "from": "agent", "lang": "en"}
+    )
+    assert "set a new agent password in the agent centre" in english.text
+    assert 'name="login_name"' in english.text
+    chinese = await client.get(
+        "/reset-password", params={"kind": "natural_person", "from": "agent"}
+    )
+    assert "重新设置经办人密码" in chinese.text
+    plain = await client.get("/reset-password", params={"kind": "natural_person", "lang": "en"})
+    assert "agent centre" not in plain.text
 
 
 async def test_resident_resets_on_the_pages(client, hooks, container, gql):
