@@ -112,6 +112,15 @@ class PostgresBus(LocalBus):
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
         self.reconnects = 0  # connections made after a loss (tests, diagnostics)
+        self._connection: asyncpg.Connection | None = None
+
+    @property
+    def listener_pid(self) -> int | None:
+        """The server process of the listening connection (``pg_stat_activity.pid``)."""
+        connection = self._connection
+        if connection is None or connection.is_closed():
+            return None
+        return int(connection.get_server_pid())
 
     async def publish(self, channel: str, data: Mapping[str, Any]) -> None:
         connection = connections.get(self._alias)
@@ -168,6 +177,7 @@ class PostgresBus(LocalBus):
 
     async def _listen(self, connection: asyncpg.Connection, *, resync: bool) -> None:
         await connection.add_listener(self._pg_channel, self._received)
+        self._connection = connection
         if resync:
             self.reconnects += 1
             self.resync()  # notices sent while nobody listened are lost
