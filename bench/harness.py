@@ -56,6 +56,7 @@ def resident_id(serial: int) -> str:
 class Server:
     url: str
     env: dict[str, str]
+    pid: int = 0  # the ``serve`` process (uvicorn's supervisor with several workers)
 
 
 def server_env(database_url: str, data_dir: Path) -> dict[str, str]:
@@ -191,7 +192,7 @@ def serving(env: dict[str, str], workers: int, name: str = "server") -> Iterator
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(url, process)
-        yield Server(url, env)
+        yield Server(url, env, process.pid)
     finally:
         process.send_signal(signal.SIGTERM)
         try:

@@ -5,10 +5,12 @@ Three ``serve`` processes run at once on their own ports: ``one`` (2 workers) an
 ``A`` and ``B`` (1 worker each). First the state checks, on A and B: a token issued on A
 introspects active on B; a token revoked on A is inactive on B; a client disabled on A (an
 admin's ``updateClient``) is refused by B, whose cache held it, within a second. Then
-client-credentials grants and introspections in alternating rounds: one wrk against
-``one`` with all connections, then two wrk processes at once, half the connections each,
-against A and B, summed. On a host of 2 cores, "throughput adds up" means the two nodes
-together match the one node of two workers (the same cores do the work), not double it.
+client-credentials grants and introspections in alternating rounds: two wrk processes at
+once, half the connections each, both against ``one``, then one against A and one against
+B; the two wrk results are summed (the same load generator for both shapes: on a shared
+host two wrk processes get more CPU than one). On a host of 2 cores, "throughput adds up"
+means the two nodes together match the one node of two workers (the same cores do the
+work), not double it.
 
     IDG_BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/idg_bench_nodes \\
     .venv/bin/python -m bench.two_nodes --seconds 10 --rounds 3
@@ -17,6 +19,7 @@ together match the one node of two workers (the same cores do the work), not dou
 from __future__ import annotations
 
 import asyncio
+import os
 import statistics
 import sys
 import time
@@ -164,12 +167,25 @@ def _run(server: Server, measure: Measure, basic: str, connections: int, seconds
 def _pair(
     nodes: tuple[Server, Server], measure: Measure, basic: str, connections: int, seconds: int
 ) -> list[WrkResult]:
-    """Two wrk processes at once, one per node, each with half the connections."""
+    """Two wrk processes at once, one per server given, each with half the connections."""
     with ThreadPoolExecutor(2) as pool:
         runs = [
             pool.submit(_run, node, measure, basic, connections // 2, seconds) for node in nodes
         ]
         return [run.result() for run in runs]
+
+
+def _summed(pair: list[WrkResult]) -> WrkResult:
+    """Two concurrent wrk runs against one node as one result (rates add, worst p99)."""
+    seconds = max(r.seconds for r in pair)
+    return WrkResult(
+        requests=round(sum(r.rate for r in pair) * seconds),
+        seconds=seconds,
+        wrong=sum(r.wrong for r in pair),
+        p50_ms=max(r.p50_ms for r in pair),
+        p90_ms=max(r.p90_ms for r in pair),
+        p99_ms=max(r.p99_ms for r in pair),
+    )
 
 
 def _line(measure: Measure, single: list[WrkResult], pairs: list[list[WrkResult]]) -> str:
@@ -191,6 +207,27 @@ def _line(measure: Measure, single: list[WrkResult], pairs: list[list[WrkResult]
     )
 
 
+def cpu_seconds(root: int) -> dict[int, float]:
+    """CPU seconds (user + system) used so far by ``root`` and each of its children."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found: dict[int, float] = {}
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        pid, ppid = int(entry), int(fields[1])
+        if root in (pid, ppid):
+            found[pid] = (int(fields[11]) + int(fields[12])) / tick
+    return found
+
+
+def _shares(before: dict[int, float], after: dict[int, float]) -> str:
+    used = {pid: after[pid] - before.get(pid, 0.0) for pid in after}
+    busy = sorted((seconds for seconds in used.values() if seconds >= 0.5), reverse=True)
+    return " + ".join(f"{seconds:.0f}" for seconds in busy)  # not the idle supervisor
+
+
 def _rounds(
     one: Server, nodes: tuple[Server, Server], measure: Measure, basic: str, args: Namespace
 ) -> tuple[list[WrkResult], list[list[WrkResult]]]:
@@ -200,8 +237,9 @@ def _rounds(
     for round_ in range(args.rounds):
         order = ("one", "two") if round_ % 2 == 0 else ("two", "one")
         for which in order:
-            if which == "one":
-                single.append(_run(one, measure, basic, args.connections, args.seconds))
+            if which == "one":  # two wrk here too: the same load generator either way
+                pair = _pair((one, one), measure, basic, args.connections, args.seconds)
+                single.append(_summed(pair))
             else:
                 pairs.append(_pair(nodes, measure, basic, args.connections, args.seconds))
     return single, pairs
@@ -228,8 +266,15 @@ def main() -> None:
             for server in (one, a, b):
                 _run(server, measure, fixture.basic, 8, 3)
         for measure in measures:
+            before = [cpu_seconds(server.pid) for server in (one, a, b)]
             single, pairs = _rounds(one, (a, b), measure, fixture.basic, args)
+            after = [cpu_seconds(server.pid) for server in (one, a, b)]
             print(_line(measure, single, pairs), flush=True)
+            print(
+                "  CPU seconds per process (busiest first): one node "
+                f"{_shares(before[0], after[0])}; node A {_shares(before[1], after[1])}; "
+                f"node B {_shares(before[2], after[2])}"
+            )
     print(
         "reproduce: .venv/bin/python -m bench.two_nodes "
         f"--seconds {args.seconds} --rounds {args.rounds} --connections {args.connections}",
