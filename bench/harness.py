@@ -56,6 +56,7 @@ def resident_id(serial: int) -> str:
 class Server:
     url: str
     env: dict[str, str]
+    pid: int = 0  # the ``serve`` process (uvicorn's supervisor with several workers)
 
 
 def server_env(database_url: str, data_dir: Path) -> dict[str, str]:
@@ -159,37 +160,56 @@ def _flush_redis(env: dict[str, str]) -> None:
 
 
 @contextmanager
-def running_server(
-    workers: int, accounts: int, settings: Mapping[str, str] | None = None
-) -> Iterator[tuple[Server, list[str]]]:
-    """Fresh database, ``accounts`` seeded residents, and the server until the block ends.
-    ``settings`` adds ``IDG_*`` variables to the server's environment."""
+def prepared_database(
+    accounts: int, settings: Mapping[str, str] | None = None
+) -> Iterator[tuple[dict[str, str], list[str]]]:
+    """Fresh database and ``accounts`` seeded residents: the environment every server of
+    one run shares (database, Redis, keys) and the login names. ``settings`` adds ``IDG_*``
+    variables to the servers' environment."""
     database_url = os.environ.get("IDG_BENCH_DATABASE_URL", DEFAULT_PG)
     data_dir = Path(tempfile.mkdtemp(prefix="idg-bench-"))
     env = server_env(database_url, data_dir)
     env.update(settings or {})
     _flush_redis(env)
     asyncio.run(_reset_database(database_url))
-    names = asyncio.run(_seed(env, accounts))
+    try:
+        yield env, asyncio.run(_seed(env, accounts))
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@contextmanager
+def serving(env: dict[str, str], workers: int, name: str = "server") -> Iterator[Server]:
+    """``identity-graph serve`` with ``workers`` on a free port until the block ends. Run as
+    ``python -m identity_graph.cli`` of this interpreter, so ``PYTHONPATH`` decides which
+    checkout serves (the console script would always run the installed one)."""
     port = free_port()
-    binary = Path(sys.executable).with_name("identity-graph")
+    command = [sys.executable, "-m", "identity_graph.cli", "serve", "--port", str(port)]
+    log = open(Path(env["IDG_DATA_DIR"]) / f"{name}.log", "wb")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
-        [str(binary), "serve", "--port", str(port), "--workers", str(workers)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=open(data_dir / "server.log", "wb"),  # noqa: SIM115 - closed with the process
+        [*command, "--workers", str(workers)], env=env, stdout=subprocess.DEVNULL, stderr=log
     )
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(url, process)
-        yield Server(url, env), names
+        yield Server(url, env, process.pid)
     finally:
         process.send_signal(signal.SIGTERM)
         try:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
-        shutil.rmtree(data_dir, ignore_errors=True)
+        log.close()
+
+
+@contextmanager
+def running_server(
+    workers: int, accounts: int, settings: Mapping[str, str] | None = None
+) -> Iterator[tuple[Server, list[str]]]:
+    """Fresh database, ``accounts`` seeded residents, and the server until the block ends.
+    ``settings`` adds ``IDG_*`` variables to the server's environment."""
+    with prepared_database(accounts, settings) as (env, names), serving(env, workers) as server:
+        yield server, names
 
 
 def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:

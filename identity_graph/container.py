@@ -58,6 +58,7 @@ from identity_graph.core.i18n import CORE_MESSAGES, Catalog, Translator
 from identity_graph.core.job_operations import JobOperations
 from identity_graph.core.jobs import JobQueue, JobWorker
 from identity_graph.core.net import TrustedProxies
+from identity_graph.core.postgres_bus import PostgresBus, connector
 from identity_graph.core.ratelimit import (
     MemoryBackend,
     RateLimitBackend,
@@ -69,6 +70,7 @@ from identity_graph.core.replay import MemoryReplayCache, RedisReplayCache, Repl
 from identity_graph.core.secrets import SecretHasher
 from identity_graph.core.sweeps import Sweep
 from identity_graph.core.validators import VALIDATOR_MESSAGES
+from identity_graph.db import is_postgres
 from identity_graph.files.documents import Documents
 from identity_graph.files.s3 import S3Storage
 from identity_graph.files.service import MESSAGES as FILE_MESSAGES
@@ -213,6 +215,18 @@ def _redis_client(settings: Settings) -> Redis | None:
     )
 
 
+def _event_bus(settings: Settings, redis: Redis | None) -> EventBus:
+    """Redis pub/sub when configured, else PostgreSQL LISTEN/NOTIFY when the database is
+    PostgreSQL, else in-process: the change feed and subscriptions cross workers and nodes
+    with either of the first two (``core/events.py``)."""
+    if redis is not None:
+        return RedisBus(redis)
+    url = settings.resolved_database_url
+    if is_postgres(url):
+        return PostgresBus(connector(url, settings.database_connect_timeout_seconds))
+    return LocalBus()
+
+
 def _cores_per_worker(settings: Settings) -> int:
     return max(1, len(os.sched_getaffinity(0)) // max(1, settings.workers))
 
@@ -339,7 +353,7 @@ class Container:
         )
         self.vault = PersonalData(self.cipher, self.blind_index)
         self.industry = IndustryCatalog.load(settings.industry_file)
-        self.events: EventBus = RedisBus(self.redis) if self.redis is not None else LocalBus()
+        self.events = _event_bus(settings, self.redis)
         self.ws_quota = ConnectionQuota(settings.ws_connections_per_account, self.redis)
         # Per-process caches, kept current across workers and nodes (core/change_feed.py).
         self.changes = ChangeFeed(self.events)

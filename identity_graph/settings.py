@@ -273,14 +273,19 @@ class Settings(BaseSettings):
     def shared_counters_problem(self, workers: int) -> str | None:
         """Why ``workers`` processes would not share their counters, or None.
 
-        Failed logins, SMS and captcha caps and lockouts are counted in process memory
-        unless IDG_REDIS_URL is set: with several workers each counts alone, and an
-        attacker gets the limit once per worker (SPEC §3, §11)."""
+        Failed logins, SMS and captcha caps and lockouts (``core/ratelimit.py``), the
+        replay checks of one-time values such as DPoP proofs (``core/replay.py``) and the
+        WebSocket quota per account are kept in process memory unless IDG_REDIS_URL is set:
+        with several workers each counts alone, and an attacker gets the limit once per
+        worker (SPEC §3, §11). PostgreSQL LISTEN/NOTIFY (``core/postgres_bus.py``) shares
+        cache invalidation and subscription events without Redis, not these counters, so
+        it does not lift the refusal."""
         if workers > 1 and not self.redis_url:
             return (
                 f"{workers} workers without IDG_REDIS_URL: each worker would count failed "
-                "logins, lockouts and SMS and captcha caps alone. Set IDG_REDIS_URL "
-                "(shared by every worker and node), or run one worker."
+                "logins, lockouts, SMS and captcha caps and replayed one-time values alone "
+                "(PostgreSQL shares caches and events, not these counters). Set "
+                "IDG_REDIS_URL (shared by every worker and node), or run one worker."
             )
         return None
 

@@ -25,7 +25,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.models import Model
 
 from identity_graph.core.audit import AuditContext, AuditLog
-from identity_graph.core.change_feed import ChangeFeed
+from identity_graph.core.change_feed import ALL, ChangeFeed
 from identity_graph.core.clock import Clock
 from identity_graph.core.rows import fetch_by_column, fetch_by_ids
 
@@ -95,6 +95,9 @@ class RevokedKeys:
         changes.subscribe(TOPIC, self._noticed)
 
     def _noticed(self, key: str) -> None:
+        if key == ALL:  # notices may have been missed: read the rows revoked since the last look
+            self._next_sync = 0.0
+            return
         self._keys[key] = self._clock.now().timestamp() + _NOTICE_LIFETIME
 
     async def any_revoked(self, keys: list[str]) -> bool:

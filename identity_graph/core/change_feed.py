@@ -3,14 +3,19 @@
 Hot paths (every token request reads its client, every introspection its token's
 revocation status and login session) answer from process memory. A change to a cached row
 is announced on the event bus (``core/events.py``: Redis pub/sub across workers and nodes,
-in-process without Redis) as a *change notice* ``{"topic": ..., "key": ...}``. The process
-that makes the change applies it to its own caches at once; every other process applies it
-when the notice arrives, a few milliseconds later. A notice can be lost (Redis outage,
-reconnect) or overtake the commit of its change, so:
+PostgreSQL LISTEN/NOTIFY without Redis, in-process on SQLite) as a *change notice*
+``{"topic": ..., "key": ...}``. The process that makes the change applies it to its own
+caches at once; every other process applies it when the notice arrives, a few milliseconds
+later. A notice can be lost (an outage, a reconnect) or overtake the commit of its change
+(Redis), so:
 
 * every entry lives at most ``ttl`` seconds (``IDG_CACHE_TTL_SECONDS``): the backstop;
 * after a notice the key is *held* for ``settle`` seconds: read from the database and not
-  cached, so a read that raced the commit cannot keep the old row.
+  cached, so a read that raced the commit cannot keep the old row;
+* when the bus reconnects after losing its connection (notices sent meanwhile are gone) or
+  a notice was too large to send, it delivers a *resync*: every topic gets a notice for
+  all its keys (``ALL``), so every cache is dropped and held. A handler must read ``ALL``
+  as "anything may have changed".
 
 ```mermaid
 stateDiagram-v2
@@ -91,6 +96,14 @@ class ChangeFeed:
                 topic, key = notice.get("topic"), notice.get("key")
                 if isinstance(topic, str) and isinstance(key, str):
                     self.apply(topic, key)
+                elif notice.get("resync"):
+                    self.resync()
+
+    def resync(self) -> None:
+        """Every topic changed in every key: notices may have been missed."""
+        log.info("change notices may have been missed; caches dropped")
+        for topic in list(self._handlers):
+            self.apply(topic, ALL)
 
     async def aclose(self) -> None:
         if self._task is not None:

@@ -6,12 +6,17 @@ notice may be lost, duplicated or arrive before the change's transaction has com
 without anything wrong being shown: ``watch`` re-reads after each notice (with a few short
 retries, for a notice that overtook its commit) and on a slow timer as a backstop.
 
-Two buses share one interface:
+Three buses share one interface, chosen by the container (Redis > PostgreSQL > in-process):
 
-* ``LocalBus``: in-process queues, for one worker (development, tests);
+* ``LocalBus``: in-process queues, for one worker (development, tests, SQLite);
 * ``RedisBus``: ``PUBLISH`` to Redis and one pattern subscription per process that feeds the
   local queues, so an event produced by any worker of any node reaches subscribers
-  everywhere. A Redis outage loses notices, never a change: the backstop re-read catches up.
+  everywhere. A Redis outage loses notices, never a change: the backstop re-read catches up;
+* ``PostgresBus`` (``core/postgres_bus.py``): the same over ``LISTEN``/``NOTIFY`` when the
+  database is PostgreSQL and there is no Redis.
+
+A bus that lost its connection delivers ``RESYNC`` to every local listener once it listens
+again: notices sent meanwhile are gone, so subscribers re-read and caches are dropped.
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ log = logging.getLogger("identity_graph.events")
 
 T = TypeVar("T")
 _QUEUE = 64  # a subscriber this far behind only needs the latest state: drop the oldest
+# "Anything on this channel may have changed": after a reconnect, or for a notice too large.
+RESYNC: dict[str, Any] = {"resync": True}
 
 
 class Listener:
@@ -71,6 +78,11 @@ class LocalBus:
     def deliver(self, channel: str, data: dict[str, Any]) -> None:
         for listener in self._listeners.get(channel, ()):
             listener.offer(data)
+
+    def resync(self) -> None:
+        """Tell every local listener that notices may have been missed."""
+        for channel in list(self._listeners):
+            self.deliver(channel, dict(RESYNC))
 
     @contextlib.asynccontextmanager
     async def listen(self, channel: str) -> AsyncIterator[Listener]:
@@ -121,13 +133,15 @@ class RedisBus(LocalBus):
 
     async def _pump(self) -> None:
         """Feed local listeners from Redis; reconnect with backoff after an outage."""
-        delay = 0.1
+        delay, lost = 0.1, False
         while True:
             try:
                 pubsub = self._client.pubsub()
                 await pubsub.psubscribe(self._prefix + "*")
+                if lost:
+                    self.resync()  # notices published while unsubscribed are gone
                 self._ready.set()
-                delay = 0.1
+                delay, lost = 0.1, True
                 async for message in pubsub.listen():
                     if message.get("type") != "pmessage":
                         continue
@@ -137,6 +151,7 @@ class RedisBus(LocalBus):
             except asyncio.CancelledError:
                 raise
             except Exception:
+                lost = True
                 log.warning("event subscription lost; reconnecting", exc_info=True)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
