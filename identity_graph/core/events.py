@@ -4,14 +4,22 @@ A notice says only *that* something changed (a channel such as ``verification:<a
 and a few ids); subscribers read the current state from the database themselves. So a
 notice may be lost, duplicated or arrive before the change's transaction has committed
 without anything wrong being shown: ``watch`` re-reads after each notice (with a few short
-retries, for a notice that overtook its commit) and on a slow timer as a backstop.
+retries, for a notice that overtook its commit), when the state is due to change by itself
+(a flow's expiry, which sends no notice), and on a slow, jittered timer as a backstop.
+
+The backstop is deliberately rare: every open subscription pays it, and 5,000 of them
+re-reading every 5 s (the first version) made ~1,000 reads/s in waves that delayed the
+deliveries themselves (bench/README.md, "Subscriptions held on one node"). What it covers
+is narrow: after a Redis outage the bus wakes every local listener once it is back, so only
+a notice lost while both ends stayed connected waits for the backstop.
 
 Two buses share one interface:
 
 * ``LocalBus``: in-process queues, for one worker (development, tests);
 * ``RedisBus``: ``PUBLISH`` to Redis and one pattern subscription per process that feeds the
   local queues, so an event produced by any worker of any node reaches subscribers
-  everywhere. A Redis outage loses notices, never a change: the backstop re-read catches up.
+  everywhere. A Redis outage loses notices, never a change: on reconnecting the bus wakes
+  every local listener to re-read, and the backstop catches anything else.
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Mapping
 from typing import Any, Protocol, TypeVar
 
@@ -28,6 +37,7 @@ log = logging.getLogger("identity_graph.events")
 
 T = TypeVar("T")
 _QUEUE = 64  # a subscriber this far behind only needs the latest state: drop the oldest
+RESYNC: dict[str, Any] = {"resync": True}  # not a change: "notices may have been lost, re-read"
 
 
 class Listener:
@@ -71,6 +81,12 @@ class LocalBus:
     def deliver(self, channel: str, data: dict[str, Any]) -> None:
         for listener in self._listeners.get(channel, ()):
             listener.offer(data)
+
+    def _resync(self) -> None:
+        """Wake every local listener to re-read (after notices may have been lost)."""
+        for group in self._listeners.values():
+            for listener in group:
+                listener.offer(dict(RESYNC))
 
     @contextlib.asynccontextmanager
     async def listen(self, channel: str) -> AsyncIterator[Listener]:
@@ -122,12 +138,16 @@ class RedisBus(LocalBus):
     async def _pump(self) -> None:
         """Feed local listeners from Redis; reconnect with backoff after an outage."""
         delay = 0.1
+        lost = False
         while True:
             try:
                 pubsub = self._client.pubsub()
                 await pubsub.psubscribe(self._prefix + "*")
                 self._ready.set()
                 delay = 0.1
+                if lost:  # notices published during the outage never reached us
+                    self._resync()
+                    lost = False
                 async for message in pubsub.listen():
                     if message.get("type") != "pmessage":
                         continue
@@ -138,6 +158,7 @@ class RedisBus(LocalBus):
                 raise
             except Exception:
                 log.warning("event subscription lost; reconnecting", exc_info=True)
+                lost = True
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
 
@@ -154,20 +175,27 @@ async def watch(
     read: Callable[[], Awaitable[T]],
     key: Callable[[T], Hashable],
     *,
-    backstop_seconds: float = 30.0,
+    backstop_seconds: float = 300.0,
+    due: Callable[[T], float | None] | None = None,
     settle: tuple[float, ...] = (0.02, 0.05, 0.1, 0.25, 0.5),
 ) -> AsyncIterator[T]:
-    """Yield the current state, then every different state after a notice (or the backstop).
+    """Yield the current state, then every different state after a notice, when ``due``
+    says the state changes by itself, or after the backstop.
 
-    After a notice the state is re-read; if it looks unchanged the notice may have overtaken
-    its transaction, so it is read again after each ``settle`` delay before giving up.
+    After a notice the state is re-read once however many notices queued meanwhile; if it
+    looks unchanged the notice may have overtaken its transaction, so it is read again after
+    each ``settle`` delay before giving up. ``due(state)`` is the number of seconds until
+    the state changes without a notice (an expiry), or None; the read then happens just
+    after that moment, spread by a little jitter. The backstop is jittered too, so
+    subscriptions opened together do not re-read together.
     """
     current = await read()
     last = key(current)
     yield current
     while True:
-        notice = await listener.next(backstop_seconds)
-        delays = settle if notice is not None else ()
+        notice = await listener.next(next_wait(backstop_seconds, due(current) if due else None))
+        drained = _drain(listener)
+        delays = settle if notice is not None or drained else ()
         current = await read()
         for delay in delays:
             if key(current) != last:
@@ -177,6 +205,30 @@ async def watch(
         if key(current) != last:
             last = key(current)
             yield current
+
+
+_EARLIEST = 0.25  # never re-read more often than this on a timer, whatever ``due`` says
+
+
+def next_wait(backstop_seconds: float, due_seconds: float | None) -> float:
+    """Seconds to wait for a notice before re-reading anyway: the backstop, between half
+    and all of it at random, or just after ``due_seconds`` when that comes first."""
+    wait = backstop_seconds * random.uniform(0.5, 1.0)
+    if due_seconds is not None:
+        wait = min(wait, max(due_seconds, 0.0) + random.uniform(0.05, 0.5))
+    return max(wait, _EARLIEST)
+
+
+def _drain(listener: Listener) -> int:
+    """Drop the notices queued while the last read ran (the next read sees them all);
+    how many there were."""
+    dropped = 0
+    while True:
+        try:
+            listener.queue.get_nowait()
+        except asyncio.QueueEmpty:
+            return dropped
+        dropped += 1
 
 
 class ConnectionQuota:

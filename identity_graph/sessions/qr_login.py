@@ -78,6 +78,12 @@ class QrPoll:
     tokens: TokenPair | None = None
 
 
+@dataclass(frozen=True)
+class QrStatus:
+    state: str  # pending | approved | expired
+    seconds_left: float | None = None  # until it expires (no notice announces that)
+
+
 def qr_channel(request_id: uuid.UUID) -> str:
     return f"qr:{request_id}"
 
@@ -127,15 +133,16 @@ class QrLogins:
         if self._events is not None:
             await self._events.publish(qr_channel(row.id), {"state": QrState.APPROVED.value})
 
-    async def status(self, request_id: uuid.UUID, poll_token: str) -> str:
-        """``pending``, ``approved`` (complete it with ``poll``) or ``expired``; changes
-        nothing, so the page's subscription may ask as often as it is told to."""
+    async def status(self, request_id: uuid.UUID, poll_token: str) -> QrStatus:
+        """``pending``, ``approved`` (complete it with ``poll``) or ``expired``, and when it
+        expires; changes nothing, so the page's subscription may ask as often as it needs."""
         row = await QrLoginRequest.get_or_none(id=request_id)
         if row is None or not self._hasher.matches("qr-poll", poll_token, row.poll_hmac):
-            return "expired"
+            return QrStatus("expired")
         if row.is_expired(self._clock) or row.state is QrState.COMPLETED:
-            return "expired"
-        return row.state.value
+            return QrStatus("expired")
+        left = (row.expires_at - self._clock.now()).total_seconds()
+        return QrStatus(row.state.value, left)
 
     async def poll(self, request_id: uuid.UUID, poll_token: str, client_ip: str | None) -> QrPoll:
         row = await QrLoginRequest.get_or_none(id=request_id)
