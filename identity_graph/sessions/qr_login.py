@@ -33,6 +33,7 @@ from identity_graph.core.clock import Clock
 from identity_graph.core.errors import DomainError
 from identity_graph.core.events import EventBus
 from identity_graph.core.flow import FlowModel
+from identity_graph.core.rows import fetch_by_column
 from identity_graph.core.secrets import SecretHasher, new_token
 from identity_graph.sessions.tokens import TokenPair, TokenService
 
@@ -118,7 +119,7 @@ class QrLogins:
     async def approve(self, account: Account, qr_text: str, context: AuditContext) -> None:
         """The logged-in app's approval; only a pending, unexpired request of that code."""
         request_id, code = _parse(qr_text)
-        row = await QrLoginRequest.get_or_none(id=request_id) if request_id else None
+        row = await fetch_by_column(QrLoginRequest, "id", request_id) if request_id else None
         valid = row is not None and self._hasher.matches("qr-code", code, row.code_hmac)
         if not valid or row is None or row.is_expired(self._clock):
             raise DomainError("QR_LOGIN_INVALID", "code")
@@ -135,8 +136,9 @@ class QrLogins:
 
     async def status(self, request_id: uuid.UUID, poll_token: str) -> QrStatus:
         """``pending``, ``approved`` (complete it with ``poll``) or ``expired``, and when it
-        expires; changes nothing, so the page's subscription may ask as often as it needs."""
-        row = await QrLoginRequest.get_or_none(id=request_id)
+        expires; changes nothing, so the page's subscription may ask as often as it needs.
+        Every open subscription reads it at least twice: one hand-written query."""
+        row = await fetch_by_column(QrLoginRequest, "id", request_id)
         if row is None or not self._hasher.matches("qr-poll", poll_token, row.poll_hmac):
             return QrStatus("expired")
         if row.is_expired(self._clock) or row.state is QrState.COMPLETED:
