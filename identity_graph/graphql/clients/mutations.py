@@ -34,7 +34,7 @@ def _require_admin(info: Info) -> None:
 
 
 def _value(mode: CibaDeliveryMode | None) -> str | None:
-    return mode.value if mode is not None else None
+    return str(mode.value) if mode is not None else None
 
 
 def _with_secret(result: RegisteredClient) -> ClientWithSecret:
