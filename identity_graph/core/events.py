@@ -184,18 +184,23 @@ async def watch(
 
     After a notice the state is re-read once however many notices queued meanwhile; if it
     looks unchanged the notice may have overtaken its transaction, so it is read again after
-    each ``settle`` delay before giving up. ``due(state)`` is the number of seconds until
-    the state changes without a notice (an expiry), or None; the read then happens just
-    after that moment, spread by a little jitter. The backstop is jittered too, so
-    subscriptions opened together do not re-read together.
+    each ``settle`` delay before giving up. A resync (the bus is back after an outage) is
+    no change of its own: one read, at a random moment within ``RESYNC_SPREAD``.
+    ``due(state)`` is the number of seconds until the state changes without a notice (an
+    expiry), or None; the read then happens just after that moment, spread by a little
+    jitter. The backstop is jittered too, so subscriptions opened together do not re-read
+    together.
     """
     current = await read()
     last = key(current)
     yield current
     while True:
         notice = await listener.next(next_wait(backstop_seconds, due(current) if due else None))
-        drained = _drain(listener)
-        delays = settle if notice is not None or drained else ()
+        notices = [seen for seen in (notice, *_drain(listener)) if seen is not None]
+        changes = [seen for seen in notices if seen != RESYNC]
+        delays = settle if changes else ()
+        if notices and not changes:  # a resync wakes every subscriber of the process at once
+            await asyncio.sleep(random.uniform(0.0, RESYNC_SPREAD))
         current = await read()
         for delay in delays:
             if key(current) != last:
@@ -208,6 +213,7 @@ async def watch(
 
 
 _EARLIEST = 0.25  # never re-read more often than this on a timer, whatever ``due`` says
+RESYNC_SPREAD = 2.0  # seconds over which a resync's re-reads are spread, without settling
 
 
 def next_wait(backstop_seconds: float, due_seconds: float | None) -> float:
@@ -219,16 +225,14 @@ def next_wait(backstop_seconds: float, due_seconds: float | None) -> float:
     return max(wait, _EARLIEST)
 
 
-def _drain(listener: Listener) -> int:
-    """Drop the notices queued while the last read ran (the next read sees them all);
-    how many there were."""
-    dropped = 0
+def _drain(listener: Listener) -> list[dict[str, Any]]:
+    """The notices queued while the last read ran: the next read serves them all."""
+    queued = []
     while True:
         try:
-            listener.queue.get_nowait()
+            queued.append(listener.queue.get_nowait())
         except asyncio.QueueEmpty:
-            return dropped
-        dropped += 1
+            return queued
 
 
 class ConnectionQuota:

@@ -9,7 +9,14 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
-from identity_graph.core.events import RESYNC, LocalBus, RedisBus, next_wait, watch
+from identity_graph.core.events import (
+    RESYNC,
+    RESYNC_SPREAD,
+    LocalBus,
+    RedisBus,
+    next_wait,
+    watch,
+)
 
 
 class Row:
@@ -119,6 +126,22 @@ async def test_the_redis_bus_wakes_its_listeners_after_an_outage() -> None:
             notice = await listener.next(3)
         assert notice == RESYNC and client.subscriptions == 2
     await bus.aclose()
+
+
+async def test_a_resync_is_one_read_for_each_subscriber() -> None:
+    bus, row = LocalBus(), Row("pending")
+    seen = states(bus, row, backstop_seconds=3600)
+    assert await anext(seen) == "pending"
+    following = asyncio.ensure_future(anext(seen))
+    await asyncio.sleep(0)
+    bus._resync()  # nothing changed: one read within the spread, no settling re-reads
+    await asyncio.sleep(RESYNC_SPREAD + 0.2)
+    assert row.reads == 2 and not following.done()
+    row.state = "approved"
+    await bus.publish("qr:1", {"state": "approved"})
+    async with asyncio.timeout(2):
+        assert await following == "approved"
+    await seen.aclose()
 
 
 async def test_the_resync_reaches_every_local_listener() -> None:
