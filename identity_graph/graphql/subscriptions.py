@@ -30,8 +30,8 @@ from identity_graph.graphql.input_rules import text
 from identity_graph.graphql.verification.types import Verification, verification_of
 from identity_graph.sessions.qr_login import QrStatus, qr_channel
 
-# A QR code lives two minutes: one backstop read in the middle, in case its approval's
-# notice was lost, then the read at expiry. Other subscriptions keep watch's default.
+# A QR code lives two minutes: a backstop read every 30-60 s in case its approval's notice
+# was lost, and the read at its expiry. Other subscriptions keep watch's (longer) default.
 QR_BACKSTOP_SECONDS = 60.0
 
 
