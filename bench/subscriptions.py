@@ -13,8 +13,9 @@ spread over the connections; each event's latency runs from sending the mutation
 subscriber receiving ``APPROVED``. Every other subscription must stay open and silent.
 The seeded requests live an hour instead of a QR code's two minutes (opening thousands of
 subscriptions on a loaded host takes longer than that).
-The QR subscription also re-reads its state every 5 s as a backstop, so holding 5,000 of
-them costs the node ~1,000 small reads per second: the numbers include that load.
+A QR subscription re-reads its state on its own at its expiry and once in between as a
+backstop (``QR_BACKSTOP_SECONDS``, jittered): holding 5,000 of them costs the node ~110
+small reads per second, spread out; the numbers include that load.
 """
 
 from __future__ import annotations

@@ -372,7 +372,14 @@ class Container:
         )
         self.info_updates = InfoUpdateLog(self.clock)
         self.extended_info = ExtendedInfoService(self.clock, self.info_updates, self.audit)
-        self.clients = ClientService(self.clock, self.hasher, self.audit, self.changes, cache_ttl)
+        self.clients = ClientService(
+            self.clock,
+            self.hasher,
+            self.audit,
+            self.changes,
+            cache_ttl,
+            loopback_notifications=settings.env != "production",
+        )
         self.subjects = Subjects(self.hasher)
         self.catalogue = ServiceCatalogue(self.clock, self.audit)
         self.agents = build_agent_service(

@@ -10,6 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from identity_graph.clients.ciba_settings import GRANT_TYPE as CIBA_GRANT
+from identity_graph.clients.ciba_settings import MESSAGES as CIBA_MESSAGES
+from identity_graph.clients.ciba_settings import check_ciba
 from identity_graph.clients.models import OAuthClient
 from identity_graph.core import keyset
 from identity_graph.core.audit import AuditContext, AuditLog
@@ -37,6 +40,7 @@ AUTH_METHODS = frozenset({"client_secret_basic", "client_secret_post", "none"})
 SCOPES = frozenset({"openid", "profile", "phone", "email", "identity", "enterprise"})
 
 MESSAGES = {
+    **CIBA_MESSAGES,
     "CLIENT_REDIRECT_URI_INVALID": (
         "回调地址须为完整的 https 地址（本机调试可用 http://127.0.0.1 或 localhost），不含片段",
         "Redirect URIs must be absolute https URLs (http only for 127.0.0.1 or localhost),"
@@ -58,11 +62,6 @@ MESSAGES = {
     "CLIENT_NEEDS_SECRET": (
         "公开客户端不能改为需要密钥的认证方式，请重新注册",
         "A public client cannot switch to secret authentication; register a new client",
-    ),
-    "CLIENT_CIBA_DELIVERY_MODE": (
-        "CIBA 须选择令牌交付方式 poll 或 ping；ping 方式须填写通知地址，且仅限机密客户端",
-        "CIBA needs a token delivery mode, poll or ping (ping with a notification endpoint),"
-        " and a confidential client",
     ),
     "CLIENT_PUBLIC_CANNOT_USE_CLIENT_CREDENTIALS": (
         "公开客户端不能使用客户端凭证模式",
@@ -119,7 +118,10 @@ class ClientService:
         audit: AuditLog,
         changes: ChangeFeed | None = None,
         cache_seconds: float = 0.0,
+        *,
+        loopback_notifications: bool = False,
     ) -> None:
+        self._loopback_notifications = loopback_notifications  # CIBA ping over http://127.0.0.1
         self._clock = clock
         self._hasher = hasher
         self._audit = audit
@@ -195,27 +197,14 @@ class ClientService:
         }
 
     def _ciba(self, checks: Checks, registration: ClientRegistration) -> dict[str, Any]:
-        """CIBA's registration fields (CIBA §4): a delivery mode with the grant, and for
-        ping the notification endpoint; nothing without the grant."""
-        mode = registration.backchannel_token_delivery_mode
-        endpoint = registration.backchannel_client_notification_endpoint
-        if "urn:openid:params:grant-type:ciba" not in registration.grant_types:
-            return {
-                "backchannel_token_delivery_mode": None,
-                "backchannel_client_notification_endpoint": None,
-            }
-        public = registration.token_endpoint_auth_method == "none"
-        if mode not in ("poll", "ping") or public or (mode == "ping" and not endpoint):
-            checks.fail("backchannelTokenDeliveryMode", "CLIENT_CIBA_DELIVERY_MODE")
-            return {}
-        if mode == "ping" and endpoint:
-            endpoint = checks.run(
-                check_redirect_uri, endpoint, "backchannelClientNotificationEndpoint"
-            )
-        return {
-            "backchannel_token_delivery_mode": mode,
-            "backchannel_client_notification_endpoint": endpoint if mode == "ping" else None,
-        }
+        return check_ciba(
+            checks,
+            registration.grant_types,
+            registration.token_endpoint_auth_method,
+            registration.backchannel_token_delivery_mode,
+            registration.backchannel_client_notification_endpoint,
+            loopback_allowed=self._loopback_notifications,
+        )
 
     def _check_choices(self, checks: Checks, registration: ClientRegistration) -> None:
         if not registration.grant_types or set(registration.grant_types) - GRANT_TYPES:
@@ -284,10 +273,7 @@ class ClientService:
             first_party=client.first_party if changes.first_party is None else changes.first_party,
             subject_type=client.subject_type,
             sector_identifier=client.sector_identifier,
-            backchannel_token_delivery_mode=client.backchannel_token_delivery_mode,
-            backchannel_client_notification_endpoint=(
-                client.backchannel_client_notification_endpoint
-            ),
+            **_ciba_changes(changes, client),
         )
         clean = self._clean(merged)
         if merged.token_endpoint_auth_method != "none" and client.secret_hmac is None:
@@ -349,3 +335,22 @@ class ClientChanges:
     backchannel_logout_uri: str | None = None
     first_party: bool | None = None
     disabled: bool | None = None
+    backchannel_token_delivery_mode: str | None = None  # CIBA: "poll" or "ping"
+    backchannel_client_notification_endpoint: str | None = None  # "" removes it
+
+
+def _ciba_changes(changes: ClientChanges, client: OAuthClient) -> dict[str, str | None]:
+    """The CIBA settings after ``changes``: a client that leaves the CIBA grant drops them;
+    one that turns to poll drops its endpoint unless it names one (which is refused)."""
+    mode = changes.backchannel_token_delivery_mode or client.backchannel_token_delivery_mode
+    endpoint = changes.backchannel_client_notification_endpoint
+    if endpoint is None and mode != "poll":
+        endpoint = client.backchannel_client_notification_endpoint
+    if changes.grant_types is not None and CIBA_GRANT not in changes.grant_types:
+        if changes.backchannel_token_delivery_mode is None:
+            mode = None
+        endpoint = changes.backchannel_client_notification_endpoint
+    return {
+        "backchannel_token_delivery_mode": mode,
+        "backchannel_client_notification_endpoint": endpoint or None,
+    }

@@ -4,19 +4,28 @@ A notice says only *that* something changed (a channel such as ``verification:<a
 and a few ids); subscribers read the current state from the database themselves. So a
 notice may be lost, duplicated or arrive before the change's transaction has committed
 without anything wrong being shown: ``watch`` re-reads after each notice (with a few short
-retries, for a notice that overtook its commit) and on a slow timer as a backstop.
+retries, for a notice that overtook its commit), when the state is due to change by itself
+(a flow's expiry, which sends no notice), and on a slow, jittered timer as a backstop.
+
+The backstop is deliberately rare: every open subscription pays it, and 5,000 of them
+re-reading every 5 s (the first version) made ~1,000 reads/s in waves that delayed the
+deliveries themselves (bench/README.md, "Subscriptions held on one node"). What it covers
+is narrow: after a Redis outage the bus wakes every local listener once it is back, so only
+a notice lost while both ends stayed connected waits for the backstop.
 
 Three buses share one interface, chosen by the container (Redis > PostgreSQL > in-process):
 
 * ``LocalBus``: in-process queues, for one worker (development, tests, SQLite);
 * ``RedisBus``: ``PUBLISH`` to Redis and one pattern subscription per process that feeds the
   local queues, so an event produced by any worker of any node reaches subscribers
-  everywhere. A Redis outage loses notices, never a change: the backstop re-read catches up;
+  everywhere. A Redis outage loses notices, never a change: on reconnecting the bus wakes
+  every local listener to re-read, and the backstop catches anything else;
 * ``PostgresBus`` (``core/postgres_bus.py``): the same over ``LISTEN``/``NOTIFY`` when the
   database is PostgreSQL and there is no Redis.
 
 A bus that lost its connection delivers ``RESYNC`` to every local listener once it listens
-again: notices sent meanwhile are gone, so subscribers re-read and caches are dropped.
+again: notices sent meanwhile are gone, so subscribers re-read (spread over
+``RESYNC_SPREAD``, see ``watch``) and caches are dropped.
 """
 
 from __future__ import annotations
@@ -24,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Mapping
 from typing import Any, Protocol, TypeVar
 
@@ -169,20 +179,32 @@ async def watch(
     read: Callable[[], Awaitable[T]],
     key: Callable[[T], Hashable],
     *,
-    backstop_seconds: float = 30.0,
+    backstop_seconds: float = 300.0,
+    due: Callable[[T], float | None] | None = None,
     settle: tuple[float, ...] = (0.02, 0.05, 0.1, 0.25, 0.5),
 ) -> AsyncIterator[T]:
-    """Yield the current state, then every different state after a notice (or the backstop).
+    """Yield the current state, then every different state after a notice, when ``due``
+    says the state changes by itself, or after the backstop.
 
-    After a notice the state is re-read; if it looks unchanged the notice may have overtaken
-    its transaction, so it is read again after each ``settle`` delay before giving up.
+    After a notice the state is re-read once however many notices queued meanwhile; if it
+    looks unchanged the notice may have overtaken its transaction, so it is read again after
+    each ``settle`` delay before giving up. A resync (the bus is back after an outage) is
+    no change of its own: one read, at a random moment within ``RESYNC_SPREAD``.
+    ``due(state)`` is the number of seconds until the state changes without a notice (an
+    expiry), or None; the read then happens just after that moment, spread by a little
+    jitter. The backstop is jittered too, so subscriptions opened together do not re-read
+    together.
     """
     current = await read()
     last = key(current)
     yield current
     while True:
-        notice = await listener.next(backstop_seconds)
-        delays = settle if notice is not None else ()
+        notice = await listener.next(next_wait(backstop_seconds, due(current) if due else None))
+        notices = [seen for seen in (notice, *_drain(listener)) if seen is not None]
+        changes = [seen for seen in notices if seen != RESYNC]
+        delays = settle if changes else ()
+        if notices and not changes:  # a resync wakes every subscriber of the process at once
+            await asyncio.sleep(random.uniform(0.0, RESYNC_SPREAD))
         current = await read()
         for delay in delays:
             if key(current) != last:
@@ -192,6 +214,29 @@ async def watch(
         if key(current) != last:
             last = key(current)
             yield current
+
+
+_EARLIEST = 0.25  # never re-read more often than this on a timer, whatever ``due`` says
+RESYNC_SPREAD = 2.0  # seconds over which a resync's re-reads are spread, without settling
+
+
+def next_wait(backstop_seconds: float, due_seconds: float | None) -> float:
+    """Seconds to wait for a notice before re-reading anyway: the backstop, between half
+    and all of it at random, or just after ``due_seconds`` when that comes first."""
+    wait = backstop_seconds * random.uniform(0.5, 1.0)
+    if due_seconds is not None:
+        wait = min(wait, max(due_seconds, 0.0) + random.uniform(0.05, 0.5))
+    return max(wait, _EARLIEST)
+
+
+def _drain(listener: Listener) -> list[dict[str, Any]]:
+    """The notices queued while the last read ran: the next read serves them all."""
+    queued = []
+    while True:
+        try:
+            queued.append(listener.queue.get_nowait())
+        except asyncio.QueueEmpty:
+            return queued
 
 
 class ConnectionQuota:

@@ -28,7 +28,11 @@ from identity_graph.graphql.confirmations import TransactionConfirmation
 from identity_graph.graphql.context import Info
 from identity_graph.graphql.input_rules import text
 from identity_graph.graphql.verification.types import Verification, verification_of
-from identity_graph.sessions.qr_login import qr_channel
+from identity_graph.sessions.qr_login import QrStatus, qr_channel
+
+# A QR code lives two minutes: a backstop read every 30-60 s in case its approval's notice
+# was lost, and the read at its expiry. Other subscriptions keep watch's (longer) default.
+QR_BACKSTOP_SECONDS = 60.0
 
 
 def _require_viewer(info: Info) -> AccountModel | None:
@@ -76,13 +80,20 @@ class Subscription:
             yield QrLoginState.EXPIRED
             return
 
-        async def read() -> str:
+        async def read() -> QrStatus:
             return await services.qr_logins.status(key, poll_token[:128])
 
+        # An approval is announced; an expiry is not, so the read is timed to it.
         async with services.events.listen(qr_channel(key)) as listener:
-            async for state in watch(listener, read, lambda state: state, backstop_seconds=5):
-                yield QrLoginState(state)
-                if state != "pending":
+            async for status in watch(
+                listener,
+                read,
+                lambda status: status.state,
+                backstop_seconds=QR_BACKSTOP_SECONDS,
+                due=lambda status: status.seconds_left,
+            ):
+                yield QrLoginState(status.state)
+                if status.state != "pending":
                     return
 
     @strawberry.subscription(
@@ -116,8 +127,14 @@ class Subscription:
         def state(row: ConfirmationRequest) -> tuple[object, ...]:
             return (row.state, row.updated_at)
 
+        clock = info.context.services.clock
+
+        def due(row: ConfirmationRequest) -> float:
+            """Until its seven days end: the read then expires it (and announces that)."""
+            return (row.expires_at - clock.now()).total_seconds()
+
         async with info.context.services.events.listen(confirmation_channel(key)) as listener:
-            async for row in watch(listener, read, state):
+            async for row in watch(listener, read, state, due=due):
                 info.context.refresh_loaders()
                 yield TransactionConfirmation.from_model(row)
                 if row.state is not RequestState.OPEN:

@@ -33,6 +33,7 @@ from identity_graph.core.clock import Clock
 from identity_graph.core.errors import DomainError
 from identity_graph.core.events import EventBus
 from identity_graph.core.flow import FlowModel
+from identity_graph.core.rows import fetch_by_column
 from identity_graph.core.secrets import SecretHasher, new_token
 from identity_graph.sessions.tokens import TokenPair, TokenService
 
@@ -78,6 +79,12 @@ class QrPoll:
     tokens: TokenPair | None = None
 
 
+@dataclass(frozen=True)
+class QrStatus:
+    state: str  # pending | approved | expired
+    seconds_left: float | None = None  # until it expires (no notice announces that)
+
+
 def qr_channel(request_id: uuid.UUID) -> str:
     return f"qr:{request_id}"
 
@@ -112,7 +119,7 @@ class QrLogins:
     async def approve(self, account: Account, qr_text: str, context: AuditContext) -> None:
         """The logged-in app's approval; only a pending, unexpired request of that code."""
         request_id, code = _parse(qr_text)
-        row = await QrLoginRequest.get_or_none(id=request_id) if request_id else None
+        row = await fetch_by_column(QrLoginRequest, "id", request_id) if request_id else None
         valid = row is not None and self._hasher.matches("qr-code", code, row.code_hmac)
         if not valid or row is None or row.is_expired(self._clock):
             raise DomainError("QR_LOGIN_INVALID", "code")
@@ -127,15 +134,17 @@ class QrLogins:
         if self._events is not None:
             await self._events.publish(qr_channel(row.id), {"state": QrState.APPROVED.value})
 
-    async def status(self, request_id: uuid.UUID, poll_token: str) -> str:
-        """``pending``, ``approved`` (complete it with ``poll``) or ``expired``; changes
-        nothing, so the page's subscription may ask as often as it is told to."""
-        row = await QrLoginRequest.get_or_none(id=request_id)
+    async def status(self, request_id: uuid.UUID, poll_token: str) -> QrStatus:
+        """``pending``, ``approved`` (complete it with ``poll``) or ``expired``, and when it
+        expires; changes nothing, so the page's subscription may ask as often as it needs.
+        Every open subscription reads it at least twice: one hand-written query."""
+        row = await fetch_by_column(QrLoginRequest, "id", request_id)
         if row is None or not self._hasher.matches("qr-poll", poll_token, row.poll_hmac):
-            return "expired"
+            return QrStatus("expired")
         if row.is_expired(self._clock) or row.state is QrState.COMPLETED:
-            return "expired"
-        return row.state.value
+            return QrStatus("expired")
+        left = (row.expires_at - self._clock.now()).total_seconds()
+        return QrStatus(row.state.value, left)
 
     async def poll(self, request_id: uuid.UUID, poll_token: str, client_ip: str | None) -> QrPoll:
         row = await QrLoginRequest.get_or_none(id=request_id)

@@ -475,6 +475,7 @@ def appeal_routes(services: Container) -> list[Route]:
                 applicant_id=None,
                 client_ip=address(request),
                 context=AuditContext(client_ip=address(request)),
+                locale=locale,
             )
         except DomainError as exc:
             if isinstance(exc, ValidationFailed):  # materials.N.file -> the Nth file input

@@ -1,6 +1,7 @@
 """The appeal pages over HTTP: the login refusal that tells a locked account to appeal
 links to the appeal page; the kinds list and the form in both languages; a form with a bad
-file comes back with the error next to that file; a spent or unknown reset link is 404."""
+file comes back with the error next to that file; a spent or unknown reset link is 404; an
+appeal filed on the English page keeps its language for the result SMS."""
 
 from __future__ import annotations
 
@@ -83,3 +84,40 @@ async def test_a_bad_file_comes_back_next_to_its_input(client, hooks, container)
 async def test_an_unknown_reset_link_is_not_found(client):
     page = await client.get("/appeals/reset/not-a-real-token", params={"lang": "en"})
     assert page.status_code == 404 and "invalid, used or expired" in page.text
+
+
+async def test_an_appeal_filed_on_the_english_page_keeps_its_language(client, hooks, container):
+    from identity_graph.recovery.appeals.models import Appeal
+    from tests.files import samples
+
+    page = await client.get("/appeals/new", params={"kind": "person_password", "lang": "en"})
+    form = {
+        "csrf_token": hidden(page.text, "csrf_token"),
+        "captchaId": hidden(page.text, "captchaId"),
+        "lang": "en",
+    }
+    form["captchaAnswer"] = hooks.captcha_answers[uuid.UUID(form["captchaId"])]
+    sent = await client.post(
+        "/appeals/new?kind=person_password", data={**form, "step": "phone", "phone": "13700005556"}
+    )
+    code = re.search(r"\b(\d{6})\b", await latest_sms(container, "13700005556"))
+    assert code
+    details = {
+        "csrf_token": hidden(sent.text, "csrf_token"),
+        "lang": "en",
+        "step": "details",
+        "phone": "13700005556",
+        "smsCode": code.group(1),
+        "realName": "张伟",
+        "regionType": "mainland",
+        "idType": "resident_id_card",
+        "idNumber": "110105198503120039",
+    }
+    files = {
+        "file.ID_FRONT": ("front.png", samples.png(), "image/png"),
+        "file.ID_BACK": ("back.jpg", samples.jpeg(), "image/jpeg"),
+    }
+    filed = await client.post("/appeals/new?kind=person_password", data=details, files=files)
+    assert filed.status_code == 201, filed.text
+    [appeal] = await Appeal.all()
+    assert appeal.locale == "en"  # its result SMS will be in English

@@ -296,3 +296,27 @@ async def test_per_file_limits(gql, hooks, container, client):
     assert errors == [
         ("materials.0.file", "FILE_TOO_LARGE", "The file must not be larger than 1 MB")
     ]
+
+
+async def test_the_result_sms_is_in_the_language_the_appeal_was_filed_in(
+    gql, hooks, container, client, clock
+):
+    await resident(gql, hooks, container, ZHANG_WEI)
+    values = await appeal_values(gql, hooks, container)
+    filed = await submit_appeal(client, values, id_scans(), language="en")
+    row = await Appeal.get(number=filed["appeal"]["number"])
+    assert row.locale == "en"
+    staff = await reviewer_token(container)
+    decision = {"appealId": str(row.id), "decision": "REJECT", "reasons": ["MATERIALS_UNCLEAR"]}
+    await gql(DECIDE, {"input": decision}, token=staff)  # the reviewer's own language: Chinese
+    sms = await latest_sms(container, NEW_PHONE)
+    assert f"Your appeal ({row.number}) was rejected" in sms
+    assert "The materials are not legible" in sms and "材料" not in sms
+
+    clock.advance(minutes=2)  # the phone's next SMS code
+    again = await submit_appeal(client, await appeal_values(gql, hooks, container), id_scans())
+    chinese = await Appeal.get(number=again["appeal"]["number"])
+    assert chinese.locale == "zh-CN"  # no Accept-Language: the default
+    approve = {"appealId": str(chinese.id), "decision": "APPROVE"}
+    assert (await gql(DECIDE, {"input": approve}, token=staff))["data"]["decideAppeal"]
+    assert "审核通过" in await latest_sms(container, NEW_PHONE)

@@ -6,8 +6,9 @@ event produced by a request that the *other* worker handled.
 Which worker holds a TCP connection is read from ``/proc`` (the connection's socket inode in
 ``/proc/net/tcp``, then the worker whose file descriptors include it), so the test knows,
 rather than hopes, that producer and subscriber sit in different processes. The QR-login
-subscription re-reads its state every 5 s as a backstop: the event must arrive well before
-that, so only the Redis fan-out can have carried it.
+subscription re-reads its state on its own only at its expiry and after a backstop of at
+least half ``QR_BACKSTOP_SECONDS``: the event must arrive well before either, so only the
+Redis fan-out can have carried it.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import pytest
 from redis import Redis
 from redis.exceptions import RedisError
 
+from identity_graph.graphql.subscriptions import QR_BACKSTOP_SECONDS
 from tests.node_packages import installed
 from tests.server_helpers import RunningServer, run_server, server_env
 from tests.web.test_qr_login import APPROVE, qr_page
@@ -37,7 +39,7 @@ SOURCE = Path(__file__).resolve().parent / "graphql_ws"
 QR_STATUS = (
     "subscription Q($id: ID!, $token: String!) { qrLoginStatus(requestId: $id, pollToken: $token) }"
 )
-BACKSTOP_SECONDS = 5.0  # qrLoginStatus re-reads this often without any event
+BACKSTOP_SECONDS = QR_BACKSTOP_SECONDS / 2  # qrLoginStatus's earliest re-read without an event
 
 
 def _port(address: str) -> int:

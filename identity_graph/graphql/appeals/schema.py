@@ -181,6 +181,7 @@ class AppealMutations:
                 applicant_id=viewer.account_id if viewer else None,
                 client_ip=context.client_ip,
                 context=context.audit,
+                locale=context.locale,
             )
 
         return await payload(

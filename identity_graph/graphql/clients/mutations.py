@@ -11,6 +11,7 @@ from identity_graph.accounts.enums import Role
 from identity_graph.clients.service import ClientChanges, ClientRegistration, RegisteredClient
 from identity_graph.core.errors import NotAuthorized
 from identity_graph.graphql.clients.types import (
+    CibaDeliveryMode,
     ClientSecretResult,
     ClientUpdated,
     ClientWithSecret,
@@ -30,6 +31,10 @@ def _require_admin(info: Info) -> None:
         raise NotAuthorized("NOT_AUTHENTICATED")
     if not viewer.has_role(Role.ADMIN):
         raise NotAuthorized()
+
+
+def _value(mode: CibaDeliveryMode | None) -> str | None:
+    return str(mode.value) if mode is not None else None
 
 
 def _with_secret(result: RegisteredClient) -> ClientWithSecret:
@@ -57,6 +62,10 @@ class ClientMutations:
                 first_party=input.first_party,
                 subject_type=input.subject_type,
                 sector_identifier=input.sector_identifier,
+                backchannel_token_delivery_mode=_value(input.backchannel_token_delivery_mode),
+                backchannel_client_notification_endpoint=(
+                    input.backchannel_client_notification_endpoint
+                ),
             )
             return await context.services.clients.register(registration, context.audit)
 
@@ -78,6 +87,10 @@ class ClientMutations:
                 backchannel_logout_uri=input.backchannel_logout_uri,
                 first_party=input.first_party,
                 disabled=input.disabled,
+                backchannel_token_delivery_mode=_value(input.backchannel_token_delivery_mode),
+                backchannel_client_notification_endpoint=(
+                    input.backchannel_client_notification_endpoint
+                ),
             )
             row = await context.services.clients.update(input.client_id, changes, context.audit)
             return ClientUpdated(client=OAuthClient.from_model(row))

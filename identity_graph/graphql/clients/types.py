@@ -4,6 +4,7 @@ answer that created them."""
 from __future__ import annotations
 
 from datetime import datetime
+from enum import Enum
 from typing import Annotated
 
 import strawberry
@@ -16,6 +17,24 @@ from identity_graph.graphql.errors import (
     ValidationErrors,
 )
 from identity_graph.graphql.input_rules import text
+
+
+@strawberry.enum(
+    description="How a CIBA client learns that the person has answered (CIBA Core §5)."
+)
+class CibaDeliveryMode(Enum):
+    POLL = strawberry.enum_value(
+        "poll", description="The client polls the token endpoint with its `auth_req_id`."
+    )
+    PING = strawberry.enum_value(
+        "ping",
+        description="The client is told at its notification endpoint, then asks the token"
+        " endpoint once.",
+    )
+
+
+def _mode(value: str | None) -> CibaDeliveryMode | None:
+    return CibaDeliveryMode(value) if value else None
 
 
 @strawberry.type(description="A partner system (接入系统) registered as an OAuth client.")
@@ -38,6 +57,12 @@ class OAuthClient:
     subject_type: str = strawberry.field(
         description="`public` (the account id) or `pairwise` (a per-sector `sub`)."
     )
+    backchannel_token_delivery_mode: CibaDeliveryMode | None = strawberry.field(
+        description="CIBA token delivery mode (CIBA 令牌交付方式); null without the CIBA grant."
+    )
+    backchannel_client_notification_endpoint: str | None = strawberry.field(
+        description="Where CIBA pings go (CIBA 通知地址); ping mode only."
+    )
     disabled: bool = strawberry.field(description="A disabled client gets no tokens.")
     created_at: datetime = strawberry.field(description="Registration time.")
 
@@ -54,6 +79,8 @@ class OAuthClient:
             backchannel_logout_uri=row.backchannel_logout_uri,
             first_party=row.first_party,
             subject_type=row.subject_type,
+            backchannel_token_delivery_mode=_mode(row.backchannel_token_delivery_mode),
+            backchannel_client_notification_endpoint=row.backchannel_client_notification_endpoint,
             disabled=row.disabled_at is not None,
             created_at=row.created_at,
         )
@@ -77,7 +104,8 @@ class RegisterClientInput:
     name: str = strawberry.field(metadata=text(100), description="Display name.")
     grant_types: list[str] = strawberry.field(
         metadata=text(64),
-        description="`authorization_code`, `refresh_token`, `client_credentials`.",
+        description="`authorization_code`, `refresh_token`, `client_credentials`,"
+        " `urn:ietf:params:oauth:grant-type:token-exchange`, `urn:openid:params:grant-type:ciba`.",
     )
     token_endpoint_auth_method: str = strawberry.field(
         metadata=text(64),
@@ -109,6 +137,16 @@ class RegisterClientInput:
         default=None,
         description="Pairwise sector shared by several clients; default: the redirect host.",
     )
+    backchannel_token_delivery_mode: CibaDeliveryMode | None = strawberry.field(
+        default=None,
+        description="With the grant `urn:openid:params:grant-type:ciba` (confidential"
+        " clients only): poll or ping.",
+    )
+    backchannel_client_notification_endpoint: str | None = strawberry.field(
+        metadata=text(500),
+        default=None,
+        description="Ping mode: the https endpoint told when the person has answered.",
+    )
 
 
 @strawberry.input(description="Changes to a client; fields left out stay as they are.")
@@ -137,6 +175,15 @@ class UpdateClientInput:
     )
     first_party: bool | None = strawberry.field(default=None, description="Skip consent.")
     disabled: bool | None = strawberry.field(default=None, description="Disable or enable.")
+    backchannel_token_delivery_mode: CibaDeliveryMode | None = strawberry.field(
+        default=None,
+        description="CIBA delivery mode; turning to poll drops the notification endpoint.",
+    )
+    backchannel_client_notification_endpoint: str | None = strawberry.field(
+        metadata=text(500),
+        default=None,
+        description="CIBA notification endpoint (ping mode); an empty string removes it.",
+    )
 
 
 _ERRORS = ValidationErrors | RateLimitedError | NotAuthorizedError | OperationRefused

@@ -51,6 +51,8 @@ class Appeal(Model):
     reset_hash = fields.CharField(max_length=64, null=True, unique=True)
     reset_expires_at = fields.DatetimeField(null=True)
     reset_used_at = fields.DatetimeField(null=True)
+    # The language of the request that filed it: its result SMS is sent in that language.
+    locale = fields.CharField(max_length=8, default="zh-CN", db_default="zh-CN")
     updated_at = fields.DatetimeField()
 
     class Meta:

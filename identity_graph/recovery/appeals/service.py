@@ -206,8 +206,10 @@ class AppealService:
         applicant_id: uuid.UUID | None,
         client_ip: str,
         context: AuditContext,
+        locale: Locale = "zh-CN",
     ) -> Appeal:
-        """Check everything, prove the phone, then store the appeal in one transaction."""
+        """Check everything, prove the phone, then store the appeal in one transaction; its
+        result will be sent in ``locale``, the language the applicant filed it in."""
         await self._limiter.enforce(self.policy.submissions, client_ip)
         checks = Checks()
         values = checks.run(forms.clean, form, today=local_date(self._clock)) or {}
@@ -256,6 +258,7 @@ class AppealService:
                 documents=document_ids,
                 submitted_at=now,
                 due_on=self._calendar.due_date(local_date(self._clock), self.policy.working_days),
+                locale=locale,
                 updated_at=now,
             )
             await self._audit.record(
@@ -391,11 +394,8 @@ class AppealService:
                     Channel.SMS,
                     "appeal_rejected",
                     phone,
-                    {
-                        "number": appeal.number,
-                        "reasons": "；".join(MESSAGES[r][0] for r in reasons if r in MESSAGES),
-                    },
-                    "zh-CN",
+                    {"number": appeal.number, "reasons": _reasons(reasons, locale_of(appeal))},
+                    locale_of(appeal),
                 )
             await self._audit.record(
                 "appeal.decided",
@@ -458,7 +458,7 @@ class AppealService:
             params["link"] = f"{self._public_url}/appeals/reset/{token}"
             params["hours"] = int(self.policy.reset_link_ttl.total_seconds() // 3600)
             template = "appeal_approved_reset"
-        await self._notifier.send(Channel.SMS, template, phone, params, "zh-CN")
+        await self._notifier.send(Channel.SMS, template, phone, params, locale_of(appeal))
 
     async def _change(
         self,
@@ -597,6 +597,17 @@ class AppealService:
                     locale,
                 )
         return account
+
+
+def locale_of(appeal: Appeal) -> Locale:
+    """The language the appeal was filed in (older rows: Chinese)."""
+    return "en" if appeal.locale == "en" else "zh-CN"
+
+
+def _reasons(reasons: Sequence[str], locale: Locale) -> str:
+    """The rejection reasons in the applicant's language, joined as that language lists."""
+    which, separator = (1, "; ") if locale == "en" else (0, "；")
+    return separator.join(MESSAGES[reason][which] for reason in reasons if reason in MESSAGES)
 
 
 def _minute(moment: datetime) -> str:
