@@ -360,7 +360,7 @@ class Container:
         self.extended_info = ExtendedInfoService(self.clock, self.info_updates, self.audit)
         self.clients = ClientService(self.clock, self.hasher, self.audit, self.changes, cache_ttl)
         self.subjects = Subjects(self.hasher)
-        self.catalogue = ServiceCatalogue(self.clock, self.audit)
+        self.catalogue = ServiceCatalogue(self.clock, self.audit, self.changes, cache_ttl)
         self.agents = build_agent_service(
             self.clock,
             self.accounts,
@@ -400,6 +400,7 @@ class Container:
             self.revocations,
             self.clients,
             self.agents.bindings,
+            self.revoked_keys,
         )
         self.browser_sessions = BrowserSessions(self.hasher, self.tokens)
         self.qr_logins = QrLogins(self.clock, self.hasher, self.tokens, self.audit, self.events)

@@ -276,7 +276,7 @@ def build_agent_service(
     return AgentService(
         AgentBindings(clock, units, AgentNotices(notifier, vault), audit),
         AgentGrants(clock, catalogue, audit),
-        ServiceChecks(clock, units, subjects),
+        ServiceChecks(clock, catalogue, subjects),
         AgentDirectory(clock),
         units,
         AgentPeople(vault),
