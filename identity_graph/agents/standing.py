@@ -100,9 +100,7 @@ async def read_standing(
     )
     person: Any = person_id if postgres else str(person_id)
     unit: Any = uscc if unit_id is None else (unit_id if postgres else str(unit_id))
-    rows = await connection.execute_query_dict(
-        sql, [str(person_id), person, str(service_id), unit]
-    )
+    rows = await connection.execute_query_dict(sql, [str(person_id), person, str(service_id), unit])
     return _standing(rows[0]) if rows else None
 
 
