@@ -35,7 +35,7 @@ from identity_graph.agents.models import AgentBinding, AgentRole, BindingState
 from identity_graph.agents.standing import Binding, Grant, Unit, read_standing
 from identity_graph.clients.catalogue import ServiceCatalogue, normalize_code
 from identity_graph.clients.models import OAuthClient
-from identity_graph.clients.subjects import PAIRWISE, Subjects
+from identity_graph.clients.subjects import PAIRWISE, Subjects, sector_of
 from identity_graph.core.clock import Clock
 from identity_graph.core.errors import NotAuthorized
 from identity_graph.ids.units import looks_like_uscc, parse_uscc
@@ -144,6 +144,9 @@ class ServiceChecks:
         self._clock = clock
         self._catalogue = catalogue
         self._subjects = subjects
+        # Pairwise ``sub``s found before, by (sector, sub): a keyed hash of the person id,
+        # so a match found once holds for good (only matches are kept, never misses).
+        self._pairwise: dict[tuple[str, str], uuid.UUID] = {}
 
     async def can_handle(
         self,
@@ -187,13 +190,17 @@ class ServiceChecks:
         self, unit_id: uuid.UUID | None, uscc: str | None, subject: Subject
     ) -> uuid.UUID | None:
         """The account behind a partner's ``sub``. A pairwise ``sub`` is a keyed hash that
-        cannot be reversed, so it is matched against the people bound to this unit (one
-        HMAC each; a unit's agents are few)."""
+        cannot be reversed, so the first time it is matched against the people bound to
+        this unit (one query, one HMAC each; a unit's agents are few). Whether that person
+        acts for the unit is still decided by the standing query, every time."""
         if subject.client.subject_type != PAIRWISE:
             try:
                 return uuid.UUID(subject.value)
             except ValueError:
                 return None
+        known = (sector_of(subject.client), subject.value)
+        if known in self._pairwise:
+            return self._pairwise[known]
         if unit_id is not None:
             bindings = AgentBinding.filter(enterprise_id=unit_id)
         else:
@@ -201,6 +208,9 @@ class ServiceChecks:
         people = await bindings.values_list("person_id", flat=True)
         for person_id in {uuid.UUID(str(key)) for key in people}:
             if self._subjects.for_client(subject.client, person_id) == subject.value:
+                if len(self._pairwise) >= _PAIRWISE_LIMIT:
+                    self._pairwise.clear()
+                self._pairwise[known] = person_id
                 return person_id
         return None
 
@@ -208,6 +218,7 @@ class ServiceChecks:
 # Stands for "nobody" in the query when a partner's ``sub`` names no agent of the unit: the
 # unit's own refusals still come first, then NOT_AN_AGENT.
 _NOBODY = uuid.UUID(int=0)
+_PAIRWISE_LIMIT = 100_000
 
 
 def _agent(

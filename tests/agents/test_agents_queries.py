@@ -7,6 +7,7 @@ import asyncio
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -22,18 +23,21 @@ from identity_graph.agents.models import (
     BindingState,
 )
 from identity_graph.clients.models import ServiceItem
+from identity_graph.core.audit import AuditContext
 from identity_graph.core.change_feed import SETTLE_SECONDS
 from identity_graph.ids.types import IdType, RegionType
 from tests.agents.flows import (
     CAN_HANDLE,
     GRANT,
     MY_AGENTS,
+    REVOKE,
     SERVICE,
     approved_agent,
     partner_token,
     run,
     world,
 )
+from tests.oauth.helpers import backend_client
 from tests.verification.flows import XINGQIAO
 
 
@@ -147,3 +151,43 @@ async def test_a_partner_check_costs_one_query(gql, hooks, container, client):
         assert body["data"]["canHandleService"]["code"] == code
         print(f"canHandleService (partner, {code}): {len(seen)} queries")
         assert len(seen) == 1, "\n".join(seen)
+
+
+async def test_a_pairwise_partner_check_costs_one_query_once_its_sub_is_known(
+    gql, hooks, container, client
+):
+    """A pairwise ``sub`` is matched against the unit's agents the first time (one more
+    query); after that the match is remembered and the check is the one standing query,
+    which still decides — a revoked grant is refused at once."""
+    w = await world(gql, hooks, container)
+    agent_id = await approved_agent(gql, w)
+    pairwise = await backend_client(
+        container, name="成对标识系统", subject_type="pairwise", sector_identifier="gov.example"
+    )
+    await container.catalogue.register(
+        pairwise.client.client_id, "PW-0001", "成对事项", AuditContext()
+    )
+    granted = await run(
+        gql, GRANT, {"agentId": agent_id, "serviceCodes": ["PW-0001"]}, w.unit_token
+    )
+    assert pairwise.secret is not None
+    token = await partner_token(
+        client, replace(w, client_id=pairwise.client.client_id, client_secret=pairwise.secret)
+    )
+    await asyncio.sleep(SETTLE_SECONDS + 0.05)
+    sub = container.subjects.for_client(pairwise.client, uuid.UUID(w.person_id))
+    check = {"code": "PW-0001", "uscc": XINGQIAO["code"], "personId": sub}
+    stranger = await gql(CAN_HANDLE, {**check, "personId": "stranger"}, token=token)
+    assert stranger["data"]["canHandleService"]["code"] == "NOT_AN_AGENT"  # caches warm
+    with counted() as first:
+        body = await gql(CAN_HANDLE, check, token=token)
+    assert body["data"]["canHandleService"]["code"] == "ALLOWED"
+    assert len(first) == 2, "\n".join(first)  # the unit's agents, the standing
+    with counted() as seen:
+        body = await gql(CAN_HANDLE, check, token=token)
+    assert body["data"]["canHandleService"]["code"] == "ALLOWED"
+    assert len(seen) == 1, "\n".join(seen)
+    grant_id = granted["services"][0]["grantId"]
+    await run(gql, REVOKE, {"grantId": grant_id}, w.unit_token)
+    body = await gql(CAN_HANDLE, check, token=token)
+    assert body["data"]["canHandleService"]["code"] == "NO_PERMISSION_FOR_SERVICE"
