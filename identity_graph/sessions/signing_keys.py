@@ -12,16 +12,10 @@ Private keys are AES-GCM encrypted with the field cipher; only public JWKs are s
 clear. Each process caches the key set for ``cache_seconds`` (the backstop); a rotation
 publishes a change notice (``core/change_feed.py``) so every worker and node reloads at
 once. Verification keeps working meanwhile because retired keys stay published.
-
-A refresh runs once however many requests find the cache stale together (a lock), and
-decrypts and parses only keys it has not seen before: importing an RSA private key costs
-tens of milliseconds of CPU, and every concurrent request doing it at once stalled the
-event loop for most of a second each minute (bench/README.md, agents).
 """
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -81,8 +75,6 @@ class SigningKeys:
         self._cache_for = timedelta(seconds=cache_seconds)
         self._cached_at: datetime | None = None
         self._signing: dict[str, ECKey | RSAKey] = {}
-        self._private: dict[str, ECKey | RSAKey] = {}  # by kid: a kid's key never changes
-        self._lock = asyncio.Lock()
         self._public: list[dict[str, Any]] = []
         self._key_set = KeySet([])
         self._changes = changes
@@ -149,36 +141,22 @@ class SigningKeys:
         await self._refresh()
         return self._key_set
 
-    def _fresh(self) -> bool:
-        now = self._clock.now()
-        return self._cached_at is not None and now - self._cached_at < self._cache_for
-
     async def _refresh(self) -> None:
         if self._changes is not None:
             self._changes.listen()
-        if self._fresh():
-            return
-        async with self._lock:
-            if not self._fresh():
-                await self._load()
-
-    async def _load(self) -> None:
         now = self._clock.now()
+        if self._cached_at is not None and now - self._cached_at < self._cache_for:
+            return
         rows = await SigningKey.all().order_by("created_at")
         published = [row for row in rows if row.unpublish_at is None or row.unpublish_at > now]
         self._public = [dict(row.public_jwk) for row in published]
         self._key_set = (
             KeySet.import_key_set({"keys": list(self._public)}) if self._public else KeySet([])
         )
-        signing: dict[str, ECKey | RSAKey] = {}
-        private: dict[str, ECKey | RSAKey] = {}
+        self._signing = {}
         for row in published:
             if row.retired_at is None:
-                key = self._private.get(row.kid)
-                if key is None:
-                    values = orjson.loads(self._cipher.decrypt(row.private_jwk_enc, _CONTEXT))
-                    key_class = ECKey if row.alg == Algorithm.ES256.value else RSAKey
-                    key = key_class.import_key(values)
-                signing[row.alg] = private[row.kid] = key
-        self._signing, self._private = signing, private
+                private = orjson.loads(self._cipher.decrypt(row.private_jwk_enc, _CONTEXT))
+                key_class = ECKey if row.alg == Algorithm.ES256.value else RSAKey
+                self._signing[row.alg] = key_class.import_key(private)
         self._cached_at = now

@@ -3,7 +3,6 @@ retired keys published until the window ends, and every process converges on the
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 from joserfc import jwt
@@ -60,29 +59,3 @@ async def test_another_process_sees_the_rotation_after_its_cache(container, cloc
     assert (await second.signing_key()).kid == before
     clock.advance(seconds=61)
     assert (await second.signing_key()).kid == new_kid
-
-
-async def test_a_stale_cache_is_refreshed_once_and_parses_only_new_keys(container, clock):
-    """Many requests finding the key set stale together make one refresh, and a refresh
-    decrypts only keys it has not parsed before (an RSA import costs tens of ms)."""
-    service = keys(container, cache_seconds=60)
-    await service.ensure()
-    await service.signing_key(Algorithm.RS256)
-    decrypted: list[str] = []
-    original = container.cipher.decrypt
-
-    def counting(value: str, context: str) -> str:
-        decrypted.append(context)
-        return original(value, context)
-
-    container.cipher.decrypt = counting
-    try:
-        clock.advance(seconds=61)
-        await asyncio.gather(*(service.verification_keys() for _ in range(20)))
-        assert decrypted == []  # reloaded the rows, reused both parsed private keys
-        new_kid = await service.rotate(Algorithm.ES256)
-        await asyncio.gather(*(service.signing_key() for _ in range(20)))
-        assert decrypted == ["signing_key"]  # only the new key, once
-        assert (await service.signing_key()).kid == new_kid
-    finally:
-        container.cipher.decrypt = original
