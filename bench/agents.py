@@ -1,8 +1,9 @@
 """``canHandleService`` for a partner back-end and RFC 8693 token exchange, per second per
 core (issue 11: target ≥ 2,000 checks/s per core, like introspection), with p50/p99.
-Allowed and refused checks, token exchanges and plain introspections (the reference the
-target names, measured in the same run so a loaded machine shows as a ratio) alternate
-in rounds.
+Allowed and refused checks over GraphQL and over the plain HTTP endpoint
+(``POST /agents/service-permission``), token exchanges and plain introspections (the
+reference the target names, measured in the same run so a loaded machine shows as a ratio)
+alternate in rounds.
 
     .venv/bin/python -m bench.agents [--seconds 10] [--rounds 3] [--workers N]
 
@@ -39,6 +40,7 @@ CHECK = (
     ' serviceCode: "000106004000", personId: $person) { allowed code } }'
 )
 USCC = "91110000MA01K7PW7Y"
+PERMISSION = "/agents/service-permission"
 EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
 ACCESS = "urn:ietf:params:oauth:token-type:access_token"
 REDIRECT = "https://rp.example.cn/cb"
@@ -212,6 +214,18 @@ def main() -> None:
                 "expect": '"NO_PERMISSION_FOR_SERVICE"',
                 "tokens": [token],
             },
+            "POST /agents/service-permission ALLOWED": {
+                "body": _plain(seeded["allowed"]),
+                "expect": '"code":"ALLOWED"',
+                "path": PERMISSION,
+                "tokens": [token],
+            },
+            "POST /agents/service-permission NO_PERMISSION_FOR_SERVICE": {
+                "body": _plain(seeded["refused"]),
+                "expect": '"code":"NO_PERMISSION_FOR_SERVICE"',
+                "path": PERMISSION,
+                "tokens": [token],
+            },
             "token exchange": {
                 "body": {
                     "grant_type": EXCHANGE,
@@ -260,6 +274,10 @@ def main() -> None:
 
 def _checks(people: list[str]) -> list[dict[str, object]]:
     return [{"query": CHECK, "variables": {"uscc": USCC, "person": p}} for p in people]
+
+
+def _plain(people: list[str]) -> list[dict[str, object]]:
+    return [{"serviceCode": SERVICE, "uscc": USCC, "personId": p} for p in people]
 
 
 if __name__ == "__main__":

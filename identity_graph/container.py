@@ -381,7 +381,7 @@ class Container:
             loopback_notifications=settings.env != "production",
         )
         self.subjects = Subjects(self.hasher)
-        self.catalogue = ServiceCatalogue(self.clock, self.audit)
+        self.catalogue = ServiceCatalogue(self.clock, self.audit, self.changes, cache_ttl)
         self.agents = build_agent_service(
             self.clock,
             self.accounts,
@@ -421,6 +421,7 @@ class Container:
             self.revocations,
             self.clients,
             self.agents.bindings,
+            self.revoked_keys,
         )
         self.browser_sessions = BrowserSessions(self.hasher, self.tokens)
         self.qr_logins = QrLogins(self.clock, self.hasher, self.tokens, self.audit, self.events)

@@ -19,7 +19,9 @@ own code and next step, checked in this order (the first that applies wins):
 | ``ALLOWED`` | an active agent holding a live grant |
 
 A partner may only ask about services it provides itself; a revoked grant or binding counts
-from the very next check (nothing is cached here).
+from the very next check. The decision reads the rows in one round trip (``standing.py``),
+never from a cache; only the services catalogue (which service, which client provides it)
+comes from process memory, dropped everywhere when an operator changes it.
 """
 
 from __future__ import annotations
@@ -29,16 +31,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from identity_graph.accounts.enums import AccountKind, AccountStatus
-from identity_graph.accounts.models import Account, Enterprise
-from identity_graph.agents.bindings import live_key
-from identity_graph.agents.grants import grant_key, is_live
-from identity_graph.agents.models import AgentBinding, AgentGrant, BindingState
-from identity_graph.agents.units import Units
-from identity_graph.clients.catalogue import normalize_code
-from identity_graph.clients.models import OAuthClient, ServiceItem
-from identity_graph.clients.subjects import PAIRWISE, Subjects
+from identity_graph.agents.models import AgentBinding, AgentRole, BindingState
+from identity_graph.agents.standing import Binding, Grant, Unit, read_standing
+from identity_graph.clients.catalogue import ServiceCatalogue, normalize_code
+from identity_graph.clients.models import OAuthClient
+from identity_graph.clients.subjects import PAIRWISE, Subjects, sector_of
 from identity_graph.core.clock import Clock
 from identity_graph.core.errors import NotAuthorized
+from identity_graph.ids.units import looks_like_uscc, parse_uscc
 
 MESSAGES = {
     "ALLOWED": ("可以办理该事项", "May handle this service"),
@@ -104,11 +104,15 @@ NEXT_STEP_MESSAGES = {
 
 @dataclass(frozen=True)
 class ServiceDecision:
+    """The answer, with what the caller may be told about it (the unit, the service, the
+    agent's role and validity, the grant's expiry)."""
+
     code: str
-    service: ServiceItem | None = None
-    enterprise: Enterprise | None = None
-    binding: AgentBinding | None = None
-    grant: AgentGrant | None = None
+    service_code: str | None = None
+    enterprise_id: uuid.UUID | None = None
+    role: AgentRole | None = None
+    valid_until: datetime | None = None
+    grant_expires_at: datetime | None = None
 
     @property
     def allowed(self) -> bool:
@@ -136,10 +140,13 @@ class UnitRef:
 
 
 class ServiceChecks:
-    def __init__(self, clock: Clock, units: Units, subjects: Subjects) -> None:
+    def __init__(self, clock: Clock, catalogue: ServiceCatalogue, subjects: Subjects) -> None:
         self._clock = clock
-        self._units = units
+        self._catalogue = catalogue
         self._subjects = subjects
+        # Pairwise ``sub``s found before, by (sector, sub): a keyed hash of the person id,
+        # so a match found once holds for good (only matches are kept, never misses).
+        self._pairwise: dict[tuple[str, str], uuid.UUID] = {}
 
     async def can_handle(
         self,
@@ -149,79 +156,111 @@ class ServiceChecks:
         *,
         for_client: int | None = None,
     ) -> ServiceDecision:
-        """One query per step, each with what it needs joined (service; unit with its
-        account; binding with its person; grant): a partner's hot path (bench/agents.py).
-        ``for_client`` is the primary key of the partner asking."""
-        service = await ServiceItem.get_or_none(code=normalize_code(service_code, "serviceCode"))
+        """The service from the catalogue (memory), then one query for the rest
+        (``standing.py``). ``for_client`` is the primary key of the partner asking."""
+        code = normalize_code(service_code, "serviceCode")
+        service = await self._catalogue.by_code_cached(code)
         if service is None or service.retired_at is not None:
             return ServiceDecision("SERVICE_NOT_FOUND")
         if for_client is not None and service.client_id != for_client:  # type: ignore[attr-defined]
             raise NotAuthorized("SERVICE_NOT_PROVIDED_BY_CLIENT")
-        unit = await self._unit(unit_ref)
-        if unit is None:
-            return ServiceDecision("ENTERPRISE_NOT_FOUND", service)
-        refused = _unit_refusal(unit.account)
+        uscc = unit_ref.uscc
+        if unit_ref.enterprise_id is None:
+            if not looks_like_uscc(uscc or ""):
+                return ServiceDecision("ENTERPRISE_NOT_FOUND", code)
+            uscc = parse_uscc(uscc or "").number
+        if isinstance(person, Subject):
+            person_id = await self._resolve(unit_ref.enterprise_id, uscc, person)
+        else:
+            person_id = person
+        standing = await read_standing(
+            unit_ref.enterprise_id, uscc, person_id or _NOBODY, service.id
+        )
+        if standing is None:
+            return ServiceDecision("ENTERPRISE_NOT_FOUND", code)
+        unit = standing.unit
+        refused = _unit_refusal(unit)
         if refused:
-            return ServiceDecision(refused, service, unit)
-        person_id = person if isinstance(person, uuid.UUID) else await self._resolve(unit, person)
+            return ServiceDecision(refused, code, unit.id)
         if person_id is None:
-            return ServiceDecision("NOT_AN_AGENT", service, unit)
-        return await self._agent(service, unit, person_id, self._clock.now())
+            return ServiceDecision("NOT_AN_AGENT", code, unit.id)
+        return _agent(code, unit.id, standing.binding, standing.grant, self._clock.now())
 
-    async def _resolve(self, unit: Enterprise, subject: Subject) -> uuid.UUID | None:
+    async def _resolve(
+        self, unit_id: uuid.UUID | None, uscc: str | None, subject: Subject
+    ) -> uuid.UUID | None:
         """The account behind a partner's ``sub``. A pairwise ``sub`` is a keyed hash that
-        cannot be reversed, so it is matched against the people bound to this unit (one
-        HMAC each; a unit's agents are few)."""
+        cannot be reversed, so the first time it is matched against the people bound to
+        this unit (one query, one HMAC each; a unit's agents are few). Whether that person
+        acts for the unit is still decided by the standing query, every time."""
         if subject.client.subject_type != PAIRWISE:
             try:
                 return uuid.UUID(subject.value)
             except ValueError:
                 return None
-        people = await AgentBinding.filter(enterprise_id=unit.id).values_list(
-            "person_id", flat=True
-        )
+        known = (sector_of(subject.client), subject.value)
+        if known in self._pairwise:
+            return self._pairwise[known]
+        if unit_id is not None:
+            bindings = AgentBinding.filter(enterprise_id=unit_id)
+        else:
+            bindings = AgentBinding.filter(enterprise__enterprise__uscc=uscc)
+        people = await bindings.values_list("person_id", flat=True)
         for person_id in {uuid.UUID(str(key)) for key in people}:
             if self._subjects.for_client(subject.client, person_id) == subject.value:
+                if len(self._pairwise) >= _PAIRWISE_LIMIT:
+                    self._pairwise.clear()
+                self._pairwise[known] = person_id
                 return person_id
         return None
 
-    async def _unit(self, ref: UnitRef) -> Enterprise | None:
-        if ref.enterprise_id is not None:
-            return await Enterprise.get_or_none(id=ref.enterprise_id).select_related("account")
-        return await self._units.by_uscc(ref.uscc or "")
 
-    async def _agent(
-        self, service: ServiceItem, unit: Enterprise, person_id: uuid.UUID, now: datetime
-    ) -> ServiceDecision:
-        binding = await _latest_binding(unit.id, person_id)
-        if binding is None or binding.state is BindingState.REJECTED:
-            return ServiceDecision("NOT_AN_AGENT", service, unit)
-        person: Account = binding.person
-        if (
-            person.kind is not AccountKind.NATURAL_PERSON
-            or person.status is not AccountStatus.ACTIVE
-        ):
-            return ServiceDecision("NOT_AN_AGENT", service, unit, binding)
-        if not person.verification_status.is_verified:
-            return ServiceDecision("AGENT_PERSON_NOT_VERIFIED", service, unit, binding)
-        code = _binding_refusal(binding, now)
-        if code:
-            return ServiceDecision(code, service, unit, binding)
-        grant = await AgentGrant.get_or_none(live_key=grant_key(binding.id, service.id))
-        if grant is None or not is_live(grant, now):
-            return ServiceDecision("NO_PERMISSION_FOR_SERVICE", service, unit, binding)
-        return ServiceDecision("ALLOWED", service, unit, binding, grant)
+# Stands for "nobody" in the query when a partner's ``sub`` names no agent of the unit: the
+# unit's own refusals still come first, then NOT_AN_AGENT.
+_NOBODY = uuid.UUID(int=0)
+_PAIRWISE_LIMIT = 100_000
 
 
-def _unit_refusal(account: Account) -> str | None:
-    if account.status is not AccountStatus.ACTIVE:
+def _agent(
+    code: str, unit_id: uuid.UUID, binding: Binding | None, grant: Grant | None, now: datetime
+) -> ServiceDecision:
+    if binding is None or binding.state is BindingState.REJECTED:
+        return ServiceDecision("NOT_AN_AGENT", code, unit_id)
+    told = ServiceDecision("", code, unit_id, binding.role, binding.expires_at)
+    if (
+        binding.person_kind is not AccountKind.NATURAL_PERSON
+        or binding.person_status is not AccountStatus.ACTIVE
+    ):
+        return _as(told, "NOT_AN_AGENT")
+    if not binding.person_verification.is_verified:
+        return _as(told, "AGENT_PERSON_NOT_VERIFIED")
+    refused = _binding_refusal(binding, now)
+    if refused:
+        return _as(told, refused)
+    if grant is None or grant.revoked_at is not None:
+        return _as(told, "NO_PERMISSION_FOR_SERVICE")
+    if grant.expires_at is not None and grant.expires_at <= now:
+        return _as(told, "NO_PERMISSION_FOR_SERVICE")
+    return ServiceDecision(
+        "ALLOWED", code, unit_id, binding.role, binding.expires_at, grant.expires_at
+    )
+
+
+def _as(decision: ServiceDecision, code: str) -> ServiceDecision:
+    return ServiceDecision(
+        code, decision.service_code, decision.enterprise_id, decision.role, decision.valid_until
+    )
+
+
+def _unit_refusal(unit: Unit) -> str | None:
+    if unit.status is not AccountStatus.ACTIVE:
         return "ENTERPRISE_NOT_ACTIVE"
-    if not account.verification_status.is_verified:
+    if not unit.verification.is_verified:
         return "ENTERPRISE_NOT_VERIFIED"
     return None
 
 
-def _binding_refusal(binding: AgentBinding, now: datetime) -> str | None:
+def _binding_refusal(binding: Binding, now: datetime) -> str | None:
     if binding.state is BindingState.PENDING:
         return "AGENT_BINDING_PENDING"
     if binding.state is BindingState.REVOKED:
@@ -230,18 +269,3 @@ def _binding_refusal(binding: AgentBinding, now: datetime) -> str | None:
     if binding.state is BindingState.EXPIRED or binding.expires_at <= now or not started:
         return "AGENT_BINDING_EXPIRED"
     return None
-
-
-async def _latest_binding(enterprise_id: uuid.UUID, person_id: uuid.UUID) -> AgentBinding | None:
-    """The live binding if there is one, else the most recent ended one (for its reason)."""
-    live = await AgentBinding.get_or_none(
-        live_key=live_key(enterprise_id, person_id)
-    ).select_related("person")
-    if live is None:
-        live = (
-            await AgentBinding.filter(enterprise_id=enterprise_id, person_id=person_id)
-            .order_by("-updated_at")
-            .select_related("person")
-            .first()
-        )
-    return live

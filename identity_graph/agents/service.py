@@ -21,7 +21,7 @@ from identity_graph.accounts.models import Account
 from identity_graph.accounts.password_policy import check_password
 from identity_graph.accounts.service import AccountService
 from identity_graph.accounts.vault import PersonalData
-from identity_graph.agents import checks
+from identity_graph.agents import check_request, checks
 from identity_graph.agents.bindings import MESSAGES as bindings_messages
 from identity_graph.agents.bindings import AgentBindings, Manager, Validity
 from identity_graph.agents.checks import ServiceChecks, ServiceDecision, Subject, UnitRef
@@ -276,7 +276,7 @@ def build_agent_service(
     return AgentService(
         AgentBindings(clock, units, AgentNotices(notifier, vault), audit),
         AgentGrants(clock, catalogue, audit),
-        ServiceChecks(clock, units, subjects),
+        ServiceChecks(clock, catalogue, subjects),
         AgentDirectory(clock),
         units,
         AgentPeople(vault),
@@ -290,6 +290,7 @@ MESSAGES = {
     **bindings_messages,
     **grants_messages,
     **checks.MESSAGES,
+    **check_request.MESSAGES,
     **checks.NEXT_STEP_MESSAGES,
     **units_messages,
 }

@@ -3,6 +3,11 @@
 Operators register services with admin mutations and the CLI; enterprises grant them to
 their agents; partners ask whether an agent may handle one. A code is unique across the
 catalogue and never reused: a retired service keeps its row, because grants refer to it.
+
+Every partner check reads a service by its code, so ``by_code_cached`` answers from process
+memory (``core/change_feed.py``): registering, renaming or retiring a service announces its
+code, which drops it here at once and in every other worker and node when the notice
+arrives; the TTL is the backstop for a lost notice.
 """
 
 from __future__ import annotations
@@ -13,10 +18,14 @@ from collections.abc import Iterable
 from identity_graph.clients.models import OAuthClient, ServiceItem
 from identity_graph.core import keyset
 from identity_graph.core.audit import AuditContext, AuditLog
+from identity_graph.core.change_feed import Cache, ChangeFeed
 from identity_graph.core.clock import Clock
 from identity_graph.core.errors import DomainError, ValidationFailed
 from identity_graph.core.keyset import Window
+from identity_graph.core.rows import fetch_by_column
 from identity_graph.core.validators import Checks, clean_text
+
+TOPIC = "service_item"  # change notices, keyed by the service code
 
 # Government service codes are digits (e.g. 000106004000); partners may add letters.
 _CODE = re.compile(r"[0-9A-Z][0-9A-Z_-]{3,31}")
@@ -40,9 +49,33 @@ def normalize_code(value: str, field: str = "code") -> str:
 
 
 class ServiceCatalogue:
-    def __init__(self, clock: Clock, audit: AuditLog) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        audit: AuditLog,
+        changes: ChangeFeed | None = None,
+        cache_seconds: float = 0.0,
+    ) -> None:
         self._clock = clock
         self._audit = audit
+        self._changes = changes
+        self._cache: Cache[ServiceItem | None] | None = (
+            Cache(changes, TOPIC, cache_seconds) if changes is not None else None
+        )
+
+    async def _changed(self, code: str) -> None:
+        if self._changes is not None:
+            await self._changes.publish(TOPIC, code)
+
+    async def by_code_cached(self, code: str) -> ServiceItem | None:
+        """The service ``code`` names (retired or not), or None: from memory when it can."""
+        if self._cache is None:
+            return await fetch_by_column(ServiceItem, "code", code)
+        hit, item = self._cache.get(code)
+        if not hit:
+            item = await fetch_by_column(ServiceItem, "code", code)
+            self._cache.put(code, item)
+        return item
 
     async def register(
         self, client_id: str, code: str, name: str, context: AuditContext
@@ -61,6 +94,7 @@ class ServiceCatalogue:
         item = await ServiceItem.create(
             code=clean_code, name=clean_name, client=client, created_at=now, updated_at=now
         )
+        await self._changed(clean_code)
         await self._audit.record(
             "service.registered",
             context,
@@ -75,6 +109,7 @@ class ServiceCatalogue:
         item.name = clean_text(name, "name", max_length=100)
         item.updated_at = self._clock.now()
         await item.save(update_fields=["name", "updated_at"])
+        await self._changed(item.code)
         await self._audit.record(
             "service.renamed", context, subject_type="service", subject_id=item.code
         )
@@ -86,6 +121,7 @@ class ServiceCatalogue:
         if item.retired_at is None:
             item.retired_at = item.updated_at = self._clock.now()
             await item.save(update_fields=["retired_at", "updated_at"])
+            await self._changed(item.code)
             await self._audit.record(
                 "service.retired", context, subject_type="service", subject_id=item.code
             )

@@ -56,6 +56,10 @@ LABELS: Mapping[str, tuple[str, str]] = MappingProxyType(
         "legalRepresentativeName": ("法定代表人姓名", "legal representative's name"),
         "legalRepresentativeIdNumber": ("法定代表人证件号码", "legal representative's ID number"),
         "proxy": ("经办人与单位的关联", "the agent's link to the unit"),
+        # A permission check (canHandleService, POST /agents/service-permission).
+        "serviceCode": ("事项编码", "service code"),
+        "enterpriseId": ("单位 ID", "unit id"),
+        "personId": ("经办人标识", "person identifier"),
         # Document slots (files.DocumentKind).
         "ID_FRONT": ("证件正面照片", "front of the ID document"),
         "ID_BACK": ("证件背面照片", "back of the ID document"),

@@ -199,9 +199,7 @@ class GraphQLApp(GraphQL[Context, None]):
         authorization = request.headers.get("authorization", "")
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() == "bearer" and token.strip():
-            viewer = await self.container.sessions.authenticate_bearer(token.strip())
-            if viewer is None:
-                partner = await self.container.sessions.authenticate_client(token.strip())
+            viewer, partner = await self.container.sessions.authenticate(token.strip())
         return Context(
             request=request,
             response=response,
@@ -223,11 +221,11 @@ class GraphQLApp(GraphQL[Context, None]):
             scheme, _, token = header.strip().partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
                 raise self._refuse(context, "NOT_AUTHENTICATED")
-            context.viewer = await self.container.sessions.authenticate_bearer(token.strip())
-            if context.viewer is None:
-                context.partner = await self.container.sessions.authenticate_client(token.strip())
-                if context.partner is None:
-                    raise self._refuse(context, "NOT_AUTHENTICATED")
+            context.viewer, context.partner = await self.container.sessions.authenticate(
+                token.strip()
+            )
+            if context.viewer is None and context.partner is None:
+                raise self._refuse(context, "NOT_AUTHENTICATED")
         holder = context.viewer.account_id if context.viewer else None
         if holder is not None:
             if not await self.container.ws_quota.acquire(str(holder)):

@@ -26,6 +26,8 @@ from identity_graph.oauth.grants import GRANTS, RefreshTokenGrant
 from identity_graph.oauth.par import PATH as PAR_PATH
 from identity_graph.oauth.par import par_route
 from identity_graph.oauth.server import IdentityAuthorizationServer
+from identity_graph.oauth.service_permission import PATH as SERVICE_PERMISSION_PATH
+from identity_graph.oauth.service_permission import service_permission_routes
 from identity_graph.oauth.starlette import StarletteOAuth2Request, oauth2_request, oauth_error
 from identity_graph.oauth.token_exchange import GRANT_TYPE as EXCHANGE_GRANT
 from identity_graph.oauth.token_exchange import prepare_exchange
@@ -66,6 +68,8 @@ def provider_metadata(issuer: str, server: IdentityAuthorizationServer) -> dict[
         "backchannel_logout_session_supported": True,
         "introspection_endpoint": issuer + INTROSPECTION_PATH,
         "revocation_endpoint": issuer + REVOCATION_PATH,
+        # Not an RFC 8414 name: canHandleService for partner back-ends (README "Agents").
+        "service_permission_endpoint": issuer + SERVICE_PERMISSION_PATH,
         "scopes_supported": server.scopes_supported,
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
@@ -291,4 +295,5 @@ def oauth_routes(services: Container, server: IdentityAuthorizationServer) -> li
         Route("/.well-known/oauth-authorization-server", metadata, methods=["GET"]),
         Route("/.well-known/openid-configuration", metadata, methods=["GET"]),
         *userinfo_routes(services),
+        *service_permission_routes(services),
     ]

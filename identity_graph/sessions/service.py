@@ -17,19 +17,20 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from datetime import timedelta
+from typing import Any
 
 from identity_graph.accounts.models import Account, AccountStatus
 from identity_graph.agents.bindings import AgentBindings
 from identity_graph.agents.models import AgentBinding
 from identity_graph.clients.models import OAuthClient
-from identity_graph.clients.revocations import TokenRevocations
+from identity_graph.clients.revocations import RevokedKeys, TokenRevocations
 from identity_graph.clients.service import ClientService
 from identity_graph.core.audit import AuditContext, AuditLog
 from identity_graph.core.clock import Clock
 from identity_graph.core.errors import DomainError, NotAuthorized
 from identity_graph.core.secrets import SecretHasher, new_token
 from identity_graph.sessions.models import PersonalAccessToken
-from identity_graph.sessions.tokens import TokenService
+from identity_graph.sessions.tokens import TokenService, client_claims
 from identity_graph.sessions.viewer import Viewer
 
 MESSAGES = {
@@ -57,6 +58,7 @@ class SessionService:
         revocations: TokenRevocations,
         clients: ClientService | None = None,
         agents: AgentBindings | None = None,
+        revoked: RevokedKeys | None = None,
     ) -> None:
         self._clock = clock
         self._hasher = hasher
@@ -64,6 +66,8 @@ class SessionService:
         self._tokens = tokens
         self._clients = clients
         self._revocations = revocations
+        # Revoked jti/grant ids from process memory, as introspection reads them.
+        self._revoked: RevokedKeys | TokenRevocations = revoked or revocations
         self._agents = agents
 
     async def issue_personal_token(
@@ -89,8 +93,40 @@ class SessionService:
 
     async def authenticate_bearer(self, token: str) -> Viewer | None:
         """The viewer behind ``Authorization: Bearer <token>``, or None if it is not valid."""
-        if not token.startswith(PAT_PREFIX):
-            return await self._from_access_token(token)
+        return (await self.authenticate(token))[0]
+
+    async def authenticate(self, token: str) -> tuple[Viewer | None, OAuthClient | None]:
+        """Who a bearer token speaks for: a person (viewer), a partner client calling as
+        itself, or nobody. The signature is checked once whichever it turns out to be."""
+        if token.startswith(PAT_PREFIX):
+            return await self._from_personal_token(token), None
+        claims = await self._tokens.decode(token)
+        if claims is None:
+            return None, None
+        if "sid" in claims:
+            return await self._from_access_token(claims), None
+        return None, await self._client(claims)
+
+    async def authenticate_client(self, token: str) -> OAuthClient | None:
+        """The partner client behind a client-credentials bearer token, or None: the token
+        must be valid and unrevoked, and the client still registered and enabled."""
+        claims = await self._tokens.decode(token)
+        return await self._client(claims) if claims is not None else None
+
+    async def _client(self, decoded: dict[str, Any]) -> OAuthClient | None:
+        """No query when the caches can answer: revocations from the in-process view
+        (``RevokedKeys``, as introspection), the client from the client cache."""
+        if self._clients is None:
+            return None
+        claims = client_claims(decoded)
+        # A DPoP-bound token is no bearer token (RFC 9449 §7.1).
+        if claims is None or "cnf" in claims:
+            return None
+        if await self._revoked.any_revoked([str(claims["jti"])]):
+            return None
+        return await self._clients.get(claims["client_id"])
+
+    async def _from_personal_token(self, token: str) -> Viewer | None:
         row = await PersonalAccessToken.get_or_none(
             token_hmac=self._hasher.digest(_PURPOSE, token), revoked_at=None
         ).prefetch_related("account")
@@ -98,24 +134,13 @@ class SessionService:
             return None
         return _viewer(row.account, "personal_access_token")
 
-    async def authenticate_client(self, token: str) -> OAuthClient | None:
-        """The partner client behind a client-credentials bearer token, or None: the token
-        must be valid and unrevoked, and the client still registered and enabled."""
-        if self._clients is None:
-            return None
-        claims = await self._tokens.verify_client_token(token)
-        # A DPoP-bound token is no bearer token (RFC 9449 §7.1).
-        if claims is None or "cnf" in claims or await self._revocations.is_revoked(claims["jti"]):
-            return None
-        return await self._clients.get(claims["client_id"])
-
-    async def _from_access_token(self, token: str) -> Viewer | None:
-        grant = await self._tokens.verify_access_token(token)
+    async def _from_access_token(self, claims: dict[str, Any]) -> Viewer | None:
+        grant = await self._tokens.access_grant(claims)
         if grant is None or "cnf" in grant.claims:
             return None
         if "client_id" in grant.claims:  # issued to a partner: one more look, its revocation
             keys = [str(grant.claims.get("jti")), str(grant.claims.get("gid", ""))]
-            if await self._revocations.any_revoked([key for key in keys if key]):
+            if await self._revoked.any_revoked([key for key in keys if key]):
                 return None
         viewer = _viewer(grant.account, "access_token", grant.session_id)
         if viewer is None or grant.acting_enterprise_id is None or self._agents is None:

@@ -236,12 +236,9 @@ class TokenService:
         await self._changed(ACCOUNT_SESSIONS_TOPIC, account_id)
         return ended
 
-    async def verify_access_token(self, token: str) -> AccessGrant | None:
-        """The claims and account of a valid access token whose session is still active.
-
-        One query: the session row joined with its account, so a bearer request costs one
-        round trip before resolvers run (SPEC §13 ``me`` target).
-        """
+    async def decode(self, token: str) -> dict[str, Any] | None:
+        """The claims of an access token this provider signed (``at+jwt``, our issuer, not
+        expired), whoever it names: one signature check, shared by every reader below."""
         try:
             decoded = jwt.decode(
                 token, await self._keys.verification_keys(), algorithms=[Algorithm.ES256.value]
@@ -249,19 +246,28 @@ class TokenService:
         except (JoseError, ValueError):
             return None
         claims = decoded.claims
-        now = self._clock.now()
-        if (
-            claims.get("iss") != self._policy.issuer
-            or float(claims.get("exp", 0)) <= now.timestamp()
-        ):
+        if decoded.header.get("typ") != "at+jwt" or claims.get("iss") != self._policy.issuer:
             return None
-        if decoded.header.get("typ") != "at+jwt":
+        if float(claims.get("exp", 0)) <= self._clock.now().timestamp():
             return None
+        return dict(claims)
+
+    async def verify_access_token(self, token: str) -> AccessGrant | None:
+        """The claims and account of a valid access token whose session is still active."""
+        claims = await self.decode(token)
+        return await self.access_grant(claims) if claims is not None else None
+
+    async def access_grant(self, claims: dict[str, Any]) -> AccessGrant | None:
+        """What decoded claims prove while their session is active.
+
+        One query: the session row joined with its account, so a bearer request costs one
+        round trip before resolvers run (SPEC §13 ``me`` target).
+        """
         try:
             session_id = uuid.UUID(str(claims.get("sid")))
         except ValueError:
             return None
-        found = await self._active_session_account(session_id, now)
+        found = await self._active_session_account(session_id, self._clock.now())
         if found is None or str(found[0].id) != claims.get("sub"):
             return None
         return AccessGrant(claims, found[0], session_id, found[1])
@@ -279,21 +285,8 @@ class TokenService:
     async def verify_client_token(self, token: str) -> dict[str, Any] | None:
         """The claims of a valid client-credentials access token (a partner back-end calling
         as itself: ``sub`` is its client id and no session is named), or None."""
-        try:
-            decoded = jwt.decode(
-                token, await self._keys.verification_keys(), algorithms=[Algorithm.ES256.value]
-            )
-        except (JoseError, ValueError):
-            return None
-        claims = decoded.claims
-        if decoded.header.get("typ") != "at+jwt" or claims.get("iss") != self._policy.issuer:
-            return None
-        if float(claims.get("exp", 0)) <= self._clock.now().timestamp() or "sid" in claims:
-            return None
-        client_id = claims.get("client_id")
-        if not isinstance(client_id, str) or claims.get("sub") != client_id:
-            return None
-        return claims if isinstance(claims.get("jti"), str) else None
+        claims = await self.decode(token)
+        return client_claims(claims) if claims is not None else None
 
     async def live_session(self, session_id: uuid.UUID) -> LoginSession | None:
         """A live login session with its account (for the provider's authorize step)."""
@@ -409,3 +402,14 @@ class TokenService:
         header = {"alg": Algorithm.ES256.value, "kid": key.kid, "typ": "at+jwt"}
         access = jwt.encode(header, claims, key)
         return TokenPair(access, refresh, int(self._policy.access_ttl.total_seconds()), session.id)
+
+
+def client_claims(claims: dict[str, Any]) -> dict[str, Any] | None:
+    """Decoded claims, if they are a client-credentials token's (no session, the client as
+    its own subject, a ``jti`` to revoke it by)."""
+    if "sid" in claims:
+        return None
+    client_id = claims.get("client_id")
+    if not isinstance(client_id, str) or claims.get("sub") != client_id:
+        return None
+    return claims if isinstance(claims.get("jti"), str) else None

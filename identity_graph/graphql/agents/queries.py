@@ -8,6 +8,7 @@ from typing import Annotated
 
 import strawberry
 
+from identity_graph.agents.check_request import unit_ref
 from identity_graph.agents.checks import UnitRef
 from identity_graph.agents.models import BindingState
 from identity_graph.core.errors import DomainError, ValidationFailed
@@ -46,11 +47,7 @@ def _states(statuses: list[AgentStatus] | None) -> list[BindingState]:
 
 
 def _unit_ref(enterprise_id: strawberry.ID | None, uscc: str | None) -> UnitRef:
-    if (enterprise_id is None) == (uscc is None):
-        raise ValidationFailed.single("enterpriseId", "ENTERPRISE_ID_OR_USCC")
-    if enterprise_id is not None:
-        return UnitRef(enterprise_id=parse_id(enterprise_id, "enterpriseId"))
-    return UnitRef(uscc=uscc)
+    return unit_ref(str(enterprise_id) if enterprise_id is not None else None, uscc)
 
 
 @strawberry.type

@@ -204,19 +204,17 @@ class ServicePermission:
 
     @classmethod
     def from_decision(cls, info: Info, decision: ServiceDecision) -> ServicePermission:
-        binding, grant = decision.binding, decision.grant
+        unit = decision.enterprise_id
         return cls(
             allowed=decision.allowed,
             code=ServicePermissionCode(decision.code),
             message=info.context.t(decision.code),
             next_step=info.context.t(decision.next_step),
-            enterprise_id=(
-                strawberry.ID(str(decision.enterprise.id)) if decision.enterprise else None
-            ),
-            service_code=decision.service.code if decision.service else None,
-            agent_role=AgentRole(binding.role.value) if binding else None,
-            valid_until=binding.expires_at if binding else None,
-            grant_expires_at=grant.expires_at if grant else None,
+            enterprise_id=strawberry.ID(str(unit)) if unit else None,
+            service_code=decision.service_code,
+            agent_role=AgentRole(decision.role.value) if decision.role else None,
+            valid_until=decision.valid_until,
+            grant_expires_at=decision.grant_expires_at,
         )
 
 
