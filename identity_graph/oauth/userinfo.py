@@ -22,7 +22,7 @@ from identity_graph.container import Container
 from identity_graph.oauth.claims import claims_for
 from identity_graph.oauth.dpop import ALGORITHMS, DPoPProofs, InvalidDPoPProof, proof_header
 from identity_graph.oauth.starlette import form_fields
-from identity_graph.oauth.tokens import read_access_token
+from identity_graph.oauth.tokens import VerifiedTokens
 
 PATH = "/oauth/userinfo"
 _NO_STORE = {"Cache-Control": "no-store"}
@@ -63,6 +63,7 @@ async def refuse_control_characters(request: Request, field: str) -> Response:
 def userinfo_routes(services: Container) -> list[Route]:
     issuer = services.settings.public_url.rstrip("/")
     proofs = DPoPProofs(services.clock, services.replay_cache)
+    verified = VerifiedTokens(issuer)
 
     async def possession(request: Request, scheme: str, token: str, claims: dict) -> str | None:
         """The refusal for a token not presented as its binding requires, or None."""
@@ -88,7 +89,7 @@ def userinfo_routes(services: Container) -> list[Route]:
         if not token:
             return _json({"error": "invalid_request"}, 401, {"WWW-Authenticate": challenge})
         keys = await services.signing_keys.verification_keys()
-        claims = read_access_token(token, keys, issuer)
+        claims = verified.read(token, keys)
         if claims is None or ("sid" not in claims and "abid" not in claims):
             return _refusal("invalid_token", scheme=challenge)
         refused = await possession(request, scheme, token, claims)
