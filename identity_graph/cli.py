@@ -52,6 +52,8 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
+    from identity_graph.http_protocol import CoalescingHttpToolsProtocol
+
     _configure_logging(settings)
     workers = args.workers or settings.workers
     problem = settings.shared_counters_problem(workers)
@@ -89,6 +91,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             # uvicorn restarts a worker that does not answer its supervisor within this; the
             # default (5 s) kills workers still importing the app on a loaded host, forever.
             timeout_worker_healthcheck=30,
+            # One socket write per response (http_protocol.py).
+            http=CoalescingHttpToolsProtocol,
         )
     finally:
         if metrics_dir:

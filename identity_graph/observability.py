@@ -138,6 +138,18 @@ class RequestMiddleware:
         self.max_body = max_body
         self.max_upload_body = max_upload_body
         self.headers = _SECURITY_HEADERS + ([_HSTS] if https else [])
+        # Route templates by path: matching every route again for each request cost a few
+        # per cent of a token request. Bounded, since paths come from clients.
+        self._labels: dict[str, str] = {}
+
+    def _route_label(self, scope: Scope) -> str:
+        path = scope.get("path", "")
+        label = self._labels.get(path)
+        if label is None:
+            label = route_label(scope)
+            if len(self._labels) < 1_000:
+                self._labels[path] = label
+        return label
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -145,7 +157,7 @@ class RequestMiddleware:
             return
         started = time.perf_counter()
         # Matched before the app runs: routing rewrites the scope (a Mount's root_path).
-        route = route_label(scope)
+        route = self._route_label(scope)
         request_id = uuid.uuid4().hex[:16]
         reset = REQUEST_ID.set(request_id)
         headers = dict(scope["headers"])

@@ -35,7 +35,7 @@ from identity_graph.oauth.tokens import (
     AccessToken,
     AccessTokenIssuer,
     AccessTokenPolicy,
-    read_access_token,
+    VerifiedTokens,
 )
 from identity_graph.oauth.userinfo import PATH as USERINFO_PATH
 from identity_graph.oauth.userinfo import userinfo_routes
@@ -144,6 +144,7 @@ def oauth_routes(services: Container, server: IdentityAuthorizationServer) -> li
     issuer = services.settings.public_url.rstrip("/")
     refusals = Refusals(services)
     proofs = DPoPProofs(services.clock, services.replay_cache)
+    verified = VerifiedTokens(issuer)
     server.register_endpoint(IntrospectionEndpoint(server))
     server.register_endpoint(
         RevocationEndpoint(server, services.revocations, services.oauth_refresh_tokens)
@@ -159,7 +160,7 @@ def oauth_routes(services: Container, server: IdentityAuthorizationServer) -> li
         if not token_string:
             return prepared
         keys = await services.signing_keys.verification_keys()
-        claims = read_access_token(token_string, keys, issuer)
+        claims = verified.read(token_string, keys)
         if claims is not None:
             now = int(services.clock.now().timestamp())
             live = await services.issued_tokens.access(claims, now)

@@ -56,7 +56,10 @@ class IdentityAuthorizationServer(AuthorizationServer):
         if row is None:
             return None
         if row.session_id is not None:
-            account = await self._tokens.session_account(row.session_id)
+            # The session as introspection sees it: from process memory, dropped at once
+            # everywhere by a logout's or password change's notice (core/change_feed.py).
+            found = await self._tokens.cached_session_context(str(row.session_id))
+            account = found[0] if found is not None else None
         else:
             owner = row.account_id  # type: ignore[attr-defined]
             account = next(iter(await fetch_by_ids(Account, [owner])), None)

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from typing import Any
+from urllib.parse import parse_qsl, unquote_plus
 
 from authlib.oauth2.rfc6749 import OAuth2Payload, OAuth2Request
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 _FORM = "application/x-www-form-urlencoded"
+# Starlette's form parser refuses more fields than this (a 400); a body that might hold
+# as many goes through it, so the answer stays the same.
+_MAX_FIELDS = 1000
 
 
 class FormPayload(OAuth2Payload):
@@ -61,16 +65,45 @@ class StarletteOAuth2Request(OAuth2Request):
         return self._form
 
 
-async def oauth2_request(request: Request, public_url: str) -> StarletteOAuth2Request:
-    query: list[tuple[str, str]] = list(request.query_params.multi_items())
-    fields: list[tuple[str, str]] = []
+def urlencoded_fields(body: bytes) -> list[tuple[str, str]] | None:
+    """An ``application/x-www-form-urlencoded`` body read exactly as Starlette's
+    ``request.form()`` reads it (python-multipart's querystring parser: fields split at
+    ``&``, empty ones skipped, a name without ``=`` has an empty value, names and values
+    decoded from latin-1 text by ``unquote_plus``), without building the parser per
+    request; None for a body that might hold more fields than Starlette accepts."""
+    if body.count(b"&") >= _MAX_FIELDS:
+        return None
+    fields = []
+    for part in body.split(b"&"):
+        if part:
+            name, _, value = part.partition(b"=")
+            text = unquote_plus(name.decode("latin-1")), unquote_plus(value.decode("latin-1"))
+            fields.append(text)
+    return fields
+
+
+async def form_fields(request: Request) -> list[tuple[str, str]]:
+    """The text fields of a POSTed urlencoded form (none for any other request)."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if request.method == "POST" and content_type == _FORM:
+    if request.method != "POST" or content_type != _FORM:
+        return []
+    fields = urlencoded_fields(await request.body())
+    if fields is None:
         form = await request.form()
         fields = [(key, value) for key, value in form.multi_items() if isinstance(value, str)]
-    uri = public_url.rstrip("/") + request.url.path
-    if request.url.query:
-        uri += "?" + request.url.query
+    return fields
+
+
+async def oauth2_request(request: Request, public_url: str) -> StarletteOAuth2Request:
+    raw_query: bytes = request.scope.get("query_string", b"")
+    # Starlette's query_params: parse_qsl keeping blank values, from latin-1 text.
+    query = parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True) if raw_query else []
+    fields = await form_fields(request)
+    # The path as ``request.url.path`` spells it, without building the URL object.
+    path = request.scope["path"].replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
+    uri = public_url.rstrip("/") + path
+    if raw_query:
+        uri += "?" + raw_query.decode("latin-1")
     # Starlette's Headers: case-insensitive, as authlib's "Authorization" look-up needs.
     headers: Any = request.headers
     return StarletteOAuth2Request(request.method, uri, headers, query, fields)

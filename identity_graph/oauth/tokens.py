@@ -23,6 +23,7 @@ from identity_graph.clients.subjects import Subjects
 from identity_graph.core.clock import Clock
 from identity_graph.core.secrets import new_token
 from identity_graph.oauth.bridge import PREPARED, call_async
+from identity_graph.oauth.jws import sign_es256
 from identity_graph.sessions.signing_keys import Algorithm
 
 
@@ -202,6 +203,8 @@ def grant_of(origin: Any) -> Any:
 
 
 def _sign(claims: dict[str, Any], key: Any, algorithm: Algorithm, typ: str) -> str:
+    if algorithm is Algorithm.ES256:
+        return sign_es256(claims, key, typ)  # every access token: the lean path
     header = {"alg": algorithm.value, "kid": key.kid, "typ": typ}
     return jwt.encode(header, claims, key)
 
@@ -247,3 +250,32 @@ def read_access_token(token: str, keys: KeySet, issuer: str) -> dict[str, Any] |
     if not all(isinstance(claims.get(name), int) for name in ("exp", "iat")):
         return None
     return claims if isinstance(claims.get("jti"), str) else None
+
+
+class VerifiedTokens:
+    """``read_access_token`` remembered per token string while the published keys stay the
+    same ``KeySet`` (a resource server introspects one token on every call it serves).
+
+    A signature checked once under a key set holds for as long as that set does; expiry,
+    revocation and the login session are still checked on every request by the caller
+    (``sessions/issued_tokens.py``). A rotation or a refresh of the keys builds a new set,
+    which empties this memory. Only good tokens are kept, so junk cannot fill it.
+    """
+
+    def __init__(self, issuer: str, limit: int = 10_000) -> None:
+        self._issuer = issuer
+        self._limit = limit
+        self._keys: KeySet | None = None
+        self._claims: dict[str, dict[str, Any]] = {}
+
+    def read(self, token: str, keys: KeySet) -> dict[str, Any] | None:
+        if keys is not self._keys:
+            self._keys, self._claims = keys, {}
+        claims = self._claims.get(token)
+        if claims is None:
+            claims = read_access_token(token, keys, self._issuer)
+            if claims is not None:
+                if len(self._claims) >= self._limit:
+                    self._claims.clear()
+                self._claims[token] = claims
+        return claims

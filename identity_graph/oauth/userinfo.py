@@ -9,8 +9,11 @@ bound token sent as a bearer token is refused, as is a DPoP proof for an unbound
 
 from __future__ import annotations
 
+from typing import Any
+
+import orjson
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from identity_graph.accounts.enums import AccountKind
@@ -18,9 +21,16 @@ from identity_graph.agents.context import SCOPE as ENTERPRISE_SCOPE
 from identity_graph.container import Container
 from identity_graph.oauth.claims import claims_for
 from identity_graph.oauth.dpop import ALGORITHMS, DPoPProofs, InvalidDPoPProof, proof_header
-from identity_graph.oauth.tokens import read_access_token
+from identity_graph.oauth.starlette import form_fields
+from identity_graph.oauth.tokens import VerifiedTokens
 
 PATH = "/oauth/userinfo"
+_NO_STORE = {"Cache-Control": "no-store"}
+
+
+def _json(body: dict[str, Any], status: int = 200, headers: dict[str, str] = _NO_STORE) -> Response:
+    """The JSON answer, serialized by orjson (Starlette's JSONResponse is ``json.dumps``)."""
+    return Response(orjson.dumps(body), status, headers, media_type="application/json")
 
 
 def _refusal(error: str, status: int = 401, scheme: str = "Bearer") -> Response:
@@ -28,9 +38,7 @@ def _refusal(error: str, status: int = 401, scheme: str = "Bearer") -> Response:
     challenge = f'{scheme} error="{error}"'
     if scheme == "DPoP":
         challenge += f', algs="{" ".join(ALGORITHMS)}"'
-    return JSONResponse(
-        {"error": error}, status_code=status, headers={"WWW-Authenticate": challenge}
-    )
+    return _json({"error": error}, status, {"WWW-Authenticate": challenge})
 
 
 async def _presented(request: Request) -> tuple[str, str]:
@@ -41,8 +49,9 @@ async def _presented(request: Request) -> tuple[str, str]:
         return scheme.lower(), token.strip()
     content_type = request.headers.get("content-type", "")
     if request.method == "POST" and content_type.startswith("application/x-www-form-urlencoded"):
-        value = (await request.form()).get("access_token")
-        return "bearer", value.strip() if isinstance(value, str) else ""
+        # The last value, as Starlette's FormData.get gives it.
+        values = [v for k, v in await form_fields(request) if k == "access_token"]
+        return "bearer", values[-1].strip() if values else ""
     return "bearer", ""
 
 
@@ -54,6 +63,7 @@ async def refuse_control_characters(request: Request, field: str) -> Response:
 def userinfo_routes(services: Container) -> list[Route]:
     issuer = services.settings.public_url.rstrip("/")
     proofs = DPoPProofs(services.clock, services.replay_cache)
+    verified = VerifiedTokens(issuer)
 
     async def possession(request: Request, scheme: str, token: str, claims: dict) -> str | None:
         """The refusal for a token not presented as its binding requires, or None."""
@@ -77,20 +87,15 @@ def userinfo_routes(services: Container) -> list[Route]:
         scheme, token = await _presented(request)
         challenge = "DPoP" if scheme == "dpop" else "Bearer"
         if not token:
-            return JSONResponse(
-                {"error": "invalid_request"},
-                status_code=401,
-                headers={"WWW-Authenticate": challenge},
-            )
+            return _json({"error": "invalid_request"}, 401, {"WWW-Authenticate": challenge})
         keys = await services.signing_keys.verification_keys()
-        claims = read_access_token(token, keys, issuer)
+        claims = verified.read(token, keys)
         if claims is None or ("sid" not in claims and "abid" not in claims):
             return _refusal("invalid_token", scheme=challenge)
         refused = await possession(request, scheme, token, claims)
         if refused is not None:
             return _refusal(refused, scheme="DPoP" if "cnf" in claims else challenge)
-        now = int(services.clock.now().timestamp())
-        live = await services.issued_tokens.access(claims, now, fresh_account=True)
+        live = await services.issued_tokens.subject(claims, services.clock.now())
         if not live.active:
             return _refusal("invalid_token", scheme=challenge)
         scopes = set(str(claims.get("scope", "")).split())
@@ -110,20 +115,17 @@ def userinfo_routes(services: Container) -> list[Route]:
                 "act": {"sub": services.subjects.for_client(client, account.id)},
                 "enterprise": live.enterprise.claim(),
             }
-            return JSONResponse(acting, headers={"Cache-Control": "no-store"})
+            return _json(acting)
         sub = services.subjects.for_client(client, account.id)
         if sub != claims.get("sub"):
             return _refusal("invalid_token")
-        # Only the row the account's kind has (one query, not two).
-        person = unit = None
-        if account.kind is AccountKind.NATURAL_PERSON:
-            person = (await services.accounts.get_natural_persons([account.id])).get(account.id)
-        elif account.kind is AccountKind.ENTERPRISE:
-            unit = (await services.accounts.get_enterprises([account.id])).get(account.id)
+        # Only the row the account's kind has (read with the session and the account).
+        person = live.person if account.kind is AccountKind.NATURAL_PERSON else None
+        unit = live.unit if account.kind is AccountKind.ENTERPRISE else None
         body = claims_for(account, scopes, services.vault, person, unit)
         body["sub"] = sub
         if ENTERPRISE_SCOPE in scopes and live.enterprise is not None:  # an agent's session
             body["enterprise"] = live.enterprise.claim()
-        return JSONResponse(body, headers={"Cache-Control": "no-store"})
+        return _json(body)
 
     return [Route(PATH, userinfo, methods=["GET", "POST"])]

@@ -12,8 +12,9 @@ lives. Reads only; the owners of the rows write them.
 Introspection asks nothing of the database for a token it has seen lately: revoked keys
 come from ``RevokedKeys`` and live sessions from ``TokenService.cached_session_context``,
 both process memory kept current by change notices from every worker and node
-(``core/change_feed.py``). UserInfo reads the session with its account from the database
-(it answers the account's current claims) but takes revocations from memory too.
+(``core/change_feed.py``). UserInfo answers the account's current claims: it takes
+revocations from memory too, and reads the session, its account and the account's person
+or unit row in one query (``subject``).
 """
 
 from __future__ import annotations
@@ -21,13 +22,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from identity_graph.accounts.models import Account, AccountStatus
+from identity_graph.accounts.models import Account, AccountStatus, Enterprise, NaturalPerson
 from identity_graph.agents.context import EnterpriseContext, EnterpriseContexts
 from identity_graph.clients.revocations import RevokedKeys, TokenRevocations
 from identity_graph.core.rows import fetch_by_ids
 from identity_graph.sessions.oauth_refresh import OAuthRefreshToken, OAuthRefreshTokens
+from identity_graph.sessions.subject import SessionSubject, session_subject
 from identity_graph.sessions.tokens import TokenService
 
 
@@ -37,6 +40,9 @@ class Liveness:
     account: Account | None = None  # the person behind a user token, when it is alive
     # The unit the token acts for, while its binding holds (agent login, token exchange).
     enterprise: EnterpriseContext | None = None
+    # UserInfo (``subject``): the account's person or unit row, read with it.
+    person: NaturalPerson | None = None
+    unit: Enterprise | None = None
 
 
 INACTIVE = Liveness(False)
@@ -62,7 +68,37 @@ class IssuedTokens:
     ) -> Liveness:
         """``claims`` of a signature-checked access token. With the in-process views no
         query for a token seen lately; ``fresh_account`` reads the session and its account
-        from the database (UserInfo tells the current claims)."""
+        from the database (token exchange acts on the current account)."""
+        alive = await self._unrevoked(claims, now)
+        if alive is not None:
+            return alive
+        if fresh_account:
+            found = await self._tokens.session_context_by_text(str(claims["sid"]))
+        else:
+            found = await self._tokens.cached_session_context(str(claims["sid"]))
+        if found is None or found[0].status != AccountStatus.ACTIVE:
+            return INACTIVE
+        account, acting = found
+        return Liveness(True, account, await self._acting(account, acting))
+
+    async def subject(self, claims: Mapping[str, Any], now: datetime) -> Liveness:
+        """``access`` for UserInfo: the session, its account and the account's person or
+        unit read fresh from the database, in one query (the claims are the current ones)."""
+        alive = await self._unrevoked(claims, int(now.timestamp()))
+        if alive is not None:
+            return alive
+        found: SessionSubject | None = await session_subject(str(claims["sid"]))
+        if found is None or found.expires_at <= now:
+            return INACTIVE
+        account = found.account
+        if account.status != AccountStatus.ACTIVE:
+            return INACTIVE
+        context = await self._acting(account, found.acting)
+        return Liveness(True, account, context, found.person, found.unit)
+
+    async def _unrevoked(self, claims: Mapping[str, Any], now: int) -> Liveness | None:
+        """The answer when it does not depend on a login session (expired, revoked, a
+        unit's token, a client's token); None when the session decides."""
         if int(claims["exp"]) <= now:
             return INACTIVE
         grant = claims.get("gid")
@@ -77,17 +113,12 @@ class IssuedTokens:
             return await self._for_binding(str(claims["abid"]))
         if "sid" not in claims:
             return Liveness(True)  # client credentials: no person, no session
-        if fresh_account:
-            found = await self._tokens.session_context_by_text(str(claims["sid"]))
-        else:
-            found = await self._tokens.cached_session_context(str(claims["sid"]))
-        if found is None or found[0].status != AccountStatus.ACTIVE:
-            return INACTIVE
-        account, acting = found
-        context = None
-        if acting is not None and self._contexts is not None:
-            context = await self._contexts.of_person(account.id, acting)
-        return Liveness(True, account, context)
+        return None
+
+    async def _acting(self, account: Account, acting: uuid.UUID | None) -> EnterpriseContext | None:
+        if acting is None or self._contexts is None:
+            return None
+        return await self._contexts.of_person(account.id, acting)
 
     async def _for_binding(self, binding_id: str) -> Liveness:
         if self._contexts is None:
