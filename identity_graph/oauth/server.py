@@ -13,10 +13,8 @@ import orjson
 from authlib.oauth2 import AuthorizationServer
 from starlette.responses import Response
 
-from identity_graph.accounts.models import Account
 from identity_graph.clients.models import OAuthClient
 from identity_graph.clients.service import ClientService
-from identity_graph.core.rows import fetch_by_ids
 from identity_graph.oauth.authorization_request import SCOPES
 from identity_graph.oauth.bridge import PREPARED, call_async
 from identity_graph.oauth.client import Client
@@ -52,18 +50,7 @@ class IdentityAuthorizationServer(AuthorizationServer):
     ) -> Any:
         """Claim a refresh token whose login session still lives (a logout ends it); one
         bound to a DPoP key only under a proof of that key."""
-        row = await self.refresh_tokens.claim(token, client_id, dpop_jkt)
-        if row is None:
-            return None
-        if row.session_id is not None:
-            account = await self._tokens.session_account(row.session_id)
-        else:
-            owner = row.account_id  # type: ignore[attr-defined]
-            account = next(iter(await fetch_by_ids(Account, [owner])), None)
-        if account is None:
-            return None
-        row.account = account  # the session check loaded it: no second query
-        return row
+        return await self.refresh_tokens.claim_live(token, client_id, dpop_jkt)
 
     def issue_exchanged_token(self, client: Client, exchange: Any, scope: str) -> dict[str, Any]:
         """RFC 8693: the unit's token, acting by the person (``token_exchange.py``)."""
@@ -100,6 +87,7 @@ class IdentityAuthorizationServer(AuthorizationServer):
             # RFC 9449 §5: a public client's refresh token is bound to its DPoP key (a
             # confidential client's is already bound to its credentials).
             dpop_jkt=prepared.dpop_jkt if public else None,
+            parent_id=prepared.refresh.id if prepared.refresh is not None else None,
         )
         if prepared.inline:
             prepared.pending_refresh = (refresh, grant)  # the route stores it (no thread)
