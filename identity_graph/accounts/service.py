@@ -17,11 +17,13 @@ from identity_graph.accounts.enums import (
     Role,
     VerificationStatus,
 )
+from identity_graph.accounts.login_lookup import StoredCredential, account_with_credential
 from identity_graph.accounts.login_names import login_key
 from identity_graph.accounts.models import Account, Enterprise, NaturalPerson, PasswordCredential
 from identity_graph.accounts.passwords import PasswordHasher
 from identity_graph.accounts.vault import PersonalData
 from identity_graph.core.audit import AuditContext, AuditLog
+from identity_graph.core.batch import WriteBatch
 from identity_graph.core.clock import Clock
 from identity_graph.core.errors import DomainError, ValidationFailed
 from identity_graph.core.events import EventBus
@@ -51,6 +53,8 @@ def verification_channel(account_id: uuid.UUID) -> str:
 class LoginTarget:
     account: Account | None
     key: str
+    # Loaded with the account by ``find_for_login`` (one query), for ``check_login``.
+    credential: StoredCredential | None = None
 
 
 class AccountService:
@@ -121,18 +125,28 @@ class AccountService:
             except ValidationFailed:
                 return LoginTarget(None, f"{kind}:name:{login_key(text)}")
             index = self._vault.index_phone(phone)
-            account = await Account.get_or_none(kind=kind, phone_index=index)
-            return LoginTarget(account, f"{kind}:phone:{index}")
+            return await self._target(kind, "phone_index", index, f"{kind}:phone:{index}")
         if kind == AccountKind.ENTERPRISE and looks_like_uscc(text):
             code = parse_uscc(text).number
-            unit = await Enterprise.get_or_none(uscc=code).prefetch_related("account")
-            if unit is not None or not _ENTERPRISE_NAME.fullmatch(text):
-                return LoginTarget(unit.account if unit else None, f"{kind}:uscc:{code}")
-        account = await Account.get_or_none(kind=kind, login_key=login_key(text))
-        return LoginTarget(account, f"{kind}:name:{login_key(text)}")
+            unit = await self._target(kind, "uscc", code, f"{kind}:uscc:{code}")
+            if unit.account is not None or not _ENTERPRISE_NAME.fullmatch(text):
+                return unit
+        key = login_key(text)
+        return await self._target(kind, "login_key", key, f"{kind}:name:{key}")
 
-    async def record_login(self, account: Account) -> None:
-        await Account.filter(id=account.id).update(last_login_at=self._clock.now())
+    async def _target(self, kind: AccountKind, column: str, value: str, key: str) -> LoginTarget:
+        found = await account_with_credential(kind, column, value)
+        if found is None:
+            return LoginTarget(None, key)
+        return LoginTarget(found.account, key, found.credential)
+
+    def record_login(self, account: Account, batch: WriteBatch) -> None:
+        """The login's time on the account, written with the rest of the login's rows."""
+        batch.update(Account, account.id, {"last_login_at": self._clock.now()})
+
+    async def check_login(self, target: LoginTarget, password: str) -> bool:
+        """``verify_password`` with the credential ``find_for_login`` loaded (no query)."""
+        return await self._check(target.account, target.credential, password)
 
     async def verify_password(self, account: Account | None, password: str) -> bool:
         """Check ``password``; upgrade a hash made with older parameters (SPEC §3).
@@ -140,9 +154,13 @@ class AccountService:
         Without an account a decoy hash is checked, so an unknown name costs the same time
         as a wrong password and the answer's timing says nothing about who exists.
         """
-        credential = (
-            await PasswordCredential.get_or_none(account_id=account.id) if account else None
-        )
+        found = await PasswordCredential.get_or_none(account_id=account.id) if account else None
+        credential = StoredCredential(found.id, found.hash) if found else None
+        return await self._check(account, credential, password)
+
+    async def _check(
+        self, account: Account | None, credential: StoredCredential | None, password: str
+    ) -> bool:
         stored = credential.hash if credential else await self._decoy_hash()
         matched = await self._passwords.verify(stored, password)
         if not matched or credential is None or account is None:

@@ -15,6 +15,7 @@ from uuid import UUID
 from tortoise import fields
 from tortoise.models import Model
 
+from identity_graph.core.batch import WriteBatch
 from identity_graph.core.clock import Clock
 
 
@@ -66,6 +67,32 @@ class AuditLog:
             client_ip=context.client_ip,
             outcome=outcome,
             details=dict(details or {}),
+        )
+
+    def add(
+        self,
+        batch: WriteBatch,
+        action: str,
+        context: AuditContext,
+        *,
+        subject_type: str | None = None,
+        subject_id: str | None = None,
+        outcome: str = "success",
+        details: Mapping[str, Any] | None = None,
+    ) -> None:
+        """``record`` as part of a batch of writes (``core/batch.py``): written with them."""
+        batch.insert(
+            AuditEvent,
+            {
+                "at": self._clock.now(),
+                "action": action,
+                "actor_id": context.actor_id,
+                "subject_type": subject_type,
+                "subject_id": subject_id,
+                "client_ip": context.client_ip,
+                "outcome": outcome,
+                "details": dict(details or {}),
+            },
         )
 
     async def recent(self, limit: int = 50, action: str | None = None) -> list[AuditEvent]:

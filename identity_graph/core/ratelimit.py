@@ -16,10 +16,13 @@ import secrets
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from identity_graph.core.clock import Clock
 from identity_graph.core.errors import RateLimited
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 
 @dataclass(frozen=True)
@@ -167,7 +170,12 @@ class RedisBackend:
         self._sliding = client.register_script(_SLIDING_LUA)
         self._fixed = client.register_script(_FIXED_LUA)
 
-    def _redis_key(self, key: str, rule: Rule) -> str:
+    @property
+    def client(self) -> Redis:
+        """The ``redis.asyncio.Redis`` client (``core/attempt_gates.py`` runs its scripts)."""
+        return self._redis
+
+    def redis_key(self, key: str, rule: Rule) -> str:
         # Separate names per algorithm: a rule switched between them never meets a key of
         # the other type (WRONGTYPE).
         suffix = ":fixed" if rule.algorithm == "fixed" else ""
@@ -178,7 +186,7 @@ class RedisBackend:
             window = math.floor(now / rule.window_seconds)
             ttl_ms = str(rule.window_seconds * 1000 + 1000)
             allowed, used = await self._fixed(
-                keys=[self._redis_key(key, rule)],
+                keys=[self.redis_key(key, rule)],
                 args=[str(window), rule.limit, int(count), ttl_ms],
             )
             if allowed:
@@ -188,14 +196,14 @@ class RedisBackend:
         # equal members would collapse into one event and undercount.
         member = f"{now:.6f}:{secrets.token_hex(8)}"
         allowed, remaining, retry = await self._sliding(
-            keys=[self._redis_key(key, rule)],
+            keys=[self.redis_key(key, rule)],
             args=[repr(now), rule.window_seconds, rule.limit, int(count), member],
         )
         retry_after = max(1, math.ceil(float(retry))) if not allowed else 0
         return Decision(bool(allowed), int(remaining), retry_after)
 
     async def reset(self, key: str, rule: Rule) -> None:
-        await self._redis.delete(self._redis_key(key, rule))
+        await self._redis.delete(self.redis_key(key, rule))
 
 
 class RateLimiter:
@@ -208,16 +216,24 @@ class RateLimiter:
         self._clock = clock
         self._hash = key_hasher
 
-    def _key(self, parts: tuple[str, ...]) -> str:
+    @property
+    def backend(self) -> RateLimitBackend:
+        return self._backend
+
+    def key(self, *parts: str) -> str:
+        """The keyed hash the backend sees for ``parts``."""
         return self._hash("\x1f".join(parts))
 
+    def now(self) -> float:
+        return self._clock.now().timestamp()
+
     async def hit(self, rule: Rule, *parts: str) -> Decision:
-        return await self._backend.hit(self._key(parts), rule, self._clock.now().timestamp())
+        return await self._backend.hit(self.key(*parts), rule, self._clock.now().timestamp())
 
     async def peek(self, rule: Rule, *parts: str) -> Decision:
         """Would the next event be allowed? Records nothing."""
         return await self._backend.hit(
-            self._key(parts), rule, self._clock.now().timestamp(), count=False
+            self.key(*parts), rule, self._clock.now().timestamp(), count=False
         )
 
     async def enforce(self, rule: Rule, *parts: str) -> None:
@@ -227,4 +243,4 @@ class RateLimiter:
             raise RateLimited(decision.retry_after, rule.name)
 
     async def reset(self, rule: Rule, *parts: str) -> None:
-        await self._backend.reset(self._key(parts), rule)
+        await self._backend.reset(self.key(*parts), rule)

@@ -13,10 +13,8 @@ import orjson
 from authlib.oauth2 import AuthorizationServer
 from starlette.responses import Response
 
-from identity_graph.accounts.models import Account
 from identity_graph.clients.models import OAuthClient
 from identity_graph.clients.service import ClientService
-from identity_graph.core.rows import fetch_by_ids
 from identity_graph.oauth.authorization_request import SCOPES
 from identity_graph.oauth.bridge import PREPARED, call_async
 from identity_graph.oauth.client import Client
@@ -52,21 +50,7 @@ class IdentityAuthorizationServer(AuthorizationServer):
     ) -> Any:
         """Claim a refresh token whose login session still lives (a logout ends it); one
         bound to a DPoP key only under a proof of that key."""
-        row = await self.refresh_tokens.claim(token, client_id, dpop_jkt)
-        if row is None:
-            return None
-        if row.session_id is not None:
-            # The session as introspection sees it: from process memory, dropped at once
-            # everywhere by a logout's or password change's notice (core/change_feed.py).
-            found = await self._tokens.cached_session_context(str(row.session_id))
-            account = found[0] if found is not None else None
-        else:
-            owner = row.account_id  # type: ignore[attr-defined]
-            account = next(iter(await fetch_by_ids(Account, [owner])), None)
-        if account is None:
-            return None
-        row.account = account  # the session check loaded it: no second query
-        return row
+        return await self.refresh_tokens.claim_live(token, client_id, dpop_jkt)
 
     def issue_exchanged_token(self, client: Client, exchange: Any, scope: str) -> dict[str, Any]:
         """RFC 8693: the unit's token, acting by the person (``token_exchange.py``)."""
@@ -103,6 +87,7 @@ class IdentityAuthorizationServer(AuthorizationServer):
             # RFC 9449 §5: a public client's refresh token is bound to its DPoP key (a
             # confidential client's is already bound to its credentials).
             dpop_jkt=prepared.dpop_jkt if public else None,
+            parent_id=prepared.refresh.id if prepared.refresh is not None else None,
         )
         if prepared.inline:
             prepared.pending_refresh = (refresh, grant)  # the route stores it (no thread)

@@ -34,7 +34,9 @@ from identity_graph.accounts.models import Account
 from identity_graph.accounts.service import AccountService
 from identity_graph.agents.bindings import AgentBindings
 from identity_graph.challenges.captcha import CaptchaService
+from identity_graph.core.attempt_gates import AttemptGates, GateRules
 from identity_graph.core.audit import AuditContext, AuditLog
+from identity_graph.core.batch import WriteBatch
 from identity_graph.core.clock import CHINA_TIME, Clock
 from identity_graph.core.errors import AuthenticationRefused, CaptchaRequired, RateLimited
 from identity_graph.core.ratelimit import Decision, RateLimiter, Rule
@@ -127,11 +129,19 @@ class LoginService:
         self._tokens = tokens
         self._audit = audit
         self._per_account = Rule("login_fail_account", policy.max_failures, policy.window_seconds)
-        self._per_address = Rule(
-            "login_fail_address", policy.max_failures_per_address, policy.window_seconds
+        # The slot is held while one attempt runs; it expires by itself should a worker die
+        # mid-attempt. Checking it, both lockouts and the captcha rule is one Redis round
+        # trip (``core/attempt_gates.py``).
+        self._gates = AttemptGates(
+            limiter,
+            GateRules(
+                in_flight=Rule("login_in_progress", 1, 30),
+                per_subject=self._per_account,
+                per_address=Rule(
+                    "login_fail_address", policy.max_failures_per_address, policy.window_seconds
+                ),
+            ),
         )
-        # Held while one attempt runs; expires by itself should a worker die mid-attempt.
-        self._in_flight = Rule("login_in_progress", 1, 30)
 
     async def login(self, attempt: PasswordLogin, context: AuditContext) -> LoggedIn:
         if attempt.agent is not None:
@@ -141,23 +151,56 @@ class LoginService:
         # Failures count per account, whichever form named it; an identifier nobody holds
         # counts under its normalised form, so every spelling of it locks alike.
         subject = str(target.account.id) if target.account else target.key
-        # One attempt per identifier at a time: the gate below and the failure count after
-        # the password check must not interleave, or concurrent guesses would all pass the
-        # gate before the first failure is counted.
-        if not (await self._limiter.hit(self._in_flight, subject)).allowed:
-            raise RateLimited(1, self._in_flight.name)
+        # One attempt per identifier at a time: the gate and the failure count after the
+        # password check must not interleave, or concurrent guesses would all pass the gate
+        # before the first failure is counted.
+        await self._admit(attempt, subject, address)
         try:
-            account = await self._authenticate(attempt, target.account, subject, address, context)
-        finally:
-            await self._limiter.reset(self._in_flight, subject)
-        tokens = await self._tokens.start_session(account, amr=["pwd"], client_ip=address)
-        await self._accounts.record_login(account)
-        await self._record(account, context, "success", None)
-        return LoggedIn(account, tokens)
+            await self._check_captcha(attempt)
+            matched = await self._accounts.check_login(target, attempt.password)
+        except BaseException:
+            await self._gates.release(subject, clear_failures=False)
+            raise
+        if not matched:
+            await self._failed(target.account, subject, address, context)
+        account = target.account
+        assert account is not None
+        if account.status in _STATUS_CODES:
+            await self._gates.release(subject, clear_failures=False)
+            await self._record(account, context, "refused", account.status.value)
+            raise AuthenticationRefused(_STATUS_CODES[account.status])
+        await self._gates.release(subject, clear_failures=True)
+        return await self._logged_in(account, address, context, None, None)
 
     async def clear_lockout(self, account_id: uuid.UUID) -> None:
         """Forget the account's recent failures (after a password reset, SPEC §5)."""
         await self._limiter.reset(self._per_account, str(account_id))
+
+    async def _logged_in(
+        self,
+        account: Account,
+        address: str,
+        context: AuditContext,
+        acting: uuid.UUID | None,
+        reason: str | None,
+    ) -> LoggedIn:
+        """The session, its refresh token, the last login and the audit event: one write
+        (one statement on PostgreSQL, ``core/batch.py``)."""
+        batch = WriteBatch()
+        tokens = await self._tokens.start_session(
+            account, amr=["pwd"], client_ip=address, acting_enterprise_id=acting, batch=batch
+        )
+        self._accounts.record_login(account, batch)
+        self._audit.add(
+            batch,
+            "login.password",
+            AuditContext(actor_id=account.id, client_ip=context.client_ip),
+            subject_type="account",
+            subject_id=str(account.id),
+            details={"reason": reason} if reason else None,
+        )
+        await batch.execute()
+        return LoggedIn(account, tokens)
 
     async def _agent_login(
         self, attempt: PasswordLogin, agent: AgentIdentity, context: AuditContext
@@ -173,27 +216,27 @@ class LoginService:
         unit = await self._accounts.find_for_login(AccountKind.ENTERPRISE, attempt.identifier)
         person = await self._accounts.find_agent_person(agent.phone, agent.id_number)
         subject = f"agent:{unit.key}:{person.key}"
-        if not (await self._limiter.hit(self._in_flight, subject)).allowed:
-            raise RateLimited(1, self._in_flight.name)
+        await self._admit(attempt, subject, address)
         try:
-            await self._check_gates(attempt, subject, address)
+            await self._check_captcha(attempt)
             binding = None
             if unit.account is not None and person.account is not None and self._agents:
                 binding = await self._agents.credential(unit.account.id, person.account.id)
             stored = binding.password_hash if binding else None
-            if not await self._accounts.check_hash(stored, attempt.password):
-                await self._failed(person.account, subject, address, context)
-            assert unit.account is not None and person.account is not None
+            matched = await self._accounts.check_hash(stored, attempt.password)
+        except BaseException:
+            await self._gates.release(subject, clear_failures=False)
+            raise
+        if not matched:
+            await self._failed(person.account, subject, address, context)
+        assert unit.account is not None and person.account is not None
+        try:
             await self._agent_standing(unit.account, person.account, context)
-            await self._limiter.reset(self._per_account, subject)
-        finally:
-            await self._limiter.reset(self._in_flight, subject)
-        tokens = await self._tokens.start_session(
-            person.account, amr=["pwd"], client_ip=address, acting_enterprise_id=unit.account.id
-        )
-        await self._accounts.record_login(person.account)
-        await self._record(person.account, context, "success", "agent")
-        return LoggedIn(person.account, tokens)
+        except BaseException:
+            await self._gates.release(subject, clear_failures=False)
+            raise
+        await self._gates.release(subject, clear_failures=True)
+        return await self._logged_in(person.account, address, context, unit.account.id, "agent")
 
     async def _agent_standing(self, unit: Account, person: Account, context: AuditContext) -> None:
         """Told only to a caller who knew the agent password."""
@@ -205,51 +248,34 @@ class LoginService:
             await self._record(person, context, "refused", "agent_binding_not_effective")
             raise AuthenticationRefused("AGENT_LOGIN_NOT_EFFECTIVE")
 
-    async def _authenticate(
-        self,
-        attempt: PasswordLogin,
-        account: Account | None,
-        subject: str,
-        address: str,
-        context: AuditContext,
-    ) -> Account:
-        await self._check_gates(attempt, subject, address)
-        if not await self._accounts.verify_password(account, attempt.password):
-            await self._failed(account, subject, address, context)
-        assert account is not None
-        if account.status in _STATUS_CODES:
-            await self._record(account, context, "refused", account.status.value)
-            raise AuthenticationRefused(_STATUS_CODES[account.status])
-        await self._limiter.reset(self._per_account, subject)
-        return account
-
-    async def _check_gates(self, attempt: PasswordLogin, subject: str, address: str) -> None:
-        """Lockouts first, then the captcha once anything has failed (or one is offered)."""
-        mine = await self._limiter.peek(self._per_account, subject)
-        if not mine.allowed:
-            raise self._locked("ACCOUNT_TEMPORARILY_LOCKED", mine)
-        network = await self._limiter.peek(self._per_address, address)
-        if not network.allowed:
-            raise self._locked("ADDRESS_TEMPORARILY_BLOCKED", network)
-        failed_before = (
-            mine.remaining < self._per_account.limit or network.remaining < self._per_address.limit
-        )
-        if failed_before and not (attempt.captcha_id and attempt.captcha_answer):
+    async def _admit(self, attempt: PasswordLogin, subject: str, address: str) -> None:
+        """Lockouts first, then the captcha once anything has failed; on success the
+        attempt holds the subject's slot until ``_failed`` or ``release``."""
+        offered = bool(attempt.captcha_id and attempt.captcha_answer)
+        admission = await self._gates.admit(subject, address, proof_offered=offered)
+        if admission.outcome == "busy":
+            raise RateLimited(1, "login_in_progress")
+        if admission.outcome == "subject_locked":
+            raise self._locked("ACCOUNT_TEMPORARILY_LOCKED", admission.subject)
+        if admission.outcome == "address_locked":
+            raise self._locked("ADDRESS_TEMPORARILY_BLOCKED", admission.address)
+        if admission.outcome == "proof_required":
             raise CaptchaRequired()
+
+    async def _check_captcha(self, attempt: PasswordLogin) -> None:
         if attempt.captcha_id or attempt.captcha_answer:
             await self._captcha.verify(attempt.captcha_id, attempt.captcha_answer, "captchaAnswer")
 
     async def _failed(
         self, account: Account | None, subject: str, address: str, context: AuditContext
     ) -> NoReturn:
-        mine = await self._limiter.hit(self._per_account, subject)
-        await self._limiter.hit(self._per_address, address)
+        """Count the failure (for the account and the address) and free the slot."""
+        mine, _ = await self._gates.fail(subject, address)
         await self._record(account, context, "failure", "wrong_credentials")
         if mine.remaining == 0:
-            locked = await self._limiter.peek(self._per_account, subject)
             if account is not None:
                 await self._record(account, context, "lockout", None)
-            raise self._locked("ACCOUNT_TEMPORARILY_LOCKED", locked)
+            raise self._locked("ACCOUNT_TEMPORARILY_LOCKED", mine)
         raise AuthenticationRefused(
             "INVALID_CREDENTIALS", remaining_attempts=mine.remaining, remaining=mine.remaining
         )

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from tortoise import connections, fields
 from tortoise.models import Model
@@ -34,6 +35,7 @@ from identity_graph.core.audit import AuditContext
 from identity_graph.core.clock import Clock
 from identity_graph.core.rows import bind, is_postgres
 from identity_graph.core.secrets import SecretHasher
+from identity_graph.sessions.tokens import LoginSession
 
 _PURPOSE = "oauth-refresh-token"
 _TABLE = '"oauth_refresh_tokens"'
@@ -41,6 +43,26 @@ _CLAIM_SQL = (
     'UPDATE "oauth_refresh_tokens" SET "used_at" = {0} WHERE "token_hmac" = {1}'
     ' AND "client_id" = {2} AND "used_at" IS NULL AND "revoked_at" IS NULL'
     ' AND ("dpop_jkt" IS NULL OR "dpop_jkt" = {3}) RETURNING *'
+)
+# PostgreSQL: the claim, the token's account and its login session in one statement (the
+# refresh grant needs all three). Account columns come prefixed, since both tables have
+# ``id`` and ``created_at``.
+_ACCOUNT_COLUMNS = tuple(Account._meta.fields_db_projection.values())
+_ACCOUNT_SELECT = ", ".join(f'a."{column}" AS "a_{column}"' for column in _ACCOUNT_COLUMNS)
+_SESSION_SELECT = (
+    's."id" AS "s_id", s."account_id" AS "s_account_id", s."revoked_at" AS "s_revoked_at",'
+    ' s."expires_at" AS "s_expires_at"'
+)
+_CLAIM_LIVE_SELECT = f"SELECT claimed.*, {_ACCOUNT_SELECT}, {_SESSION_SELECT} FROM claimed"  # noqa: S608
+_CLAIM_LIVE_JOINS = (
+    ' JOIN "accounts" a ON a."id" = claimed."account_id"'
+    ' LEFT JOIN "login_sessions" s ON s."id" = claimed."session_id"'
+)
+_CLAIM_LIVE_SQL = f"WITH claimed AS ({_CLAIM_SQL}) {_CLAIM_LIVE_SELECT}{_CLAIM_LIVE_JOINS}"
+# SQLite (no UPDATE in a CTE): the same account and session, read after the claim.
+_OWNER_SQL = (
+    f'SELECT {_ACCOUNT_SELECT}, {_SESSION_SELECT} FROM "accounts" a'  # noqa: S608
+    ' LEFT JOIN "login_sessions" s ON s."id" = {} WHERE a."id" = {}'
 )
 _COLUMNS = (
     "token_hmac",
@@ -58,9 +80,32 @@ _COLUMNS = (
 _INSERT_SQL = "INSERT INTO {} ({}) VALUES ({{}})".format(  # noqa: S608 - fixed names
     _TABLE, ", ".join(f'"{column}"' for column in _COLUMNS)
 )
+# A successor is written only while its parent (the token just claimed) is not revoked, and
+# holds the parent's row lock while it is written: a family revocation that reached the
+# parent first has already committed (nothing is written), and one that comes later waits
+# for the successor, which its second pass then revokes (``revoke_family``).
+_SUCCESSOR_COLUMNS = ", ".join(f'"{column}"' for column in _COLUMNS)
+_SUCCESSOR_SQL = f"INSERT INTO {_TABLE} ({_SUCCESSOR_COLUMNS}) SELECT {{}} FROM {_TABLE} p"  # noqa: S608
+_SUCCESSOR_SQL += ' WHERE p."id" = {} AND p."revoked_at" IS NULL{} RETURNING "id"'
 _FAMILY_REVOKED_SQL = (
     f'SELECT 1 FROM {_TABLE} WHERE "family_id" = {{}} AND "revoked_at" IS NOT NULL LIMIT 1'  # noqa: S608
 )
+
+
+_TOKEN_COLUMNS = ("id", "used_at", "revoked_at", *_COLUMNS)
+_SESSION_EXPIRES = LoginSession._meta.fields_map["expires_at"]
+
+
+def _live_owner(row: dict[str, Any], claimed: Any, now: datetime) -> Account | None:
+    """The account from a joined row, if the token's login session (when it has one) is
+    unrevoked and unexpired: what ``TokenService.session_account`` checks."""
+    if claimed.session_id is not None:
+        if row["s_id"] is None or row["s_revoked_at"] is not None:
+            return None
+        expires = _SESSION_EXPIRES.to_python_value(row["s_expires_at"])
+        if expires is None or expires <= now or str(row["s_account_id"]) != str(claimed.account_id):
+            return None
+    return Account._init_from_db(**{column: row[f"a_{column}"] for column in _ACCOUNT_COLUMNS})
 
 
 def _marks(count: int, postgres: bool) -> list[str]:
@@ -108,6 +153,8 @@ class RefreshGrant:
     auth_time: object
     family_id: uuid.UUID
     dpop_jkt: str | None = None
+    # The refresh token this one succeeds (None for the first of a family, from a code).
+    parent_id: int | None = None
 
 
 class OAuthRefreshTokens:
@@ -126,33 +173,84 @@ class OAuthRefreshTokens:
         self._access_ttl = access_ttl
 
     async def store(self, token: str, grant: RefreshGrant) -> None:
+        """Write a new refresh token; a successor only while its family lives (one
+        statement, see ``_SUCCESSOR_SQL``)."""
         now = self._clock.now()
         connection = connections.get("default")
         postgres = is_postgres(connection)
-        values = (
-            self._hasher.digest(_PURPOSE, token),
-            grant.family_id,
-            grant.client_id,
-            grant.account_id,
-            grant.session_id,
-            grant.scope,
-            grant.acr,
-            grant.auth_time,
-            now,
-            now + self._ttl,
-            grant.dpop_jkt,
-        )
-        await connection.execute_query(
-            _INSERT_SQL.format(", ".join(_marks(len(values), postgres))),
-            [bind(value, postgres) for value in values],
-        )
-        # Reuse may have revoked the family while this successor was being made: checking
-        # after the insert covers both orders (revoke first, or insert first).
+        values = [
+            bind(value, postgres)
+            for value in (
+                self._hasher.digest(_PURPOSE, token),
+                grant.family_id,
+                grant.client_id,
+                grant.account_id,
+                grant.session_id,
+                grant.scope,
+                grant.acr,
+                grant.auth_time,
+                now,
+                now + self._ttl,
+                grant.dpop_jkt,
+            )
+        ]
+        marks = _marks(len(values) + 1, postgres)
+        if grant.parent_id is not None:
+            # A revoked family gets no successor: the client's new token is simply unknown.
+            await connection.execute_query(
+                _SUCCESSOR_SQL.format(
+                    ", ".join(marks[:-1]), marks[-1], " FOR UPDATE OF p" if postgres else ""
+                ),
+                [*values, grant.parent_id],
+            )
+            return
+        await connection.execute_query(_INSERT_SQL.format(", ".join(marks[:-1])), values)
+        # A new family (from a code) has no parent to lock: a reuse of the code may have
+        # revoked the grant while this token was being made, so look after the insert.
         revoked = await connection.execute_query_dict(
-            _FAMILY_REVOKED_SQL.format(_marks(1, postgres)[0]), [bind(grant.family_id, postgres)]
+            _FAMILY_REVOKED_SQL.format(marks[0]), [bind(grant.family_id, postgres)]
         )
         if revoked:
             await self.revoke_family(grant.family_id, grant.client_id)
+
+    async def claim_live(
+        self, token: str, client_id: str, dpop_jkt: str | None = None
+    ) -> OAuthRefreshToken | None:
+        """``claim``, and the token's account (``row.account``) if its login session still
+        lives (a logout ends it): one statement on PostgreSQL, two on SQLite."""
+        now = self._clock.now()
+        digest = self._hasher.digest(_PURPOSE, token)
+        connection = connections.get("default")
+        postgres = is_postgres(connection)
+        params = [now, digest, client_id, dpop_jkt]
+        if postgres:
+            rows = await connection.execute_query_dict(
+                _CLAIM_LIVE_SQL.format(*_marks(4, postgres)), params
+            )
+        else:
+            rows = await connection.execute_query_dict(_CLAIM_SQL.format(*_marks(4, False)), params)
+        if not rows:
+            await self._reused(digest, client_id)
+            return None
+        row = rows[0]
+        claimed = OAuthRefreshToken._init_from_db(
+            **{column: row[column] for column in _TOKEN_COLUMNS}
+        )
+        if claimed.expires_at <= now:  # now marked used, which changes nothing for it
+            return None
+        if not postgres:
+            owner = await connection.execute_query_dict(
+                _OWNER_SQL.format("?", "?"),
+                [bind(claimed.session_id, False), bind(claimed.account_id, False)],  # type: ignore[attr-defined]
+            )
+            if not owner:
+                return None
+            row = owner[0]
+        account = _live_owner(row, claimed, now)
+        if account is None:
+            return None
+        claimed.account = account  # the session check loaded it: no second query
+        return claimed
 
     async def claim(
         self, token: str, client_id: str, dpop_jkt: str | None = None
@@ -173,10 +271,14 @@ class OAuthRefreshTokens:
             claimed = OAuthRefreshToken._init_from_db(**rows[0])
             # Expired: now marked used, which changes nothing for a dead token.
             return claimed if claimed.expires_at > now else None
+        await self._reused(digest, client_id)
+        return None
+
+    async def _reused(self, digest: str, client_id: str) -> None:
+        """Nothing was claimed: a used token of this client presented again ends its family."""
         seen = await OAuthRefreshToken.get_or_none(token_hmac=digest, client_id=client_id)
         if seen is not None and seen.revoked_at is None and seen.used_at is not None:
             await self.revoke_family(seen.family_id, client_id)
-        return None
 
     async def find(self, token: str) -> OAuthRefreshToken | None:
         """A live (unused, unrevoked, unexpired) refresh token, for revocation (RFC 7009)
@@ -189,9 +291,16 @@ class OAuthRefreshTokens:
     async def revoke_family(self, family_id: uuid.UUID, client_id: str) -> int:
         """End the family and every access token issued in it (its grant id)."""
         now = self._clock.now()
-        ended = await OAuthRefreshToken.filter(family_id=family_id, revoked_at=None).update(
-            revoked_at=now
-        )
+        ended = 0
+        # Again until nothing is left: a successor being written while the first pass
+        # waited for its parent's lock was not in that pass's snapshot (``_SUCCESSOR_SQL``).
+        while True:
+            more = await OAuthRefreshToken.filter(family_id=family_id, revoked_at=None).update(
+                revoked_at=now
+            )
+            if not more:
+                break
+            ended += more
         await self.revoke_grant(family_id, client_id)
         return ended
 

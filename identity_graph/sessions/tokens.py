@@ -31,9 +31,9 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from tortoise import connections, fields
 from tortoise.models import Model
-from tortoise.transactions import in_transaction
 
 from identity_graph.accounts.models import Account, AccountStatus
+from identity_graph.core.batch import WriteBatch
 from identity_graph.core.change_feed import Cache, ChangeFeed
 from identity_graph.core.clock import Clock
 from identity_graph.core.errors import DomainError
@@ -116,6 +116,16 @@ class TokenPair:
 
 
 _EXPIRES_FIELD = LoginSession._meta.fields_map["expires_at"]
+_SESSION_FIELDS = (
+    "id",
+    "account_id",
+    "acting_enterprise_id",
+    "amr",
+    "auth_time",
+    "client_ip",
+    "created_at",
+    "expires_at",
+)
 
 
 @dataclass(frozen=True)
@@ -183,21 +193,29 @@ class TokenService:
         amr: list[str],
         client_ip: str | None,
         acting_enterprise_id: uuid.UUID | None = None,
+        batch: WriteBatch | None = None,
     ) -> TokenPair:
-        """A new login session and its first token pair (an agent login names the unit)."""
+        """A new login session and its first token pair (an agent login names the unit).
+
+        With ``batch`` the two rows join the caller's other writes and exist once the
+        caller has executed it (a login writes them with its audit event in one go)."""
         now = self._clock.now()
-        async with in_transaction():
-            session = await LoginSession.create(
-                id=uuid.uuid4(),
-                account=account,
-                acting_enterprise_id=acting_enterprise_id,
-                amr=amr,
-                auth_time=now,
-                client_ip=client_ip,
-                created_at=now,
-                expires_at=now + self._policy.session_ttl,
-            )
-            refresh = await self._new_refresh_token(session)
+        session = LoginSession(
+            id=uuid.uuid4(),
+            account=account,
+            acting_enterprise_id=acting_enterprise_id,
+            amr=amr,
+            auth_time=now,
+            client_ip=client_ip,
+            created_at=now,
+            expires_at=now + self._policy.session_ttl,
+        )
+        writes = batch if batch is not None else WriteBatch()
+        writes.insert(LoginSession, {name: getattr(session, name) for name in _SESSION_FIELDS})
+        refresh = new_token(32)
+        writes.insert(RefreshToken, self._refresh_row(session, refresh))
+        if batch is None:
+            await writes.execute()
         return await self._pair(session, account, refresh)
 
     async def refresh(self, refresh_token: str) -> TokenPair:
@@ -373,14 +391,17 @@ class TokenService:
 
     async def _new_refresh_token(self, session: LoginSession) -> str:
         token = new_token(32)
-        now = self._clock.now()
-        await RefreshToken.create(
-            session=session,
-            token_hmac=self._hasher.digest(_REFRESH, token),
-            created_at=now,
-            expires_at=min(now + self._policy.refresh_ttl, session.expires_at),
-        )
+        await RefreshToken.create(**self._refresh_row(session, token))
         return token
+
+    def _refresh_row(self, session: LoginSession, token: str) -> dict[str, Any]:
+        now = self._clock.now()
+        return {
+            "session_id": session.id,
+            "token_hmac": self._hasher.digest(_REFRESH, token),
+            "created_at": now,
+            "expires_at": min(now + self._policy.refresh_ttl, session.expires_at),
+        }
 
     async def _pair(self, session: LoginSession, account: Account, refresh: str) -> TokenPair:
         now = self._clock.now()

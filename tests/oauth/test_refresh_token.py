@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from identity_graph.sessions.oauth_refresh import OAuthRefreshToken
+from identity_graph.sessions.oauth_refresh import OAuthRefreshToken, RefreshGrant
 from tests.oauth.helpers import basic
 from tests.oauth.test_authorization_code import (
     account,
@@ -148,3 +148,61 @@ async def test_a_wrong_secret_or_a_missing_token_burns_nothing(client, container
     )
     assert rotated.status_code == 200, rotated.text
     assert await OAuthRefreshToken.filter(used_at=None, revoked_at=None).count() == 1
+
+
+async def test_a_successor_is_not_written_into_a_revoked_family(client, container):
+    """Reuse detection revoked the family while the winner's successor was being made: the
+    successor is refused by its parent's state (one statement), not revoked afterwards."""
+    registered, _, tokens, _ = await first_pair(client, container)
+    client_id = registered.client.client_id
+    store = container.oauth_refresh_tokens
+    claimed = await store.claim_live(tokens["refresh_token"], client_id)
+    assert claimed is not None and claimed.account is not None
+    await store.revoke_family(claimed.family_id, client_id)
+
+    successor = RefreshGrant(
+        client_id=client_id,
+        account_id=claimed.account.id,
+        session_id=claimed.session_id,
+        scope=claimed.scope,
+        acr=claimed.acr,
+        auth_time=claimed.auth_time,
+        family_id=claimed.family_id,
+        parent_id=claimed.id,
+    )
+    await store.store("successor-made-too-late", successor)
+
+    assert await store.find("successor-made-too-late") is None
+    assert await OAuthRefreshToken.filter(token_hmac__isnull=False).count() == 1
+
+
+async def test_a_claim_reads_the_account_and_the_session_in_one_statement(client, container):
+    from tortoise import connections
+
+    from identity_graph.core.rows import is_postgres
+    from tests.agents.test_agents_queries import counted
+
+    registered, _, tokens, session = await first_pair(client, container)
+    client_id = registered.client.client_id
+    store = container.oauth_refresh_tokens
+    with counted() as statements:
+        claimed = await store.claim_live(tokens["refresh_token"], client_id)
+    assert claimed is not None and claimed.session_id == session.session_id
+    assert len(statements) == (1 if is_postgres(connections.get("default")) else 2)
+
+    await container.tokens.revoke_session(session.session_id, "logout")
+    successor = RefreshGrant(
+        client_id=client_id,
+        account_id=claimed.account.id,
+        session_id=claimed.session_id,
+        scope=claimed.scope,
+        acr=claimed.acr,
+        auth_time=claimed.auth_time,
+        family_id=claimed.family_id,
+        parent_id=claimed.id,
+    )
+    with counted() as statements:
+        await store.store("next-token", successor)
+    assert len(statements) == 1
+    # The session ended: the successor is written (its family lives) but cannot be claimed.
+    assert await store.claim_live("next-token", client_id) is None
