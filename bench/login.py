@@ -21,6 +21,19 @@ LOGIN = (
 )
 
 
+def login_bodies(names: list[str]) -> list[dict[str, object]]:
+    """One login document per account: attempts on one account are serialised."""
+    return [
+        {
+            "query": LOGIN,
+            "variables": {
+                "input": {"kind": "NATURAL_PERSON", "identifier": name, "password": PASSWORD}
+            },
+        }
+        for name in names
+    ]
+
+
 def _hash_for(seconds: float, queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
     from argon2 import PasswordHasher, Type
 
@@ -73,16 +86,7 @@ def main() -> None:
     ceilings: list[float] = []
     results = []
     with running_server(args.workers, accounts=200) as (server, names):
-        # Each request names another account: attempts on one account are serialised.
-        body: list[dict[str, object]] = [
-            {
-                "query": LOGIN,
-                "variables": {
-                    "input": {"kind": "NATURAL_PERSON", "identifier": name, "password": PASSWORD}
-                },
-            }
-            for name in names
-        ]
+        body = login_bodies(names)
         run_wrk(server.url, body, expect="accessToken", connections=4, seconds=3)  # warm-up
         # This machine's speed drifts (shared host): measure the ceiling and the service in
         # alternating rounds and compare medians, not one number taken minutes apart.

@@ -19,7 +19,7 @@ import subprocess
 import time
 
 from bench.harness import PASSWORD, round_arguments, run_wrk, running_server
-from bench.login import LOGIN
+from bench.login import login_bodies
 
 _TICK = os.sysconf("SC_CLK_TCK")
 
@@ -76,15 +76,7 @@ def main() -> None:
     args = round_arguments(__doc__, connections=16)
     shares = []
     with running_server(args.workers, accounts=200) as (server, names):
-        body: list[dict[str, object]] = [
-            {
-                "query": LOGIN,
-                "variables": {
-                    "input": {"kind": "NATURAL_PERSON", "identifier": name, "password": PASSWORD}
-                },
-            }
-            for name in names
-        ]
+        body = login_bodies(names)
         run_wrk(server.url, body, expect="accessToken", connections=4, seconds=3)  # warm-up
         processes = _tree(_server_root(server.url.rsplit(":", 1)[1]))
         for _ in range(args.rounds):
