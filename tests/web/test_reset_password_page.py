@@ -10,6 +10,7 @@ import uuid
 
 import pytest
 
+from identity_graph.accounts.enums import AccountKind
 from tests.graphql.accounts_helpers import USCC, register_enterprise, register_person
 from tests.recovery.reset_helpers import NEW_PASSWORD, REP_ID, REP_NAME, UNIT_NAME, received_code
 from tests.web.test_login_page import hidden
@@ -105,7 +106,7 @@ async def test_resident_resets_on_the_pages(client, hooks, container, gql):
     done = await client.post("/reset-password/complete", data=completion(wrong.text, code=code))
     assert done.status_code == 200, done.text
     assert "重置密码已完成" in done.text
-    stored = await container.accounts.find_for_login("natural_person", "zhangsan")  # type: ignore[arg-type]
+    stored = await container.accounts.find_for_login(AccountKind.NATURAL_PERSON, "zhangsan")
     assert await container.accounts.verify_password(stored.account, NEW_PASSWORD)
 
 
