@@ -74,6 +74,8 @@ ACR_VALUES = {
     "real_person": "urn:identity-graph:acr:real-person",
 }
 
+_CHECKED_LIMIT = 10_000  # tokens whose signature a process remembers (decode)
+
 
 class LoginSession(Model):
     id = fields.UUIDField(primary_key=True)
@@ -168,6 +170,9 @@ class TokenService:
         self._hasher = hasher
         self._keys = keys
         self._policy = policy
+        # Signatures checked under the current key set: token → claims (see ``decode``).
+        self._checked_under: object = None
+        self._checked: dict[str, dict[str, Any]] = {}
         self._changes = changes
         # Live sessions for introspection (``cached_session_context``); ended ones are
         # dropped by change notices from every process, the TTL is the backstop.
@@ -256,16 +261,30 @@ class TokenService:
 
     async def decode(self, token: str) -> dict[str, Any] | None:
         """The claims of an access token this provider signed (``at+jwt``, our issuer, not
-        expired), whoever it names: one signature check, shared by every reader below."""
-        try:
-            decoded = jwt.decode(
-                token, await self._keys.verification_keys(), algorithms=[Algorithm.ES256.value]
-            )
-        except (JoseError, ValueError):
-            return None
-        claims = decoded.claims
-        if decoded.header.get("typ") != "at+jwt" or claims.get("iss") != self._policy.issuer:
-            return None
+        expired), whoever it names: one signature check, shared by every reader below.
+
+        A client sends the same token with every call, so a signature found good is
+        remembered for as long as the published key set is the same object (a rotation or
+        a reload of the keys starts afresh); expiry is checked on every call, and revocation
+        and sessions by the callers. Only good tokens are kept, at most ``_CHECKED_LIMIT``.
+        """
+        keys = await self._keys.verification_keys()
+        if keys is not self._checked_under:
+            self._checked_under, self._checked = keys, {}
+        claims = self._checked.get(token)
+        if claims is None:
+            try:
+                decoded = jwt.decode(token, keys, algorithms=[Algorithm.ES256.value])
+            except (JoseError, ValueError):
+                return None
+            if decoded.header.get("typ") != "at+jwt":
+                return None
+            if decoded.claims.get("iss") != self._policy.issuer:
+                return None
+            claims = dict(decoded.claims)
+            if len(self._checked) >= _CHECKED_LIMIT:
+                self._checked.clear()
+            self._checked[token] = claims
         if float(claims.get("exp", 0)) <= self._clock.now().timestamp():
             return None
         return dict(claims)

@@ -13,6 +13,7 @@ from joserfc import jwt
 from identity_graph.accounts.models import Account, AccountKind, Role
 from identity_graph.core.audit import AuditContext
 from identity_graph.core.errors import DomainError
+from identity_graph.sessions.signing_keys import Algorithm
 from identity_graph.sessions.tokens import LoginSession, RefreshToken
 
 
@@ -113,3 +114,23 @@ async def test_revoke_other_sessions(container):
     assert await container.tokens.revoke_other_sessions(user.id, keep.session_id, "password") == 1
     assert await container.sessions.authenticate_bearer(keep.access_token) is not None
     assert await container.sessions.authenticate_bearer(other.access_token) is None
+
+
+async def test_a_remembered_signature_still_expires_and_dies_with_its_keys(container, clock):
+    """``decode`` checks a token's signature once per key set: the second call answers from
+    memory, but expiry is read every time, a tampered copy is never remembered, and after
+    the published keys change (a rotation) the token is checked again from the start."""
+    pair = await container.tokens.start_session(
+        await account(container), amr=["pwd"], client_ip=None
+    )
+    assert await container.tokens.decode(pair.access_token) is not None
+    head, body, signature = pair.access_token.split(".")
+    tampered = f"{head}.{body}.{signature[:-4]}AAAA"
+    assert await container.tokens.decode(tampered) is None
+    assert list(container.tokens._checked) == [pair.access_token]
+    await container.signing_keys.rotate(Algorithm.ES256)
+    assert await container.tokens.decode(pair.access_token) is not None  # retired, published
+    assert container.tokens._checked_under is await container.signing_keys.verification_keys()
+    clock.advance(seconds=container.settings.access_token_ttl_seconds + 1)
+    assert await container.tokens.decode(pair.access_token) is None
+    assert await container.sessions.authenticate_bearer(pair.access_token) is None
