@@ -11,6 +11,7 @@ from __future__ import annotations
 import multiprocessing
 import statistics
 import time
+from typing import Any
 
 from bench.harness import PASSWORD, cores, round_arguments, run_wrk, running_server
 from identity_graph.settings import Settings
@@ -34,11 +35,12 @@ def login_bodies(names: list[str]) -> list[dict[str, object]]:
     ]
 
 
-def _hash_for(seconds: float, queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+def configured_hasher() -> Any:
+    """The service's Argon2id parameters (``IDG_ARGON2_*``), as registration hashes."""
     from argon2 import PasswordHasher, Type
 
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
-    hasher = PasswordHasher(
+    return PasswordHasher(
         time_cost=settings.argon2_time_cost,
         memory_cost=settings.argon2_memory_kib,
         parallelism=settings.argon2_parallelism,
@@ -46,6 +48,10 @@ def _hash_for(seconds: float, queue: multiprocessing.Queue) -> None:  # type: ig
         salt_len=16,
         type=Type.ID,
     )
+
+
+def _hash_for(seconds: float, queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    hasher = configured_hasher()
     stored = hasher.hash(PASSWORD)
     done = 0
     deadline = time.perf_counter() + seconds

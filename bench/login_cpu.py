@@ -19,7 +19,7 @@ import subprocess
 import time
 
 from bench.harness import PASSWORD, round_arguments, run_wrk, running_server
-from bench.login import login_bodies
+from bench.login import configured_hasher, login_bodies
 
 _TICK = os.sysconf("SC_CLK_TCK")
 
@@ -52,19 +52,7 @@ def _server_root(port: str) -> int:
 
 def pure_verify_cpu(count: int = 40) -> float:
     """CPU seconds of one Argon2id verification at the service's parameters."""
-    from argon2 import PasswordHasher, Type
-
-    from identity_graph.settings import Settings
-
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
-    hasher = PasswordHasher(
-        time_cost=settings.argon2_time_cost,
-        memory_cost=settings.argon2_memory_kib,
-        parallelism=settings.argon2_parallelism,
-        hash_len=32,
-        salt_len=16,
-        type=Type.ID,
-    )
+    hasher = configured_hasher()
     stored = hasher.hash(PASSWORD)
     start = time.process_time()
     for _ in range(count):
