@@ -370,7 +370,7 @@ class OAuthRefreshTokens:
         now = self._clock.now()
         ended = 0
         # Again until nothing is left: a successor being written while the first pass
-        # waited for its parent's lock was not in that pass's snapshot (``_SUCCESSOR_SQL``).
+        # waited for its parent's lock was not in that pass's snapshot (``_ROTATE_SQL``).
         while True:
             more = await OAuthRefreshToken.filter(family_id=family_id, revoked_at=None).update(
                 revoked_at=now
