@@ -2,7 +2,9 @@
 -- wrong answers. CONTENT_TYPE and AUTHORIZATION override the defaults.
 -- Environment: BODY_FILE (JSON bodies, one per line), TOKENS_FILE (one token per line, optional),
 -- EXPECT (a string every good answer contains).
--- BODY_FILE holds one JSON body per line; requests rotate through them.
+-- BODY_FILE holds one JSON body per line; requests go through them in order, each thread
+-- taking every WRK_THREADS-th from its own offset, so each body is sent once before any
+-- repeats (refresh tokens are single-use).
 local bodies = {}
 for line in io.lines(os.getenv("BODY_FILE")) do bodies[#bodies + 1] = line end
 local expect = os.getenv("EXPECT") or ""
@@ -13,9 +15,12 @@ if tokens_file and tokens_file ~= "" then
 end
 local threads = {}
 local counter = 0
+local stride = tonumber(os.getenv("WRK_THREADS") or "1") or 1
+offset = 0  -- a global: setup() gives each thread its own with thread:set
 failures = 0  -- a global: done() reads it from each thread with thread:get
 
 function setup(thread)
+  thread:set("offset", #threads)
   table.insert(threads, thread)
 end
 
@@ -27,11 +32,12 @@ function init(args)
 end
 
 function request()
+  local index = offset + counter * stride
   counter = counter + 1
   if #tokens > 0 then
-    wrk.headers["Authorization"] = "Bearer " .. tokens[(counter % #tokens) + 1]
+    wrk.headers["Authorization"] = "Bearer " .. tokens[(index % #tokens) + 1]
   end
-  return wrk.format(nil, nil, nil, bodies[(counter % #bodies) + 1])
+  return wrk.format(nil, nil, nil, bodies[(index % #bodies) + 1])
 end
 
 function response(status, headers, answer)

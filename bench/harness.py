@@ -243,10 +243,17 @@ class WrkResult:
     p50_ms: float
     p90_ms: float
     p99_ms: float
+    # a run of single-use bodies (``run_wrk(exhausted=...)``) sent more requests than it had
+    ran_out: bool = False
 
     @property
     def rate(self) -> float:
         return self.requests / self.seconds
+
+    @property
+    def good_rate(self) -> float:
+        """Right answers per second: what a comparison counts (a refused reuse is no grant)."""
+        return (self.requests - self.wrong) / self.seconds
 
 
 def run_wrk(
@@ -261,7 +268,12 @@ def run_wrk(
     path: str = "/graphql",
     form: bool = False,
     authorization: str | None = None,
+    exhausted: str | None = None,
 ) -> WrkResult:
+    """wrk against ``url + path``; each request sends the next of ``body`` (a list is spread
+    over the threads, so every body goes out once before any repeats). ``exhausted`` names
+    single-use bodies (refresh tokens): a run that needed more than it had says so, and its
+    result is marked ``ran_out`` (the repeats come back as wrong answers)."""
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install wrk")
     work = Path(tempfile.mkdtemp(prefix="idg-wrk-"))
@@ -270,7 +282,9 @@ def run_wrk(
         urlencode(item) if form else json.dumps(item, ensure_ascii=False) for item in bodies
     )
     (work / "body.json").write_text(lines + "\n", encoding="utf-8")
-    env = dict(os.environ, BODY_FILE=str(work / "body.json"), EXPECT=expect)
+    env = dict(
+        os.environ, BODY_FILE=str(work / "body.json"), EXPECT=expect, WRK_THREADS=str(threads)
+    )
     if form:
         env["CONTENT_TYPE"] = "application/x-www-form-urlencoded"
     if authorization:
@@ -294,13 +308,22 @@ def run_wrk(
         print(" ".join(command), "\n", output, file=sys.stderr)
     shutil.rmtree(work, ignore_errors=True)
     values = dict(re.findall(r"^([A-Z0-9_]+) ([0-9.]+)$", output, re.MULTILINE))
+    requests = int(values["REQUESTS"])
+    ran_out = exhausted is not None and requests > len(bodies)
+    if ran_out:
+        print(
+            f"warning: {exhausted} ran out: {requests} requests, {len(bodies)} single-use bodies "
+            f"({requests - len(bodies)} repeats; raise the pool)",
+            file=sys.stderr,
+        )
     return WrkResult(
-        requests=int(values["REQUESTS"]),
+        requests=requests,
         seconds=float(values["SECONDS"]),
         wrong=int(values["WRONG_ANSWERS"]),
         p50_ms=float(values["P50_MS"]),
         p90_ms=float(values["P90_MS"]),
         p99_ms=float(values["P99_MS"]),
+        ran_out=ran_out,
     )
 
 
@@ -331,7 +354,9 @@ def report(label: str, results: list[WrkResult]) -> None:
     """One line: the median round per second and per core, its latencies, every round."""
     middle = median_round(results)
     n = cores()
-    rounds = ", ".join(f"{r.rate:.0f}/s (wrong {r.wrong})" for r in results)
+    rounds = ", ".join(
+        f"{r.rate:.0f}/s (wrong {r.wrong}{', ran out' if r.ran_out else ''})" for r in results
+    )
     print(
         f"{label}: median {middle.rate:.0f}/s ({middle.rate / n:.0f}/s per core), p50 "
         f"{middle.p50_ms:.1f} ms, p99 {middle.p99_ms:.1f} ms, wrong answers {middle.wrong}; "

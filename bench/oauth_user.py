@@ -3,7 +3,8 @@
 vCPU, ZITADEL 2,653 UserInfo/s on 6-vCPU nodes).
 
 Refresh tokens are single-use, so every request of the run needs its own: they are written
-straight into the database before the run (one family each), as a code exchange would.
+straight into the database before the run (one family each), as a code exchange would,
+``REFRESH_PER_SECOND`` for every second of the run; a round that outruns its slice says so.
 
     .venv/bin/python -m bench.oauth_user [--seconds 10] [--rounds 3]
 """
@@ -24,6 +25,9 @@ from bench.harness import (
     run_wrk,
     running_server,
 )
+
+REFRESH_PER_SECOND = 6_000  # more than 2 cores reach (~2,700/s): no round runs out
+WARM_UP_SECONDS = 3
 
 
 async def _prepare(env: dict[str, str], refresh_count: int) -> dict[str, object]:
@@ -99,7 +103,7 @@ def main() -> None:
     import httpx
 
     args = round_arguments(__doc__)
-    refresh_count = 80_000
+    refresh_count = REFRESH_PER_SECOND * (WARM_UP_SECONDS + args.rounds * args.seconds)
     refresh_runs: list[WrkResult] = []
     userinfo_runs: list[WrkResult] = []
     with running_server(args.workers, accounts=1) as (server, _):
@@ -119,19 +123,23 @@ def main() -> None:
         ).json()
         access = first["access_token"]
         tokens: list[str] = prepared["refresh"]  # type: ignore[assignment]
-        share = len(tokens) // (args.rounds + 1)
         options = {"path": "/oauth/token", "form": True, "authorization": basic}
         for index in range(args.rounds + 1):  # the first slice warms up
+            seconds = args.seconds if index else WARM_UP_SECONDS
+            start = REFRESH_PER_SECOND * (
+                0 if index == 0 else WARM_UP_SECONDS + (index - 1) * args.seconds
+            )
             bodies = [
                 {"grant_type": "refresh_token", "refresh_token": token}
-                for token in tokens[index * share : (index + 1) * share]
+                for token in tokens[start : start + REFRESH_PER_SECOND * seconds]
             ]
             result = run_wrk(
                 server.url,
                 bodies,
                 expect='"access_token"',
                 connections=args.connections if index else 8,
-                seconds=args.seconds if index else 3,
+                seconds=seconds,
+                exhausted=f"the refresh pool (round {index})",
                 **options,  # type: ignore[arg-type]
             )
             if index:
@@ -141,7 +149,7 @@ def main() -> None:
                 {},
                 expect='"sub"',
                 connections=args.connections if index else 8,
-                seconds=args.seconds if index else 3,
+                seconds=seconds,
                 tokens=[access],
                 path="/oauth/userinfo",
                 form=True,

@@ -34,7 +34,7 @@ class Prepared:
     code: Any = None  # the authorization code claimed by this request
     code_request: Any = None  # who authorizes, at the authorize step
     refresh: Any = None  # the refresh token the route claimed for this request
-    pending_refresh: Any = None  # (token, grant) for the route to store after an inline run
+    successor: Any = None  # its successor, written by the claim (oauth_refresh.Successor)
     inline: bool = False  # running on the event loop: nothing may be fetched
     dpop_jkt: str | None = None  # the key a valid DPoP proof of this request was signed with
     exchange: Any = None  # token exchange: what the route found (token_exchange.Exchange)

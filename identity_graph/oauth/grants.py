@@ -89,9 +89,9 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
     INCLUDE_NEW_REFRESH_TOKEN = True
 
     def authenticate_refresh_token(self, refresh_token: str) -> Any:
-        # The token route claimed it before authlib ran (``oauth/routes.py``, ``claim_first``):
-        # authlib reaches this hook only after the same client authentication succeeded
-        # there and with the same refresh token present.
+        # The token route claimed it, and wrote its successor, before authlib ran
+        # (``oauth/routes.py``, ``claim_first``): authlib reaches this hook only after the
+        # same client authentication succeeded there and with the same refresh token present.
         prepared = PREPARED.get()
         return prepared.refresh if prepared is not None else None
 
@@ -101,7 +101,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         return account if account.status == AccountStatus.ACTIVE else None
 
     def revoke_old_credential(self, refresh_token: Any) -> None:
-        """Nothing to do: the claim marked it used."""
+        """Nothing to do: the claim marked it used (and wrote the successor)."""
 
 
 class S256Only(CodeChallenge):

@@ -216,8 +216,9 @@ def oauth_routes(services: Container, server: IdentityAuthorizationServer) -> li
 
     async def claim_first(prepared: bridge.Prepared, oauth_request: StarletteOAuth2Request) -> bool:
         """Authenticate the client as authlib will (prepared client, no I/O), then claim
-        the refresh token; False leaves the whole request to authlib in a thread, which
-        then answers the error (bad client, missing token) as usual."""
+        the refresh token and write its successor (``server.rotate_refresh``); False leaves
+        the whole request to authlib in a thread, which then answers the error (bad client,
+        missing token) as usual."""
         token_value = oauth_request.payload.data.get("refresh_token")
         if not isinstance(token_value, str) or not token_value:
             return False
@@ -232,9 +233,7 @@ def oauth_routes(services: Container, server: IdentityAuthorizationServer) -> li
         finally:
             prepared.inline = False
             bridge.PREPARED.reset(marker)
-        prepared.refresh = await server.claim_live_refresh(
-            token_value, client.get_client_id(), prepared.dpop_jkt
-        )
+        await server.rotate_refresh(prepared, token_value, client)
         return True
 
     async def token(request: Request) -> Response:
@@ -266,11 +265,13 @@ def oauth_routes(services: Container, server: IdentityAuthorizationServer) -> li
                 prepared, server.create_token_response, oauth_request
             )
         elif grant_type == "refresh_token" and await claim_first(prepared, oauth_request):
-            # Claimed here on the event loop; authlib then reads only prepared objects, and
-            # the successor it makes is stored here too.
-            response = bridge.run_inline(prepared, server.create_token_response, oauth_request)
-            if prepared.pending_refresh is not None:
-                await server.refresh_tokens.store(*prepared.pending_refresh)
+            # Claimed, and the successor written, here on the event loop; authlib then reads
+            # only prepared objects. A successor it did not issue (it refused the request
+            # after the claim: a wider scope, a disabled account) is removed again.
+            try:
+                response = bridge.run_inline(prepared, server.create_token_response, oauth_request)
+            finally:
+                await server.refresh_tokens.drop(prepared.successor)
         else:
             response = await bridge.run(prepared, server.create_token_response, oauth_request)
         await refusals.record(request, "token", client_id, response)

@@ -16,13 +16,13 @@ from starlette.responses import Response
 from identity_graph.clients.models import OAuthClient
 from identity_graph.clients.service import ClientService
 from identity_graph.oauth.authorization_request import SCOPES
-from identity_graph.oauth.bridge import PREPARED, call_async
+from identity_graph.oauth.bridge import PREPARED, Prepared, call_async
 from identity_graph.oauth.client import Client
 from identity_graph.oauth.grants import EXTENSIONS, GRANTS
 from identity_graph.oauth.starlette import StarletteOAuth2Request
 from identity_graph.oauth.tokens import AccessTokenIssuer, grant_of
 from identity_graph.sessions.authorization_codes import AuthorizationCodes
-from identity_graph.sessions.oauth_refresh import OAuthRefreshTokens, RefreshGrant
+from identity_graph.sessions.oauth_refresh import OAuthRefreshTokens, RefreshGrant, Successor
 from identity_graph.sessions.tokens import TokenService
 
 
@@ -45,12 +45,19 @@ class IdentityAuthorizationServer(AuthorizationServer):
         for grant in GRANTS:
             self.register_grant(grant, EXTENSIONS.get(grant))
 
-    async def claim_live_refresh(
-        self, token: str, client_id: str, dpop_jkt: str | None = None
-    ) -> Any:
-        """Claim a refresh token whose login session still lives (a logout ends it); one
-        bound to a DPoP key only under a proof of that key."""
-        return await self.refresh_tokens.claim_live(token, client_id, dpop_jkt)
+    async def rotate_refresh(self, prepared: Prepared, token: str, client: Client) -> None:
+        """For a refresh grant, before authlib runs: mint the successor, then claim ``token``
+        and write the successor in one go (``OAuthRefreshTokens.rotate``); the claimed row
+        (None if refused) and the successor go into ``prepared`` for the hooks. The claim
+        needs a live login session (a logout ends it), and a token bound to a DPoP key the
+        proof of that key. The caller drops the successor if authlib does not issue it."""
+        # RFC 9449 §5: a public client's refresh token is bound to its DPoP key (a
+        # confidential client's is already bound to its credentials).
+        public = client.row.token_endpoint_auth_method == "none"
+        prepared.successor = Successor.mint(prepared.dpop_jkt if public else None)
+        prepared.refresh = await self.refresh_tokens.rotate(
+            token, client.get_client_id(), prepared.successor, prepared.dpop_jkt
+        )
 
     def issue_exchanged_token(self, client: Client, exchange: Any, scope: str) -> dict[str, Any]:
         """RFC 8693: the unit's token, acting by the person (``token_exchange.py``)."""
@@ -67,32 +74,34 @@ class IdentityAuthorizationServer(AuthorizationServer):
         return Client(row, self._clients.secret_matches) if row is not None else None
 
     def save_token(self, token: dict[str, Any], request: Any) -> None:
-        """Access and ID tokens are self-contained JWTs; only a refresh token is stored, in
-        the family of the code or refresh token it came from."""
+        """Access and ID tokens are self-contained JWTs; only a refresh token is stored. A
+        refresh grant's successor was written by the claim (``rotate_refresh``): issuing it
+        is what keeps it. A code's starts a new family, stored here."""
         refresh = token.get("refresh_token")
         prepared = PREPARED.get()
         if not refresh or prepared is None:
             return
-        origin = prepared.refresh or prepared.code
-        family = grant_of(origin) or uuid.uuid4()
+        successor = prepared.successor
+        if successor is not None:
+            if successor.id is None or refresh != successor.value:
+                raise RuntimeError("a refresh grant issues the successor its claim wrote")
+            successor.issued = True
+            return
+        code = prepared.code
         public = request.client.row.token_endpoint_auth_method == "none"
         grant = RefreshGrant(
             client_id=request.client.get_client_id(),
-            account_id=origin.account.id,
-            session_id=origin.session_id,
-            scope=origin.scope,
-            acr=origin.acr,
-            auth_time=origin.auth_time,
-            family_id=family,
+            account_id=code.account.id,
+            session_id=code.session_id,
+            scope=code.scope,
+            acr=code.acr,
+            auth_time=code.auth_time,
+            family_id=grant_of(code) or uuid.uuid4(),
             # RFC 9449 §5: a public client's refresh token is bound to its DPoP key (a
             # confidential client's is already bound to its credentials).
             dpop_jkt=prepared.dpop_jkt if public else None,
-            parent_id=prepared.refresh.id if prepared.refresh is not None else None,
         )
-        if prepared.inline:
-            prepared.pending_refresh = (refresh, grant)  # the route stores it (no thread)
-        else:
-            call_async(self.refresh_tokens.store, refresh, grant)
+        call_async(self.refresh_tokens.store, refresh, grant)
 
     def create_oauth2_request(self, request: StarletteOAuth2Request) -> StarletteOAuth2Request:
         return request

@@ -104,7 +104,10 @@ class AccessTokenIssuer:
         ):
             token["id_token"] = self._id_token(client, user, prepared, now, enterprise)
         if user is not None and include_refresh_token:
-            token["refresh_token"] = new_token(32)  # stored by the server's save_token
+            # A refresh grant hands out the successor its claim already wrote; a code's is
+            # stored by the server's save_token.
+            successor = prepared.successor
+            token["refresh_token"] = successor.value if successor is not None else new_token(32)
         return token
 
     def _enterprise_claim(self, user: Any, scope: str | None, prepared: Any) -> Any:

@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import asyncio
 
-from identity_graph.sessions.oauth_refresh import OAuthRefreshToken, RefreshGrant
+import pytest
+from tortoise import connections
+
+from identity_graph.accounts.enums import AccountStatus
+from identity_graph.accounts.models import Account
+from identity_graph.core.rows import is_postgres
+from identity_graph.sessions.oauth_refresh import OAuthRefreshToken, Successor
+from identity_graph.sessions.tokens import LoginSession
+from tests.agents.test_agents_queries import counted
 from tests.oauth.helpers import basic
 from tests.oauth.test_authorization_code import (
     account,
@@ -71,6 +79,8 @@ async def test_twenty_concurrent_refreshes_one_winner(client, container):
     results = await asyncio.gather(*(refresh() for _ in range(20)))
     assert results.count(200) == 1 and results.count(400) == 19
     assert await OAuthRefreshToken.filter(revoked_at=None).count() == 0
+    # the winner's successor is the only one written (and it died with the family)
+    assert await OAuthRefreshToken.all().count() == 2
 
 
 async def test_logout_ends_refresh_and_other_clients_cannot_use_it(client, container):
@@ -151,58 +161,103 @@ async def test_a_wrong_secret_or_a_missing_token_burns_nothing(client, container
 
 
 async def test_a_successor_is_not_written_into_a_revoked_family(client, container):
-    """Reuse detection revoked the family while the winner's successor was being made: the
-    successor is refused by its parent's state (one statement), not revoked afterwards."""
+    """Reuse detection revoked the family before the winner's claim: nothing is claimed and
+    no successor written (the claim and the write are one statement, under the row lock)."""
     registered, _, tokens, _ = await first_pair(client, container)
     client_id = registered.client.client_id
     store = container.oauth_refresh_tokens
-    claimed = await store.claim_live(tokens["refresh_token"], client_id)
-    assert claimed is not None and claimed.account is not None
-    await store.revoke_family(claimed.family_id, client_id)
+    first = await OAuthRefreshToken.get()
+    await store.revoke_family(first.family_id, client_id)
 
-    successor = RefreshGrant(
-        client_id=client_id,
-        account_id=claimed.account.id,
-        session_id=claimed.session_id,
-        scope=claimed.scope,
-        acr=claimed.acr,
-        auth_time=claimed.auth_time,
-        family_id=claimed.family_id,
-        parent_id=claimed.id,
-    )
-    await store.store("successor-made-too-late", successor)
-
-    assert await store.find("successor-made-too-late") is None
-    assert await OAuthRefreshToken.filter(token_hmac__isnull=False).count() == 1
+    successor = Successor.mint()
+    assert await store.rotate(tokens["refresh_token"], client_id, successor) is None
+    assert successor.id is None
+    assert await store.find(successor.value) is None
+    assert await OAuthRefreshToken.all().count() == 1
 
 
-async def test_a_claim_reads_the_account_and_the_session_in_one_statement(client, container):
-    from tortoise import connections
-
-    from identity_graph.core.rows import is_postgres
-    from tests.agents.test_agents_queries import counted
-
+async def test_a_rotation_is_one_statement_on_postgres(client, container):
+    """Claim, account, login session and successor: one statement on PostgreSQL (a
+    transaction of three on SQLite); the successor lives only once it is issued."""
     registered, _, tokens, session = await first_pair(client, container)
     client_id = registered.client.client_id
     store = container.oauth_refresh_tokens
+    successor = Successor.mint()
     with counted() as statements:
-        claimed = await store.claim_live(tokens["refresh_token"], client_id)
+        claimed = await store.rotate(tokens["refresh_token"], client_id, successor)
     assert claimed is not None and claimed.session_id == session.session_id
-    assert len(statements) == (1 if is_postgres(connections.get("default")) else 2)
-
-    await container.tokens.revoke_session(session.session_id, "logout")
-    successor = RefreshGrant(
-        client_id=client_id,
-        account_id=claimed.account.id,
-        session_id=claimed.session_id,
-        scope=claimed.scope,
-        acr=claimed.acr,
-        auth_time=claimed.auth_time,
-        family_id=claimed.family_id,
-        parent_id=claimed.id,
+    assert claimed.account is not None and successor.id is not None
+    if is_postgres(connections.get("default")):
+        assert len(statements) == 1
+    written = await OAuthRefreshToken.get(id=successor.id)
+    assert (written.family_id, written.scope, written.session_id) == (
+        claimed.family_id,
+        claimed.scope,
+        claimed.session_id,
     )
-    with counted() as statements:
-        await store.store("next-token", successor)
-    assert len(statements) == 1
-    # The session ended: the successor is written (its family lives) but cannot be claimed.
-    assert await store.claim_live("next-token", client_id) is None
+    assert written.used_at is None and written.revoked_at is None
+    # Not issued (no answer carried it): dropping removes it; an issued one stays.
+    await store.drop(successor)
+    assert await OAuthRefreshToken.filter(id=written.id).count() == 0
+
+
+async def test_the_issued_successor_is_the_only_new_row(client, container):
+    _, headers, tokens, _ = await first_pair(client, container)
+    rotated = await client.post(
+        "/oauth/token", data=refresh_form(tokens["refresh_token"]), headers=headers
+    )
+    assert rotated.status_code == 200, rotated.text
+    store = container.oauth_refresh_tokens
+    live = await store.find(rotated.json()["refresh_token"])
+    assert live is not None
+    assert await OAuthRefreshToken.all().count() == 2
+    assert await OAuthRefreshToken.filter(used_at=None, revoked_at=None).count() == 1
+    again = await client.post(
+        "/oauth/token", data=refresh_form(rotated.json()["refresh_token"]), headers=headers
+    )
+    assert again.status_code == 200, again.text
+
+
+async def test_a_wider_scope_drops_the_successor(client, container):
+    """authlib refuses after the claim: the successor the claim wrote is removed, the
+    presented token is used up, nothing stays live."""
+    _, headers, tokens, _ = await first_pair(client, container)
+    wider = await client.post(
+        "/oauth/token",
+        data=refresh_form(tokens["refresh_token"], scope="openid profile phone"),
+        headers=headers,
+    )
+    assert wider.json()["error"] == "invalid_scope"
+    assert await OAuthRefreshToken.all().count() == 1
+    assert await OAuthRefreshToken.filter(used_at=None).count() == 0
+
+
+async def test_a_disabled_account_drops_the_successor(client, container):
+    _, headers, tokens, session = await first_pair(client, container)
+    row = await LoginSession.get(id=session.session_id)
+    await Account.filter(id=row.account_id).update(status=AccountStatus.DISABLED)  # type: ignore[attr-defined]
+    disabled = await client.post(
+        "/oauth/token", data=refresh_form(tokens["refresh_token"]), headers=headers
+    )
+    assert disabled.status_code == 400, disabled.text
+    assert await OAuthRefreshToken.all().count() == 1
+    assert await OAuthRefreshToken.filter(used_at=None).count() == 0
+
+
+@pytest.mark.parametrize("ended", ["token expired", "session expired", "session revoked"])
+async def test_an_expired_token_or_ended_session_gets_no_successor(client, container, ended):
+    now = container.clock.now()
+    _, headers, tokens, session = await first_pair(client, container)
+    if ended == "token expired":
+        await OAuthRefreshToken.filter(used_at=None).update(expires_at=now)
+    elif ended == "session expired":
+        await LoginSession.filter(id=session.session_id).update(expires_at=now)
+    else:  # straight in the table: the claim's own session check refuses it
+        await LoginSession.filter(id=session.session_id).update(revoked_at=now)
+    refused = await client.post(
+        "/oauth/token", data=refresh_form(tokens["refresh_token"]), headers=headers
+    )
+    assert (refused.status_code, refused.json()["error"]) == (400, "invalid_grant")
+    # no successor written; the presented token is used up
+    assert await OAuthRefreshToken.all().count() == 1
+    assert await OAuthRefreshToken.filter(used_at=None).count() == 0
