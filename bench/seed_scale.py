@@ -331,12 +331,23 @@ async def seed(
     hashed = await container.passwords.hash(PASSWORD)
     await container.aclose()
     began = time.perf_counter()
-    workers = [
-        multiprocessing.Process(target=_job, args=(database_url, people, units, hashed))
-        for people, units in zip(
-            _split(start, persons, jobs), _split(unit_start, enterprises, jobs), strict=True
+    if jobs == 1:  # in this process (tests)
+        await _seed_ranges(
+            database_url,
+            range(start, start + persons),
+            range(unit_start, unit_start + enterprises),
+            hashed,
         )
-    ]
+    workers = (
+        []
+        if jobs == 1
+        else [
+            multiprocessing.Process(target=_job, args=(database_url, people, units, hashed))
+            for people, units in zip(
+                _split(start, persons, jobs), _split(unit_start, enterprises, jobs), strict=True
+            )
+        ]
+    )
     for worker in workers:
         worker.start()
     for worker in workers:
@@ -424,18 +435,21 @@ def granted(unit: int, slot: int) -> list[tuple[int, bool]]:
     return held
 
 
-async def _services(database_url: str) -> dict[int, int]:
+async def _services(database_url: str, container: Any = None) -> dict[int, int]:
     """The partner and its catalogue services, registered as an operator would (the
-    application's own calls); their ids by service number. Kept if already there."""
+    application's own calls); their ids by service number. Kept if already there.
+    ``container``: one of the caller's, the ORM already open on ``database_url``."""
     from identity_graph import db
     from identity_graph.clients.models import ServiceItem
     from identity_graph.clients.service import ClientRegistration
     from identity_graph.container import Container
     from identity_graph.core.audit import AuditContext
 
-    config = settings(database_url)
-    await db.open_database(config.resolved_database_url)
-    container = Container(config)
+    owned = container is None
+    if owned:
+        config = settings(database_url)
+        await db.open_database(config.resolved_database_url)
+        container = Container(config)
     try:
         codes = [service_code(n) for n in range(SERVICES)]
         found = {row.code: row.id for row in await ServiceItem.filter(code__in=codes)}
@@ -452,8 +466,9 @@ async def _services(database_url: str) -> dict[int, int]:
                     found[code] = item.id
         return {n: found[service_code(n)] for n in range(SERVICES)}
     finally:
-        await container.aclose()
-        await db.close_database()
+        if owned:
+            await container.aclose()
+            await db.close_database()
 
 
 async def _verify(connection: Any, persons: int, units: int, now: datetime) -> None:
@@ -540,12 +555,15 @@ async def seeded_counts(database_url: str) -> tuple[int, int, int]:
     return int(row["persons"]), int(row["units"]), int(row["with_agents"])
 
 
-async def seed_agents(database_url: str, units: int, pool: int, first: int = 0) -> dict[str, float]:
+async def seed_agents(
+    database_url: str, units: int, pool: int, first: int = 0, container: Any = None
+) -> dict[str, float]:
     """Bindings and grants for enterprises ``first .. units-1`` over persons
-    ``0 .. pool-1`` (both must be seeded); returns counts and seconds."""
+    ``0 .. pool-1`` (both must be seeded); returns counts and seconds. ``container``: as
+    for ``_services`` (tests)."""
     if units and pool < AGENTS_PER_UNIT:
         raise SystemExit(f"--agent-pool must be at least {AGENTS_PER_UNIT}")
-    services = await _services(database_url)
+    services = await _services(database_url, container)
     began = time.perf_counter()
     now = datetime.now(UTC)
     connection = await _copy_connection(database_url)
