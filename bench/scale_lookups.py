@@ -458,6 +458,11 @@ def main() -> None:
         help="report scans without an index but measure anyway (before an index exists)",
     )
     parser.add_argument(
+        "--registrations-only",
+        action="store_true",
+        help="registrations only (alternate databases of several sizes round by round)",
+    )
+    parser.add_argument(
         "--no-registrations", action="store_true", help="look-ups only, no registrations"
     )
     args = parser.parse_args()
@@ -475,9 +480,9 @@ def main() -> None:
         try:
             persons, units, agent_units, pool = await _counts()
             paths: dict[str, tuple[Lookup, int]] = {}
-            if persons and units:
+            if persons and units and not args.registrations_only:
                 paths.update(person_paths(container, persons, units))
-            if agent_units and not args.no_agents:
+            if agent_units and not args.no_agents and not args.registrations_only:
                 paths.update(await agent_paths(container, agent_units, pool))
             for name, scans in (
                 await explain_paths(paths, args.force_index, args.allow_scans)
