@@ -256,7 +256,9 @@ class AgentService:
         if not person:
             raise ValidationFailed.single("personId", "REQUIRED")
         subject = Subject(clean_text(person, "personId", max_length=128), client)
-        return await self.checks.can_handle(unit, service_code, subject, for_client=client.id)
+        return await self.checks.can_handle(
+            unit, service_code, subject, for_client=client.id
+        )
 
 
 def build_agent_service(

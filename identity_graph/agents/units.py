@@ -62,7 +62,9 @@ class Units:
     async def by_uscc(self, uscc: str) -> Enterprise | None:
         if not looks_like_uscc(uscc):
             return None
-        return await Enterprise.get_or_none(uscc=parse_uscc(uscc).number).select_related("account")
+        return await Enterprise.get_or_none(uscc=parse_uscc(uscc).number).select_related(
+            "account"
+        )
 
     async def lookup(self, uscc: str) -> UnitSummary | None:
         unit = await self.by_uscc(uscc)
