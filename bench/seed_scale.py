@@ -20,9 +20,10 @@ Every COPY connection runs with ``session_replication_role = replica``: no trigg
 (change notices of migration 0026 would otherwise send a million notifications; foreign
 keys, which are triggers too, are not re-checked, so the rows must be right by construction).
 
-The database (``IDG_SCALE_DATABASE_URL``, default ``postgres://postgres@127.0.0.1:5432/
-idg_scale``) is dropped, re-created and migrated first unless ``--append``. The secret key
-is fixed (``IDG_SCALE_SECRET_KEY``) so the blind indexes can be recomputed by the lookups.
+The database (``--database-url``, else ``IDG_SCALE_DATABASE_URL``, else
+``IDG_BENCH_DATABASE_URL``, else ``postgres://postgres@127.0.0.1:5432/idg_scale``) is
+dropped, re-created and migrated first unless ``--append``. The secret key is fixed
+(``IDG_SCALE_SECRET_KEY``) so the blind indexes can be recomputed by the lookups.
 
     .venv/bin/python -m bench.seed_scale [--persons 1000000] [--enterprises 100000]
     .venv/bin/python -m bench.seed_scale --persons 100000 --enterprises 10000
@@ -43,8 +44,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-DATABASE_URL = os.environ.get(
-    "IDG_SCALE_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/idg_scale"
+DATABASE_URL = (
+    os.environ.get("IDG_SCALE_DATABASE_URL")
+    or os.environ.get("IDG_BENCH_DATABASE_URL")
+    or "postgres://postgres@127.0.0.1:5432/idg_scale"
 )
 SECRET_KEY = os.environ.get("IDG_SCALE_SECRET_KEY", "scale-bench-" + "0123456789abcdef" * 3)
 PASSWORD = "Scale-bench-passw0rd!"
