@@ -9,8 +9,18 @@ spread over the whole table:
 * ID number: the registration conflict query on ``natural_persons.id_number_index``;
 * USCC: ``AccountService.enterprise_by_uscc``.
 
-Target: p99 < 5 ms each. ``EXPLAIN`` of every lookup's SQL is printed and must use an
-index (the run fails otherwise).
+Then the agent paths on the agents ``seed_scale`` wrote (skipped if there are none):
+
+* canHandleService: ``AgentService.can_handle_for_client``, the partner's check of an agent
+  of an enterprise (by USCC) for a service it was granted (must answer ALLOWED);
+* enterprise context: ``EnterpriseContexts.of_person`` (the ``enterprise`` claim);
+* agent's page: ``myAuthorizations``' first page (the person's bindings) with what its
+  DataLoaders load for it (live grants, unit cards);
+* unit's page: ``myAgents``' first page (the unit's bindings), its grants and person cards.
+
+Target: p99 < 5 ms each. Every statement each lookup sends is captured (the ORM's and the
+hand-written ones alike) and ``EXPLAIN``ed; a sequential scan of a big table (``BIG``) in
+any plan fails the run with a message naming the lookup, the statement and the table.
 
 Then registration throughput: ``RegistrationService.register_natural_person`` (validation,
 SMS code check, conflict queries, password hash, account, credential and person in one
@@ -27,23 +37,45 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextvars
+import json
 import random
 import statistics
 import time
 import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 from bench.seed_scale import (
+    AGENTS_PER_UNIT,
     DATABASE_URL,
+    agent_of,
+    granted,
+    person_id,
     person_login,
     person_phone,
     resident_id,
+    service_code,
     settings,
+    unit_id,
     uscc,
 )
 
 SMS_CODE = "246810"
+# Tables that grow with the population: a sequential scan of one of them is a failure.
+BIG = frozenset(
+    {
+        "accounts",
+        "natural_persons",
+        "enterprises",
+        "password_credentials",
+        "agent_bindings",
+        "agent_grants",
+    }
+)
+Lookup = Callable[[int], Awaitable[bool]]
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -51,20 +83,140 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-async def _counts() -> tuple[int, int]:
+async def _counts() -> tuple[int, int, int, int]:
+    """Seeded persons, enterprises, enterprises with agents and the agent pool."""
     from tortoise import connections
 
     connection = connections.get("default")
     rows = await connection.execute_query_dict(
         "SELECT (SELECT count(*) FROM natural_persons) AS p,"
         " (SELECT count(*) FROM accounts WHERE login_name LIKE 'p%') AS seeded,"
-        " (SELECT count(*) FROM enterprises) AS e"
+        " (SELECT count(*) FROM enterprises) AS e,"
+        " (SELECT count(*) FROM agent_bindings WHERE role = 'main') AS units,"
+        " (SELECT count(DISTINCT person_id) FROM agent_bindings) AS pool,"
+        " (SELECT count(*) FROM agent_bindings) AS bindings,"
+        " (SELECT count(*) FROM agent_grants) AS grants"
     )
     row = rows[0]
     print(
-        f"rows: {row['p']:,} natural persons ({row['seeded']:,} seeded), {row['e']:,} enterprises"
+        f"rows: {row['p']:,} natural persons ({row['seeded']:,} seeded), {row['e']:,} enterprises,"
+        f" {row['bindings']:,} agent bindings ({row['units']:,} units, {row['pool']:,} agents),"
+        f" {row['grants']:,} grants"
     )
-    return int(row["seeded"]), int(row["e"])
+    return int(row["seeded"]), int(row["e"]), int(row["units"]), int(row["pool"])
+
+
+# --- what each lookup sends ----------------------------------------------------------
+
+_SENT: contextvars.ContextVar[list[tuple[str, list[Any]]] | None] = contextvars.ContextVar(
+    "scale_sent", default=None
+)
+
+
+@contextmanager
+def capture() -> Iterator[list[tuple[str, list[Any]]]]:
+    """Every statement sent through the ORM's connection inside the block, with its values
+    (the query builder's and the hand-written alike)."""
+    from tortoise import connections
+
+    client = type(connections.get("default"))
+    originals = {name: getattr(client, name) for name in ("execute_query", "execute_query_dict")}
+
+    def wrap(name: str) -> Any:
+        original = originals[name]
+
+        async def recording(self: Any, query: str, values: list[Any] | None = None) -> Any:
+            sent = _SENT.get()
+            if sent is not None:
+                sent.append((query, list(values or [])))
+            return await original(self, query, values)
+
+        return recording
+
+    sent: list[tuple[str, list[Any]]] = []
+    token = _SENT.set(sent)
+    for name in originals:
+        setattr(client, name, wrap(name))
+    try:
+        yield sent
+    finally:
+        for name, original in originals.items():
+            setattr(client, name, original)
+        _SENT.reset(token)
+
+
+def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield plan
+    for child in plan.get("Plans", []):
+        yield from _nodes(child)
+
+
+def _scan(node: dict[str, Any]) -> tuple[str | None, str | None]:
+    """A plan node as ``kind table (index)``, and what is wrong with it: a sequential
+    scan of a big table, or an index scan of one without an index condition (the whole
+    index read in its order, as a seq scan would read the table)."""
+    kind, table, index = node["Node Type"], node.get("Relation Name"), node.get("Index Name")
+    if "Scan" not in kind or (table is None and index is None):
+        return None, None
+    text = f"{kind} {table or ''}" + (f" ({index})" if index else "")
+    if table not in BIG:
+        return text, None
+    if kind == "Seq Scan":
+        return text, f"Seq Scan on {table}"
+    if index and "Index Cond" not in node:
+        return text, f"{kind} of all of {index} (no index condition)"
+    return text, None
+
+
+def _short(sql: str) -> str:
+    """A statement with its select list elided (the FROM and WHERE tell the story)."""
+    head, found, tail = sql.partition(" FROM ")
+    return f"{head[:40]} ... FROM {tail}" if found and len(head) > 60 else sql
+
+
+async def explain_paths(
+    paths: dict[str, tuple[Lookup, int]], force_index: bool = False, allow_scans: bool = False
+) -> dict[str, list[str]]:
+    """Run each lookup once, capture its statements, ``EXPLAIN`` each one: the plans'
+    scans per lookup; the run ends (exit 1) on a sequential scan of a ``BIG`` table.
+
+    ``force_index`` for small databases (tests), where a sequential scan is the right plan:
+    with ``enable_seqscan`` off one remains only where no index can serve the statement."""
+    from tortoise.transactions import in_transaction
+
+    found: dict[str, list[str]] = {}
+    failures = []
+    for name, (lookup, population) in paths.items():
+        if population == 0:
+            continue
+        with capture() as sent:
+            if not await lookup(population // 2):
+                raise SystemExit(f"{name}: wrong answer while capturing its statements")
+        scans = []
+        for sql, values in sent:
+            if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
+                continue
+            async with in_transaction() as connection:
+                if force_index:
+                    await connection.execute_query("SET LOCAL enable_seqscan = off")
+                rows = await connection.execute_query_dict("EXPLAIN (FORMAT JSON) " + sql, values)
+            plan = next(iter(rows[0].values()))
+            plan = (plan if isinstance(plan, list) else json.loads(plan))[0]["Plan"]
+            for node in _nodes(plan):
+                scan, problem = _scan(node)
+                if scan:
+                    scans.append(scan)
+                if problem:
+                    statement = " ".join(sql.split())
+                    failures.append(f"{name}: {problem} in: {_short(statement)}")
+        found[name] = [f"{len(sent)} statement(s)", *scans]
+    if failures:
+        print("\n".join(f"EXPLAIN FAILED {failure}" for failure in failures))
+        if not allow_scans:
+            raise SystemExit(
+                f"{len(failures)} look-up statement(s) read a big table without an index"
+            )
+    return found
 
 
 def _statements(container: Any, serial: int) -> dict[str, tuple[str, list[Any]]]:
@@ -107,27 +259,12 @@ async def database_times(container: Any, persons: int, samples: int) -> dict[str
     return times
 
 
-async def explain(container: Any) -> dict[str, str]:
-    """The plan of each lookup's statement; every one must use an index."""
-    from tortoise import connections
-
-    connection = connections.get("default")
-    plans = {}
-    for name, (sql, params) in _statements(container, 7).items():
-        rows = await connection.execute_query_dict("EXPLAIN " + sql, params)
-        plan = " / ".join(str(next(iter(row.values()))).strip() for row in rows)
-        if "Index" not in plan:
-            raise SystemExit(f"{name}: no index on the lookup path: {plan}")
-        plans[name] = plan
-    return plans
-
-
-async def lookups(container: Any, persons: int, units: int, samples: int) -> dict[str, list[float]]:
+def person_paths(container: Any, persons: int, units: int) -> dict[str, tuple[Lookup, int]]:
+    """The four look-ups, each by serial, with the population its serials come from."""
     from identity_graph.accounts.enums import AccountKind
     from identity_graph.accounts.models import NaturalPerson
 
     accounts, vault = container.accounts, container.vault
-    rng = random.Random(16)
 
     async def by_login(serial: int) -> bool:
         found = await accounts.find_for_login(AccountKind.NATURAL_PERSON, person_login(serial))
@@ -144,12 +281,69 @@ async def lookups(container: Any, persons: int, units: int, samples: int) -> dic
     async def by_uscc(serial: int) -> bool:
         return await accounts.enterprise_by_uscc(uscc(serial)) is not None
 
-    paths = {
+    return {
         "login name": (by_login, persons),
         "phone": (by_phone, persons),
         "ID number": (by_id_number, persons),
         "USCC": (by_uscc, units),
     }
+
+
+async def agent_paths(container: Any, units: int, pool: int) -> dict[str, tuple[Lookup, int]]:
+    """The agent look-ups, each by enterprise serial (the unit's agent in slot 1 and the
+    first service it was granted)."""
+    from identity_graph.accounts.models import Account
+    from identity_graph.agents.checks import UnitRef
+    from identity_graph.agents.models import BindingState
+    from identity_graph.clients.models import ServiceItem
+    from identity_graph.core.keyset import forward
+
+    if units == 0:
+        return {}
+    agents = container.agents
+    service = await ServiceItem.get(code=service_code(0)).prefetch_related("client")
+    partner = service.client
+    live = [BindingState.PENDING, BindingState.ACTIVE]
+    slot = AGENTS_PER_UNIT - 1
+
+    def agent(serial: int) -> uuid.UUID:
+        return person_id(agent_of(serial, slot, pool))
+
+    async def can_handle(serial: int) -> bool:
+        code = service_code(granted(serial, slot)[0][0])
+        decision = await agents.can_handle_for_client(
+            partner, UnitRef(uscc=uscc(serial)), code, str(agent(serial))
+        )
+        return bool(decision.allowed)
+
+    async def context(serial: int) -> bool:
+        found = await agents.contexts.of_person(agent(serial), unit_id(serial))
+        return found is not None and service_code(granted(serial, slot)[0][0]) in found.services
+
+    async def agent_page(serial: int) -> bool:
+        rows = await agents.directory.of_person(agent(serial), live, forward(21))
+        ids = [row.id for row in rows]
+        grants = await agents.grants.live_by_binding(ids)
+        cards = await agents.people.units([row.enterprise_id for row in rows])
+        return bool(rows) and bool(grants) and len(cards) == len(rows)
+
+    async def unit_page(serial: int) -> bool:
+        rows = await agents.directory.of_unit(unit_id(serial), live, forward(21))
+        grants = await agents.grants.live_by_binding([row.id for row in rows])
+        cards = await agents.people.persons([row.person_id for row in rows])
+        return len(rows) == AGENTS_PER_UNIT and bool(grants) and len(cards) == len(rows)
+
+    assert await Account.exists(id=agent(0)), "the agent pool is not seeded"
+    return {
+        "canHandleService": (can_handle, units),
+        "enterprise context": (context, units),
+        "agent's page": (agent_page, units),
+        "unit's page": (unit_page, units),
+    }
+
+
+async def lookups(paths: dict[str, tuple[Lookup, int]], samples: int) -> dict[str, list[float]]:
+    rng = random.Random(16)
     timings: dict[str, list[float]] = {}
     for name, (lookup, population) in paths.items():
         if population == 0:
@@ -249,6 +443,28 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--real-hash", action="store_true", help="keep the Argon2id cost")
+    parser.add_argument("--no-agents", action="store_true", help="skip the agent paths")
+    parser.add_argument(
+        "--explain-only", action="store_true", help="only the EXPLAIN check (exit 1 on a seq scan)"
+    )
+    parser.add_argument(
+        "--force-index",
+        action="store_true",
+        help="EXPLAIN with enable_seqscan off (small databases: fail only where no index serves)",
+    )
+    parser.add_argument(
+        "--allow-scans",
+        action="store_true",
+        help="report scans without an index but measure anyway (before an index exists)",
+    )
+    parser.add_argument(
+        "--registrations-only",
+        action="store_true",
+        help="registrations only (alternate databases of several sizes round by round)",
+    )
+    parser.add_argument(
+        "--no-registrations", action="store_true", help="look-ups only, no registrations"
+    )
     args = parser.parse_args()
 
     async def run() -> None:
@@ -262,35 +478,47 @@ def main() -> None:
         await db.open_database(config.resolved_database_url, pool_size=args.concurrency + 2)
         container = Container(config)
         try:
-            persons, units = await _counts()
-            if persons and units:
-                for name, plan in (await explain(container)).items():
-                    print(f"EXPLAIN {name}: {plan}")
+            persons, units, agent_units, pool = await _counts()
+            paths: dict[str, tuple[Lookup, int]] = {}
+            if persons and units and not args.registrations_only:
+                paths.update(person_paths(container, persons, units))
+            if agent_units and not args.no_agents and not args.registrations_only:
+                paths.update(await agent_paths(container, agent_units, pool))
+            for name, scans in (
+                await explain_paths(paths, args.force_index, args.allow_scans)
+            ).items():
+                print(f"EXPLAIN {name}: {' / '.join(scans)}")
+            if args.explain_only:
+                return
             rates: list[float] = []
             for round_number in range(1, args.rounds + 1):
-                if persons and units:
-                    timings = await lookups(container, persons, units, args.samples)
+                if paths:
+                    timings = await lookups(paths, args.samples)
                     for name, spent in timings.items():
                         print(
-                            f"round {round_number} {name:<10} p50 {statistics.median(spent):.2f} ms"
+                            f"round {round_number} {name:<18} p50 {statistics.median(spent):.2f} ms"
                             f"  p99 {percentile(spent, 0.99):.2f} ms  max {max(spent):.2f} ms"
                             f"  ({len(spent)} lookups)"
                         )
-                    if round_number == 1:
+                    if round_number == 1 and persons and units:
                         inside = await database_times(container, min(persons, units), 500)
                         for name, spent in inside.items():
                             print(
                                 f"database time {name:<10} p50 {statistics.median(spent):.3f} ms"
                                 f"  p99 {percentile(spent, 0.99):.3f} ms"
                             )
+                if args.no_registrations:
+                    continue
                 base = random.randrange(17_000_000)  # fresh serials every round
                 rate = await registrations(container, args.seconds, args.concurrency, base)
                 rates.append(rate)
                 print(f"round {round_number} registrations {rate:,.1f}/s")
-            print(
-                f"registrations at {persons:,} persons: median {statistics.median(rates):,.1f}/s"
-                f" (rounds {' · '.join(f'{r:,.1f}' for r in rates)})"
-            )
+            if rates:
+                print(
+                    f"registrations at {persons:,} persons: median"
+                    f" {statistics.median(rates):,.1f}/s"
+                    f" (rounds {' · '.join(f'{r:,.1f}' for r in rates)})"
+                )
         finally:
             await container.aclose()
             await db.close_database()

@@ -28,7 +28,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
+from tortoise import connections
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
@@ -47,6 +49,7 @@ from identity_graph.core.audit import AuditContext, AuditLog
 from identity_graph.core.clock import Clock
 from identity_graph.core.errors import DomainError, NotAuthorized, ValidationFailed
 from identity_graph.core.flow import Transitions
+from identity_graph.core.rows import Params, columns_of, is_postgres, model_from
 from identity_graph.core.validators import optional_text
 
 TRANSITIONS = Transitions(
@@ -137,6 +140,31 @@ def live_key(enterprise_id: uuid.UUID, person_id: uuid.UUID) -> str:
     return f"{enterprise_id}:{person_id}"
 
 
+_LIVE_WITH_UNIT = (
+    "SELECT {columns} FROM agent_bindings b JOIN accounts a ON a.id = b.enterprise_id"
+    " WHERE b.live_key = {key}"
+)
+
+
+@cache
+def _live_with_unit_columns() -> str:
+    return f"{columns_of(AgentBinding, 'b', 'b_')}, {columns_of(Account, 'a', 'a_')}"
+
+
+async def _live_with_unit(key: str) -> AgentBinding | None:
+    """The live binding with ``key`` and its unit's account, one statement (``acting``
+    runs on every request of a session acting for a unit)."""
+    connection = connections.get("default")
+    params = Params(is_postgres(connection))
+    sql = _LIVE_WITH_UNIT.format(columns=_live_with_unit_columns(), key=params(key))
+    rows = await connection.execute_query_dict(sql, params.values)
+    if not rows:
+        return None
+    binding = model_from(AgentBinding, rows[0], "b_")
+    binding.enterprise = model_from(Account, rows[0], "a_")
+    return binding
+
+
 def is_effective(binding: AgentBinding, now: datetime) -> bool:
     """Active and within its window: what every check and every read relies on."""
     started = binding.valid_from is None or binding.valid_from <= now
@@ -183,9 +211,7 @@ class AgentBindings:
         """The person's effective binding to the unit, if the unit can still be acted for:
         checked on every request of a session acting for a unit, so a removal, an expiry or
         a unit's lock takes effect on the next use of a token (SPEC §7)."""
-        binding = await AgentBinding.get_or_none(
-            live_key=live_key(enterprise_id, person_id)
-        ).prefetch_related("enterprise")
+        binding = await _live_with_unit(live_key(enterprise_id, person_id))
         if binding is None or not is_effective(binding, self._clock.now()):
             return None
         unit: Account = binding.enterprise

@@ -13,6 +13,7 @@ from identity_graph.agents.bindings import AgentBindings, is_effective
 from identity_graph.agents.grants import AgentGrants
 from identity_graph.agents.models import AgentBinding
 from identity_graph.core.clock import Clock
+from identity_graph.core.rows import fetch_by_ids
 
 SCOPE = "enterprise"
 
@@ -60,7 +61,7 @@ class EnterpriseContexts:
         return await self.of_person(person_id, binding.enterprise_id)  # type: ignore[attr-defined]
 
     async def _context(self, binding: AgentBinding) -> EnterpriseContext:
-        unit = await Enterprise.get(id=binding.enterprise_id)  # type: ignore[attr-defined]
+        (unit,) = await fetch_by_ids(Enterprise, [binding.enterprise_id])  # type: ignore[attr-defined]
         grants = (await self._grants.live_by_binding([binding.id])).get(binding.id, [])
         return EnterpriseContext(
             binding.id,

@@ -19,16 +19,19 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 
+from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from identity_graph.agents.bindings import Manager, is_effective
 from identity_graph.agents.models import AgentBinding, AgentGrant, BindingState
 from identity_graph.clients.catalogue import ServiceCatalogue
-from identity_graph.clients.models import ServiceItem
+from identity_graph.clients.models import OAuthClient, ServiceItem
 from identity_graph.core.audit import AuditContext, AuditLog
 from identity_graph.core.clock import Clock
 from identity_graph.core.errors import DomainError, ValidationFailed
+from identity_graph.core.rows import Params, columns_of, is_postgres, model_from
 
 MESSAGES = {
     "GRANT_BINDING_NOT_ACTIVE": (
@@ -38,6 +41,32 @@ MESSAGES = {
     "GRANT_NOT_FOUND": ("授权不存在或已撤销", "No such grant, or it was already revoked"),
     "GRANT_EXPIRY_PAST": ("授权到期时间须晚于当前时间", "The grant's expiry must be in the future"),
 }
+
+
+# The live grants of some bindings with their services and partners, one statement (the
+# ``(binding_id, revoked_at)`` index, migration 0028); replaces a query-builder filter
+# and two prefetches (three round trips).
+_LIVE = (
+    "SELECT {columns}"
+    " FROM agent_grants g"
+    " JOIN agent_bindings b ON b.id = g.binding_id"
+    " JOIN service_items s ON s.id = g.service_id"
+    " JOIN oauth_clients c ON c.id = s.client_id"
+    " WHERE g.binding_id {ids} AND g.revoked_at IS NULL AND b.state = {state}"
+    " ORDER BY g.id"
+)
+
+
+@cache
+def _columns() -> str:
+    """Once the ORM is set up (foreign key columns exist only after ``Tortoise.init``)."""
+    return ", ".join(
+        [
+            columns_of(AgentGrant, "g", "g_"),
+            columns_of(ServiceItem, "s", "s_"),
+            columns_of(OAuthClient, "c", "c_"),
+        ]
+    )
 
 
 def grant_key(binding_id: uuid.UUID, service_id: int) -> str:
@@ -136,12 +165,25 @@ class AgentGrants:
         self, binding_ids: list[uuid.UUID]
     ) -> dict[uuid.UUID, list[AgentGrant]]:
         """Batch load (DataLoader): the live grants of many bindings in one query."""
-        now = self._clock.now()
-        rows = await AgentGrant.filter(
-            binding_id__in=binding_ids, revoked_at=None, binding__state=BindingState.ACTIVE
-        ).prefetch_related("service", "service__client")
         found: dict[uuid.UUID, list[AgentGrant]] = defaultdict(list)
-        for row in sorted(rows, key=lambda grant: grant.id):
-            if is_live(row, now) and row.service.retired_at is None:
-                found[row.binding_id].append(row)  # type: ignore[attr-defined]
+        if not binding_ids:
+            return found
+        now = self._clock.now()
+        connection = connections.get("default")
+        params = Params(is_postgres(connection))
+        sql = _LIVE.format(
+            columns=_columns(),
+            ids=params.any_of(binding_ids),
+            state=params(BindingState.ACTIVE.value),
+        )
+        partners: dict[int, OAuthClient] = {}
+        for row in await connection.execute_query_dict(sql, params.values):
+            grant = model_from(AgentGrant, row, "g_")
+            service = model_from(ServiceItem, row, "s_")
+            if not is_live(grant, now) or service.retired_at is not None:
+                continue
+            key = service.client_id  # type: ignore[attr-defined]
+            service.client = partners.setdefault(key, model_from(OAuthClient, row, "c_"))
+            grant.service = service
+            found[grant.binding_id].append(grant)  # type: ignore[attr-defined]
         return found

@@ -97,3 +97,6 @@ class AgentGrant(Model):
 
     class Meta:
         table = "agent_grants"
+        # A binding's live grants (``live_by_binding``, ``end_grants``): without it, a seq
+        # scan of the whole table at every enterprise context (bench/scale_lookups.py).
+        indexes = (("binding_id", "revoked_at"),)

@@ -1,12 +1,18 @@
 """Who an agent binding joins, as its other party may see them (SPEC §11): the person's
 name with ID number and phone masked, the unit with its legal representative masked. The
-only place in the agents domain that decrypts personal data; batch-loaded."""
+only place in the agents domain that decrypts personal data; batch-loaded, each batch one
+hand-written statement joining the account to its person or unit (``core/rows.py``)."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
+from typing import Any
+
+from tortoise import connections
+from tortoise.models import Model
 
 from identity_graph.accounts.enums import AccountStatus, VerificationStatus
 from identity_graph.accounts.forms import clean_real_name
@@ -14,10 +20,30 @@ from identity_graph.accounts.models import Account, Enterprise, NaturalPerson
 from identity_graph.accounts.vault import PersonalData
 from identity_graph.core.crypto import mask_id_number, mask_name, mask_phone
 from identity_graph.core.errors import DomainError
-from identity_graph.core.rows import fetch_by_ids
+from identity_graph.core.rows import Params, columns_of, is_postgres, model_from
 from identity_graph.core.validators import Checks, normalize_mobile
 from identity_graph.ids.person import validate_id_number
 from identity_graph.ids.types import IdType
+
+_WITH_ACCOUNT = "SELECT {columns} FROM {table} x JOIN accounts a ON a.id = x.id WHERE x.id {ids}"
+
+
+@cache
+def _columns(model: type[Model]) -> str:
+    return f"{columns_of(Account, 'a', 'a_')}, {columns_of(model, 'x', 'x_')}"
+
+
+async def _with_accounts(model: type[Model], ids: list[uuid.UUID]) -> list[tuple[Any, Account]]:
+    """The ``model`` rows (persons or units) with ``ids``, each with its account."""
+    if not ids:
+        return []
+    connection = connections.get("default")
+    params = Params(is_postgres(connection))
+    sql = _WITH_ACCOUNT.format(
+        columns=_columns(model), table=model._meta.db_table, ids=params.any_of(ids)
+    )
+    rows = await connection.execute_query_dict(sql, params.values)
+    return [(model_from(model, row, "x_"), model_from(Account, row, "a_")) for row in rows]
 
 
 @dataclass(frozen=True)
@@ -80,11 +106,8 @@ class AgentPeople:
         return account
 
     async def persons(self, ids: list[uuid.UUID]) -> dict[uuid.UUID, PersonCard]:
-        accounts = {row.id: row for row in await fetch_by_ids(Account, ids)}
-        people = await fetch_by_ids(NaturalPerson, ids)
         cards = {}
-        for person in people:
-            account = accounts[person.id]
+        for person, account in await _with_accounts(NaturalPerson, ids):
             phone = self._vault.phone_of(account)
             cards[person.id] = PersonCard(
                 person.id,
@@ -96,10 +119,8 @@ class AgentPeople:
         return cards
 
     async def units(self, ids: list[uuid.UUID]) -> dict[uuid.UUID, UnitCard]:
-        accounts = {row.id: row for row in await fetch_by_ids(Account, ids)}
         cards = {}
-        for unit in await fetch_by_ids(Enterprise, ids):
-            account = accounts[unit.id]
+        for unit, account in await _with_accounts(Enterprise, ids):
             cards[unit.id] = UnitCard(
                 unit.id,
                 unit.name,
