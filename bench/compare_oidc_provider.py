@@ -27,7 +27,7 @@ oidc-provider keeps everything in process memory (an unbounded Map per worker, l
 same tokens under the same ids in every worker before it listens): no database round trip,
 which favours it. Ours runs on PostgreSQL and Redis, as in the other benchmarks.
 
-    .venv/bin/python -m bench.compare_oidc_provider [--seconds 10] [--rounds 3]
+    .venv/bin/python -m bench.compare_oidc_provider [--seconds 10] [--rounds 3] [--only userinfo]
 """
 
 from __future__ import annotations
@@ -72,6 +72,8 @@ OURS_REFRESH_PER_SECOND = 2_500
 THEIRS_REFRESH_PER_SECOND = 8_000
 WARM_UP_SECONDS = 3
 API = "urn:idg-bench:api"
+CASES = ("client-credentials", "introspection", "refresh", "userinfo")
+CASE_NAMES = ("client-credentials grants", "introspection", "refresh grants", "userinfo")
 
 Run = Callable[[int, int, int], WrkResult]  # (round index, connections, seconds)
 
@@ -151,6 +153,13 @@ def main() -> None:
     parser = round_parser(__doc__)
     parser.add_argument(
         "--their-workers", type=int, default=None, help="oidc-provider workers (default: --workers)"
+    )
+    parser.add_argument(
+        "--only",
+        choices=CASES,
+        action="append",
+        default=None,
+        help="run only this case (repeatable; default: every case)",
     )
     args = parser.parse_args()
     their_workers = args.their_workers or args.workers
@@ -395,6 +404,10 @@ def main() -> None:
             ),
         ]
 
+        if args.only:
+            benchmarks = [
+                entry for entry in benchmarks if CASES[CASE_NAMES.index(entry[0])] in args.only
+            ]
         results: dict[tuple[str, str], list[WrkResult]] = {}
         for index in range(slices):
             for name, targets in benchmarks:
@@ -421,9 +434,10 @@ def main() -> None:
                 f"  ratio {ours_label}/{who}: "
                 f"{_ratios(results[(name, ours_label)], results[(name, who)])}"
             )
+    only = "".join(f" --only {case}" for case in args.only or ())
     print(
         "reproduce: .venv/bin/python -m bench.compare_oidc_provider "
-        f"--seconds {args.seconds} --rounds {args.rounds}"
+        f"--seconds {args.seconds} --rounds {args.rounds}{only}"
     )
 
 

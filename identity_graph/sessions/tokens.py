@@ -34,7 +34,7 @@ from tortoise.models import Model
 
 from identity_graph.accounts.models import Account, AccountStatus
 from identity_graph.core.batch import WriteBatch
-from identity_graph.core.change_feed import Cache, ChangeFeed
+from identity_graph.core.change_feed import ALL, Cache, ChangeFeed
 from identity_graph.core.clock import Clock
 from identity_graph.core.errors import DomainError
 from identity_graph.core.rows import bind, is_postgres
@@ -43,9 +43,12 @@ from identity_graph.sessions.signing_keys import Algorithm, SigningKeys
 
 _REFRESH = "refresh-token"
 # Change notices (core/change_feed.py): a session ended or switched (key: its id), every
-# session of an account ended (key: the account id).
+# session of an account ended (key: the account id), an account's row or its person's or
+# unit's row changed (key: the account id; sent by the database's row triggers on
+# PostgreSQL, migration 0026, which send ``login_session`` too).
 SESSION_TOPIC = "login_session"
 ACCOUNT_SESSIONS_TOPIC = "account_sessions"
+ACCOUNT_ROWS_TOPIC = "account_rows"
 
 MESSAGES = {
     "REFRESH_TOKEN_INVALID": (
@@ -180,12 +183,17 @@ class TokenService:
         if changes is not None:
             self._live = Cache(changes, SESSION_TOPIC, cache_seconds)
             live = self._live
-            changes.subscribe(
-                ACCOUNT_SESSIONS_TOPIC,
-                lambda key: live.drop_where(
-                    lambda found: found is not None and str(found.account.id) == key
-                ),
-            )
+
+            def account_changed(key: str) -> None:
+                if key == ALL:
+                    live.invalidate(ALL)
+                else:
+                    live.drop_where(
+                        lambda found: found is not None and str(found.account.id) == key
+                    )
+
+            changes.subscribe(ACCOUNT_SESSIONS_TOPIC, account_changed)
+            changes.subscribe(ACCOUNT_ROWS_TOPIC, account_changed)
 
     async def _changed(self, topic: str, key: object) -> None:
         if self._changes is not None:
