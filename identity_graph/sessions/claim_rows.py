@@ -69,6 +69,7 @@ class ClaimRowsCache:
         self._by_account: dict[str, set[str]] = {}
         self._held: dict[str, float] = {}  # session or account ids
         self._held_all = 0.0
+        self._prune_at = 1000
         feed.subscribe(SESSION_TOPIC, self._session_changed)
         feed.subscribe(ACCOUNT_SESSIONS_TOPIC, self._account_changed)
         feed.subscribe(ACCOUNT_ROWS_TOPIC, self._account_changed)
@@ -129,8 +130,10 @@ class ClaimRowsCache:
     def _hold(self, key: str) -> None:
         now = time.monotonic()
         self._held[key] = now + self._settle
-        if len(self._held) > 1000:  # forget windows that are over
+        if len(self._held) > self._prune_at:  # forget windows that are over (amortised O(1):
+            # a bulk import's stream of insert notices stays cheap)
             self._held = {k: v for k, v in self._held.items() if v > now}
+            self._prune_at = max(1000, 2 * len(self._held))
 
     def _drop_all(self) -> None:
         self._entries.clear()
