@@ -32,6 +32,7 @@ from identity_graph.core.clock import FixedClock
 from identity_graph.core.postgres_bus import DatabaseNotices
 from tests.oauth.test_caches import Process, _settings, introspect, soon
 from tests.oauth.test_refresh_token import first_pair
+from tests.server_helpers import run_server
 
 TRIGGERS = {
     ("accounts", "idg_accounts_row_notice"),
@@ -168,22 +169,37 @@ async def test_a_session_ended_by_direct_sql_is_refused_within_a_second(processe
 
 
 async def test_a_name_changed_by_direct_sql_is_answered_anew(processes, psql):
+    """The person's row added, then renamed, then the login name changed, all by SQL: the
+    insert and update notices of natural_persons and accounts reach the other process."""
     one, other, slow = processes
     _, _, tokens, session = await first_pair(one.http, one.container)
     access = tokens["access_token"]
     before = await _warm(other, access, session.session_id)
+    assert "name" not in before  # no person row yet
     account = await one.container.tokens.session_account(session.session_id)
     assert account is not None
+    vault = one.container.vault
 
-    renamed = await psql.execute(
+    await psql.execute(
+        "INSERT INTO natural_persons (id, account_id, real_name_cipher, region_type, id_type,"
+        " id_number_cipher, id_number_index, id_long_term, updated_at)"
+        " VALUES ($1, $1, $2, 'mainland', 'resident_id_card', $3, $4, true, now())",
+        account.id,
+        vault.seal("张三", "real_name"),
+        vault.seal("110101199003074477", "id_number"),
+        f"bench-index-{account.id.hex}",
+    )
+    await soon(lambda: _claim(other, access, "name", "张三"))
+    await _warm(other, access, session.session_id)
+
+    await psql.execute(
         "UPDATE natural_persons SET real_name_cipher = $1 WHERE id = $2",
-        one.container.vault.seal("新名字", "real_name"),
+        vault.seal("新名字", "real_name"),
         account.id,
     )
-    if renamed == "UPDATE 1":
-        assert before.get("name") != "新名字"
-        await soon(lambda: _claim(other, access, "name", "新名字"))
-        assert (await _userinfo(slow, access))[1]["name"] == "新名字"
+    await soon(lambda: _claim(other, access, "name", "新名字"))
+    assert (await _userinfo(slow, access))[1]["name"] == "新名字"
+
     new_login = f"renamed{account.id.hex[:8]}"
     await psql.execute("UPDATE accounts SET login_name = $1 WHERE id = $2", new_login, account.id)
     await soon(lambda: _claim(other, access, "preferred_username", new_login))
@@ -273,3 +289,60 @@ async def _not_cached(process: Process, session_id: object) -> bool:
 
 async def _reconnected(source: DatabaseNotices, old_pid: int) -> bool:
     return source.listener_pid not in (None, old_pid)
+
+
+@pytest.mark.server
+async def test_two_server_workers_refuse_a_direct_sql_disable_within_a_second(
+    postgres, psql, redis_url, tmp_path
+):
+    """The real server (``serve --workers 2``, PostgreSQL, Redis, a TTL of a minute so that
+    only a notice can explain a refusal): both workers answer UserInfo from memory, then an
+    account disabled by SQL is refused by every request, whichever worker takes it."""
+    probe = Redis.from_url(redis_url, socket_connect_timeout=1)
+    try:
+        await probe.ping()
+    except Exception as exc:
+        pytest.skip(f"Redis unreachable at {redis_url}: {exc}")
+    finally:
+        await probe.aclose()
+    settings = _settings(tmp_path / "writer", redis_url=redis_url, database_url=postgres)
+    writer = Container(settings)  # the real clock: the server checks expiry with its own
+    assert settings.secret_key is not None
+    extra = {
+        "IDG_SECRET_KEY": settings.secret_key.get_secret_value(),
+        "IDG_REDIS_URL": redis_url,
+        "IDG_CACHE_TTL_SECONDS": "60",
+    }
+    try:
+        with run_server(tmp_path / "server", postgres, workers=2, extra_env=extra) as server:
+            async with httpx.AsyncClient(base_url=server.base_url, timeout=10.0) as http:
+                _, _, tokens, session = await first_pair(http, writer)
+            access = tokens["access_token"]
+            account = await writer.tokens.session_account(session.session_id)
+            assert account is not None
+            # A new connection per request: the kernel spreads them over both workers.
+            fresh = httpx.Limits(max_keepalive_connections=0)
+            async with httpx.AsyncClient(
+                base_url=server.base_url, timeout=10.0, limits=fresh
+            ) as each:
+
+                async def statuses(count: int) -> set[int]:
+                    answers = set()
+                    for _ in range(count):
+                        response = await each.get(
+                            "/oauth/userinfo", headers={"Authorization": f"Bearer {access}"}
+                        )
+                        answers.add(response.status_code)
+                    return answers
+
+                await asyncio.sleep(1.2)  # the account's insert notice: settle window over
+                assert await statuses(20) == {200}
+                await psql.execute(
+                    "UPDATE accounts SET status = $1 WHERE id = $2",
+                    AccountStatus.DISABLED.value,
+                    account.id,
+                )
+                await asyncio.sleep(1.0)
+                assert await statuses(20) == {401}
+    finally:
+        await writer.aclose()
