@@ -285,7 +285,11 @@ async def _copy_connection(database_url: str) -> Any:
     import asyncpg
 
     connection = await asyncpg.connect(database_url.replace("postgres://", "postgresql://", 1))
-    await connection.execute("SET session_replication_role = replica")
+    try:
+        await connection.execute("SET session_replication_role = replica")
+    except asyncpg.InsufficientPrivilegeError:
+        # not a superuser: the row notices fire (slower), the rows are the same
+        print("warning: triggers stay on while seeding (session_replication_role refused)")
     return connection
 
 

@@ -58,7 +58,12 @@ from identity_graph.core.i18n import CORE_MESSAGES, Catalog, Translator
 from identity_graph.core.job_operations import JobOperations
 from identity_graph.core.jobs import JobQueue, JobWorker
 from identity_graph.core.net import TrustedProxies
-from identity_graph.core.postgres_bus import PostgresBus, connector
+from identity_graph.core.postgres_bus import (
+    DatabaseNotices,
+    PostgresBus,
+    connector,
+    database_notices,
+)
 from identity_graph.core.ratelimit import (
     MemoryBackend,
     RateLimitBackend,
@@ -91,6 +96,7 @@ from identity_graph.sessions import login
 from identity_graph.sessions.account_reset import AccountSignOut
 from identity_graph.sessions.authorization_codes import AuthorizationCodes
 from identity_graph.sessions.browser import BrowserSessions
+from identity_graph.sessions.claim_rows import ClaimRowsCache
 from identity_graph.sessions.consents import MESSAGES as CONSENT_MESSAGES
 from identity_graph.sessions.consents import Consents
 from identity_graph.sessions.issued_tokens import IssuedTokens
@@ -227,6 +233,15 @@ def _event_bus(settings: Settings, redis: Redis | None) -> EventBus:
     return LocalBus()
 
 
+def _database_notices(settings: Settings, bus: EventBus) -> DatabaseNotices | None:
+    """The row triggers' notices (migration 0026) on a connection of their own when the
+    database is PostgreSQL but another bus (Redis) carries the app's notices."""
+    url = settings.resolved_database_url
+    if isinstance(bus, PostgresBus) or not is_postgres(url):
+        return None
+    return database_notices(url, settings.database_connect_timeout_seconds)
+
+
 def _cores_per_worker(settings: Settings) -> int:
     return max(1, len(os.sched_getaffinity(0)) // max(1, settings.workers))
 
@@ -356,7 +371,7 @@ class Container:
         self.events = _event_bus(settings, self.redis)
         self.ws_quota = ConnectionQuota(settings.ws_connections_per_account, self.redis)
         # Per-process caches, kept current across workers and nodes (core/change_feed.py).
-        self.changes = ChangeFeed(self.events)
+        self.changes = ChangeFeed(self.events, _database_notices(settings, self.events))
         cache_ttl = settings.cache_ttl_seconds
         self.accounts = AccountService(
             self.clock, self.passwords, self.vault, self.audit, self.events
@@ -456,6 +471,10 @@ class Container:
             self.oauth_refresh_tokens,
             self.agents.contexts,
             self.revoked_keys,
+            # The rows UserInfo answers from, kept current by the row triggers (PostgreSQL).
+            ClaimRowsCache(
+                self.changes, cache_ttl if is_postgres(settings.resolved_database_url) else 0.0
+            ),
         )
         self.login = LoginService(
             self.clock,
@@ -493,7 +512,7 @@ class Container:
             self.audit,
             self.accounts,
             CredentialReset(self.clock),
-            AccountSignOut(self.clock, self.login),
+            AccountSignOut(self.clock, self.login, self.tokens),
             _sms_policy(settings),
         )
         self.activation = activation.ActivationService(

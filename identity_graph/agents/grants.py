@@ -44,7 +44,7 @@ MESSAGES = {
 
 
 # The live grants of some bindings with their services and partners, one statement (the
-# ``(binding_id, revoked_at)`` index, migration 0028); replaces a query-builder filter
+# ``(binding_id, revoked_at)`` index, migration 0027); replaces a query-builder filter
 # and two prefetches (three round trips).
 _LIVE = (
     "SELECT {columns}"

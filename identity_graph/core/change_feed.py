@@ -28,6 +28,12 @@ stateDiagram-v2
     held --> missing: settle window over
 ```
 
+On PostgreSQL the database announces changes too: row triggers (migration 0026) send
+change notices at commit for the rows ``sessions/claim_rows.py`` caches, whoever writes them.
+With PostgreSQL as the bus they arrive on it; with Redis as the bus the feed has a second
+source, ``database_notices`` (``core/postgres_bus.py``), listened to alike (its reconnect is
+a resync too).
+
 A TTL of 0 turns every cache off (each read goes to the database, as before).
 """
 
@@ -40,7 +46,7 @@ import time
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
-from identity_graph.core.events import EventBus
+from identity_graph.core.events import EventBus, Listener
 
 log = logging.getLogger("identity_graph.change_feed")
 
@@ -55,8 +61,9 @@ Handler = Callable[[str], None]
 class ChangeFeed:
     """Change notices for this process's caches, over the event bus."""
 
-    def __init__(self, bus: EventBus) -> None:
+    def __init__(self, bus: EventBus, database_notices: EventBus | None = None) -> None:
         self._bus = bus
+        self._sources = [bus] if database_notices is None else [bus, database_notices]
         self._handlers: dict[str, list[Handler]] = {}
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
@@ -87,17 +94,26 @@ class ChangeFeed:
         await self._ready.wait()
 
     async def _receive(self) -> None:
-        async with self._bus.listen(CHANNEL) as listener:
+        async with contextlib.AsyncExitStack() as stack:
+            listeners = [await stack.enter_async_context(s.listen(CHANNEL)) for s in self._sources]
             self._ready.set()
-            while True:
-                notice = await listener.next(60.0)
-                if notice is None:
-                    continue
-                topic, key = notice.get("topic"), notice.get("key")
-                if isinstance(topic, str) and isinstance(key, str):
-                    self.apply(topic, key)
-                elif notice.get("resync"):
-                    self.resync()
+            if len(listeners) == 1:
+                await self._drain(listeners[0])
+            else:
+                async with asyncio.TaskGroup() as group:
+                    for listener in listeners:
+                        group.create_task(self._drain(listener))
+
+    async def _drain(self, listener: Listener) -> None:
+        while True:
+            notice = await listener.next(60.0)
+            if notice is None:
+                continue
+            topic, key = notice.get("topic"), notice.get("key")
+            if isinstance(topic, str) and isinstance(key, str):
+                self.apply(topic, key)
+            elif notice.get("resync"):
+                self.resync()
 
     def resync(self) -> None:
         """Every topic changed in every key: notices may have been missed."""
@@ -111,6 +127,8 @@ class ChangeFeed:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
             self._task = None
+        for source in self._sources[1:]:  # the bus is closed by its owner
+            await source.aclose()
 
 
 class Cache(Generic[V]):

@@ -33,6 +33,11 @@ stateDiagram-v2
     waiting --> connecting: backoff 0.1 s doubling to 5 s
 ```
 
+**Database notices** (``database_notices``): triggers on the cached tables (migration
+0026) ``NOTIFY`` on the same channel at commit, whoever writes the row. With PostgreSQL as the
+bus they arrive with everything else; with Redis as the bus the change feed listens to them on
+an extra connection of its own, a ``PostgresBus`` that only receives (``DatabaseNotices``).
+
 Notices sent while no connection listens are lost, so every reconnect delivers a resync to
 every local listener: subscriptions re-read their state, the change feed drops its caches.
 A frozen process lets PostgreSQL's notification queue (8 GB) grow until ``NOTIFY`` fails;
@@ -200,3 +205,17 @@ class PostgresBus(LocalBus):
                 await self._task
             self._task = None
         await super().aclose()
+
+
+class DatabaseNotices(PostgresBus):
+    """The database's own notices (row triggers) when another bus carries the app's: a
+    listening connection that never publishes (the app publishes on its bus)."""
+
+    async def publish(self, channel: str, data: Mapping[str, Any]) -> None:
+        raise RuntimeError("database notices are sent by the database's triggers")
+
+
+def database_notices(url: str, timeout: float = 5.0) -> DatabaseNotices:
+    """A second source of change notices for the change feed: the row triggers' ``NOTIFY``
+    on a dedicated ``LISTEN`` connection to the database at ``url`` (reconnect → resync)."""
+    return DatabaseNotices(connector(url, timeout))

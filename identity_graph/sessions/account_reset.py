@@ -13,20 +13,23 @@ import uuid
 from identity_graph.core.clock import Clock
 from identity_graph.sessions.login import LoginService
 from identity_graph.sessions.oauth_refresh import OAuthRefreshToken
-from identity_graph.sessions.tokens import LoginSession
+from identity_graph.sessions.tokens import TokenService
 
 
 class AccountSignOut:
-    def __init__(self, clock: Clock, login: LoginService) -> None:
+    def __init__(self, clock: Clock, login: LoginService, tokens: TokenService) -> None:
         self._clock = clock
         self._login = login
+        self._tokens = tokens
 
     async def end_everything(self, account_id: uuid.UUID, reason: str) -> int:
-        """Revoke every live login session and partner refresh token; the count of both."""
+        """Revoke every live login session and partner refresh token; the count of both.
+
+        The sessions end through ``TokenService`` (an UPDATE of ``login_sessions``, whose
+        row trigger tells every process on PostgreSQL, plus the app's own
+        ``account_sessions`` notice), so no cache answers for them afterwards."""
         now = self._clock.now()
-        sessions = await LoginSession.filter(account_id=account_id, revoked_at=None).update(
-            revoked_at=now, revoke_reason=reason
-        )
+        sessions = await self._tokens.revoke_other_sessions(account_id, None, reason)
         refresh = await OAuthRefreshToken.filter(account_id=account_id, revoked_at=None).update(
             revoked_at=now
         )

@@ -13,8 +13,9 @@ Introspection asks nothing of the database for a token it has seen lately: revok
 come from ``RevokedKeys`` and live sessions from ``TokenService.cached_session_context``,
 both process memory kept current by change notices from every worker and node
 (``core/change_feed.py``). UserInfo answers the account's current claims: it takes
-revocations from memory too, and reads the session, its account and the account's person
-or unit row in one query (``subject``).
+revocations from memory too, and the session, its account and the account's person or unit
+row from ``sessions/claim_rows.py`` on PostgreSQL (dropped by row triggers whoever writes),
+else in one query (``subject``).
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ from identity_graph.accounts.models import Account, AccountStatus, Enterprise, N
 from identity_graph.agents.context import EnterpriseContext, EnterpriseContexts
 from identity_graph.clients.revocations import RevokedKeys, TokenRevocations
 from identity_graph.core.rows import fetch_by_ids
+from identity_graph.sessions.claim_rows import ClaimRowsCache
 from identity_graph.sessions.oauth_refresh import OAuthRefreshToken, OAuthRefreshTokens
-from identity_graph.sessions.subject import SessionSubject, session_subject
+from identity_graph.sessions.subject import session_subject
 from identity_graph.sessions.tokens import TokenService
 
 
@@ -56,7 +58,9 @@ class IssuedTokens:
         refresh_tokens: OAuthRefreshTokens,
         contexts: EnterpriseContexts | None = None,
         revoked: RevokedKeys | None = None,
+        claim_rows: ClaimRowsCache | None = None,
     ) -> None:
+        self._claim_rows = claim_rows
         self._contexts = contexts
         self._revoked = revoked
         self._revocations = revocations
@@ -83,11 +87,20 @@ class IssuedTokens:
 
     async def subject(self, claims: Mapping[str, Any], now: datetime) -> Liveness:
         """``access`` for UserInfo: the session, its account and the account's person or
-        unit read fresh from the database, in one query (the claims are the current ones)."""
+        unit as the database holds them now, in one query, or from ``ClaimRowsCache`` (kept
+        current by the row triggers' notices) when it holds them."""
         alive = await self._unrevoked(claims, int(now.timestamp()))
         if alive is not None:
             return alive
-        found: SessionSubject | None = await session_subject(str(claims["sid"]))
+        sid = str(claims["sid"])
+        cache = self._claim_rows
+        if cache is not None and cache.enabled:
+            hit, found = cache.get(sid)
+            if not hit:
+                found = await session_subject(sid)
+                cache.put(sid, found)
+        else:
+            found = await session_subject(sid)
         if found is None or found.expires_at <= now:
             return INACTIVE
         account = found.account

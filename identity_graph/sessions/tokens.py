@@ -22,6 +22,7 @@ stateDiagram-v2
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -34,7 +35,7 @@ from tortoise.models import Model
 
 from identity_graph.accounts.models import Account, AccountStatus
 from identity_graph.core.batch import WriteBatch
-from identity_graph.core.change_feed import Cache, ChangeFeed
+from identity_graph.core.change_feed import ALL, Cache, ChangeFeed
 from identity_graph.core.clock import Clock
 from identity_graph.core.errors import DomainError
 from identity_graph.core.rows import bind, is_postgres
@@ -43,9 +44,12 @@ from identity_graph.sessions.signing_keys import Algorithm, SigningKeys
 
 _REFRESH = "refresh-token"
 # Change notices (core/change_feed.py): a session ended or switched (key: its id), every
-# session of an account ended (key: the account id).
+# session of an account ended (key: the account id), an account's row or its person's or
+# unit's row changed (key: the account id; sent by the database's row triggers on
+# PostgreSQL, migration 0026, which send ``login_session`` too).
 SESSION_TOPIC = "login_session"
 ACCOUNT_SESSIONS_TOPIC = "account_sessions"
+ACCOUNT_ROWS_TOPIC = "account_rows"
 
 MESSAGES = {
     "REFRESH_TOKEN_INVALID": (
@@ -174,18 +178,38 @@ class TokenService:
         self._checked_under: object = None
         self._checked: dict[str, dict[str, Any]] = {}
         self._changes = changes
-        # Live sessions for introspection (``cached_session_context``); ended ones are
-        # dropped by change notices from every process, the TTL is the backstop.
-        self._live: Cache[_LiveSession | None] | None = None
+        # Live sessions for introspection (``cached_session_context``), each with the moment
+        # its read began; ended ones are dropped by change notices from every process, the
+        # TTL is the backstop.
+        self._live: Cache[tuple[float, _LiveSession | None]] | None = None
+        # Account id → when its row last changed (``ACCOUNT_ROWS_TOPIC``, the row triggers):
+        # an entry read before that is not used. O(1) per notice, so a bulk import's stream
+        # of insert notices costs the cache nothing.
+        self._account_changes: dict[str, float] = {}
+        self._prune_at = 1000
+        self._cache_seconds = cache_seconds
         if changes is not None:
             self._live = Cache(changes, SESSION_TOPIC, cache_seconds)
             live = self._live
             changes.subscribe(
                 ACCOUNT_SESSIONS_TOPIC,
                 lambda key: live.drop_where(
-                    lambda found: found is not None and str(found.account.id) == key
+                    lambda found: found[1] is not None and str(found[1].account.id) == key
                 ),
             )
+            changes.subscribe(ACCOUNT_ROWS_TOPIC, self._account_changed)
+
+    def _account_changed(self, key: str) -> None:
+        if key == ALL:
+            if self._live is not None:
+                self._live.invalidate(ALL)
+            return
+        now = time.monotonic()
+        self._account_changes[key] = now
+        if len(self._account_changes) > self._prune_at:  # forget what no entry can predate
+            horizon = now - self._cache_seconds - 1.0
+            self._account_changes = {k: v for k, v in self._account_changes.items() if v > horizon}
+            self._prune_at = max(1000, 2 * len(self._account_changes))
 
     async def _changed(self, topic: str, key: object) -> None:
         if self._changes is not None:
@@ -352,14 +376,19 @@ class TokenService:
         if self._live is None or not self._live.enabled:
             return await self.session_context_by_text(session_id)
         now = self._clock.now()
-        hit, live = self._live.get(session_id)
+        hit, cached = self._live.get(session_id)
+        live = cached[1] if cached is not None else None
+        if hit and cached is not None and live is not None:
+            changed = self._account_changes.get(str(live.account.id))
+            hit = changed is None or changed < cached[0]
         if not hit:
             try:
                 key = uuid.UUID(session_id)
             except ValueError:
                 return None
+            started = time.monotonic()
             live = await self._session_row(key)
-            self._live.put(session_id, live)
+            self._live.put(session_id, (started, live))
         if live is None or live.expires_at <= now:
             return None
         return live.account, live.acting

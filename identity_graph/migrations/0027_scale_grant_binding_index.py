@@ -3,8 +3,7 @@ from tortoise.migrations import operations as ops
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    # Re-chained by the lead after 0026/0027 at merge: this line only.
-    dependencies = [('models', '0025_appeal_locale')]
+    dependencies = [('models', '0026_userinfo_row_notices')]
 
     initial = False
 
