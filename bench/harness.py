@@ -185,13 +185,20 @@ def serving(env: dict[str, str], workers: int, name: str = "server") -> Iterator
     checkout serves (the console script would always run the installed one)."""
     port = free_port()
     command = [sys.executable, "-m", "identity_graph.cli", "serve", "--port", str(port)]
-    log = open(Path(env["IDG_DATA_DIR"]) / f"{name}.log", "wb")  # noqa: SIM115 - closed below
+    log_path = Path(env["IDG_DATA_DIR"]) / f"{name}.log"
+    log = open(log_path, "wb")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
         [*command, "--workers", str(workers)], env=env, stdout=subprocess.DEVNULL, stderr=log
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_ready(url, process)
+        try:
+            _wait_ready(url, process)
+        except RuntimeError:
+            log.flush()
+            tail = log_path.read_bytes()[-4000:].decode(errors="replace")
+            print(f"--- the server's log ({log_path}), last lines:\n{tail}", file=sys.stderr)
+            raise
         yield Server(url, env, process.pid)
     finally:
         process.send_signal(signal.SIGTERM)
