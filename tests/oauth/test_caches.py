@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -64,10 +65,8 @@ def _settings(data_dir: Path, **extra: Any) -> Settings:
     )
 
 
-@pytest_asyncio.fixture
-async def processes(
-    db: str, data_dir: Path, clock: FixedClock, redis_url: str
-) -> AsyncIterator[tuple[Process, Process, Process]]:
+async def require_redis(redis_url: str) -> None:
+    """Skip the test when Redis does not answer."""
     probe = Redis.from_url(redis_url, socket_connect_timeout=1)
     try:
         await probe.ping()
@@ -75,20 +74,42 @@ async def processes(
         pytest.skip(f"Redis unreachable at {redis_url}: {exc}")
     finally:
         await probe.aclose()
+
+
+@contextlib.asynccontextmanager
+async def three_processes(
+    clock: FixedClock, settings: list[Settings]
+) -> AsyncIterator[tuple[Process, Process, Process]]:
+    """One container and ASGI client per settings, its change feed ready, until the end."""
     made: list[Process] = []
-    for extra in ({"redis_url": redis_url}, {"redis_url": redis_url}, {"cache_ttl_seconds": 0}):
-        settings = _settings(data_dir, **extra)
-        container = Container(settings, clock=clock)
-        app = create_app(settings, container, manage_database=False)
+    for each in settings:
+        container = Container(each, clock=clock)
+        app = create_app(each, container, manage_database=False)
         transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 50000))
         http = httpx.AsyncClient(transport=transport, base_url="https://testserver")
         made.append(Process(container, http))
-    for process in made:
-        await process.container.changes.ready()
-    yield made[0], made[1], made[2]
-    for process in made:
-        await process.http.aclose()
-        await process.container.aclose()
+    try:
+        for process in made:
+            await process.container.changes.ready()
+        yield made[0], made[1], made[2]
+    finally:
+        for process in made:
+            await process.http.aclose()
+            await process.container.aclose()
+
+
+@pytest_asyncio.fixture
+async def processes(
+    db: str, data_dir: Path, clock: FixedClock, redis_url: str
+) -> AsyncIterator[tuple[Process, Process, Process]]:
+    await require_redis(redis_url)
+    extras: list[dict[str, Any]] = [
+        {"redis_url": redis_url},
+        {"redis_url": redis_url},
+        {"cache_ttl_seconds": 0},
+    ]
+    async with three_processes(clock, [_settings(data_dir, **extra) for extra in extras]) as made:
+        yield made
 
 
 async def soon(check: Callable[[], Awaitable[bool]], within: float = 1.0) -> float:

@@ -21,16 +21,21 @@ import asyncpg
 import httpx
 import pytest
 import pytest_asyncio
-from redis.asyncio import Redis
 
 from identity_graph import db as idg_db
 from identity_graph.accounts.models import AccountStatus
-from identity_graph.app import create_app
 from identity_graph.container import Container
 from identity_graph.core.audit import AuditContext
 from identity_graph.core.clock import FixedClock
 from identity_graph.core.postgres_bus import DatabaseNotices
-from tests.oauth.test_caches import Process, _settings, introspect, soon
+from tests.oauth.test_caches import (
+    Process,
+    _settings,
+    introspect,
+    require_redis,
+    soon,
+    three_processes,
+)
 from tests.oauth.test_refresh_token import first_pair
 from tests.server_helpers import run_server
 
@@ -71,27 +76,13 @@ async def psql(postgres: str) -> AsyncIterator[asyncpg.Connection]:
 async def processes(
     postgres: str, data_dir: Path, clock: FixedClock, redis_url: str
 ) -> AsyncIterator[tuple[Process, Process, Process]]:
-    probe = Redis.from_url(redis_url, socket_connect_timeout=1)
-    try:
-        await probe.ping()
-    except Exception as exc:
-        pytest.skip(f"Redis unreachable at {redis_url}: {exc}")
-    finally:
-        await probe.aclose()
-    made: list[Process] = []
-    for extra in ({}, {}, {"cache_ttl_seconds": 0}):
-        settings = _settings(data_dir, redis_url=redis_url, database_url=postgres, **extra)
-        container = Container(settings, clock=clock)
-        app = create_app(settings, container, manage_database=False)
-        transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 50000))
-        http = httpx.AsyncClient(transport=transport, base_url="https://testserver")
-        made.append(Process(container, http))
-    for process in made:
-        await process.container.changes.ready()
-    yield made[0], made[1], made[2]
-    for process in made:
-        await process.http.aclose()
-        await process.container.aclose()
+    await require_redis(redis_url)
+    extras: list[dict[str, Any]] = [{}, {}, {"cache_ttl_seconds": 0}]
+    settings = [
+        _settings(data_dir, redis_url=redis_url, database_url=postgres, **extra) for extra in extras
+    ]
+    async with three_processes(clock, settings) as made:
+        yield made
 
 
 async def _userinfo(process: Process, token: str) -> tuple[int, dict[str, Any]]:
@@ -298,13 +289,7 @@ async def test_two_server_workers_refuse_a_direct_sql_disable_within_a_second(
     """The real server (``serve --workers 2``, PostgreSQL, Redis, a TTL of a minute so that
     only a notice can explain a refusal): both workers answer UserInfo from memory, then an
     account disabled by SQL is refused by every request, whichever worker takes it."""
-    probe = Redis.from_url(redis_url, socket_connect_timeout=1)
-    try:
-        await probe.ping()
-    except Exception as exc:
-        pytest.skip(f"Redis unreachable at {redis_url}: {exc}")
-    finally:
-        await probe.aclose()
+    await require_redis(redis_url)
     settings = _settings(tmp_path / "writer", redis_url=redis_url, database_url=postgres)
     writer = Container(settings)  # the real clock: the server checks expiry with its own
     assert settings.secret_key is not None
