@@ -19,6 +19,7 @@ from identity_graph.core.sweeps import run_sweeps
 from identity_graph.db import close_database, open_database
 from identity_graph.graphql.schema import build_schema
 from identity_graph.graphql.view import GraphQLApp
+from identity_graph.http_routing import FixedPathRouter
 from identity_graph.oauth import routes as oauth
 from identity_graph.oauth import userinfo
 from identity_graph.oauth.routes import build_server, oauth_routes
@@ -150,6 +151,7 @@ def create_app(
         ),
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    app.router = FixedPathRouter(routes, lifespan=lifespan)
     app.state.container = services
     return app
 

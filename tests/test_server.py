@@ -13,6 +13,7 @@ import base64
 import json
 import re
 import shutil
+import socket
 import tempfile
 import time
 from collections.abc import Iterator
@@ -331,3 +332,30 @@ async def test_two_workers_answer_concurrent_queries(workers_server: RunningServ
     )
     assert sum(sample.value for sample in served) == 20
     assert len(await _started_workers(workers_server, 2, 0.0)) == 2
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type"),
+    [("/graphql", "application/json"), ("/oauth/token", "application/x-www-form-urlencoded")],
+)
+def test_a_client_leaving_mid_body_is_logged_as_499_without_a_trace(
+    server: RunningServer, path: str, content_type: str
+) -> None:
+    """A client that closes its connection before its body ends (a closed tab, a load
+    test stopping) is no fault of the server's: one request line with status 499, no error
+    record and no stack trace."""
+    host, port = server.base_url.removeprefix("http://").split(":")
+    before = len(server.log_records())
+    with socket.create_connection((host, int(port)), timeout=5) as raw:
+        raw.sendall(
+            f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: {content_type}\r\n"
+            "Content-Length: 1000\r\n\r\n".encode()
+            + b'{"query": "{ __typename'
+        )
+        time.sleep(0.3)  # the route is now waiting for the rest of the body
+    logged = server.wait_for_log(
+        lambda record: record.get("route") == path and record.get("status") == 499
+    )
+    assert len(logged) == 1 and logged[0]["method"] == "POST"
+    later = server.log_records()[before:]
+    assert [r for r in later if r["level"] in {"error", "critical"} or "exception" in r] == []

@@ -23,7 +23,7 @@ import binascii
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from urllib.parse import unquote, unquote_plus
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -120,12 +120,13 @@ def _is_form(scope: Scope, headers: dict[bytes, bytes]) -> bool:
 
 
 async def _read_body(receive: Receive) -> bytes:
-    """The whole body (its size is already capped by ``RequestMiddleware``)."""
+    """The whole body (its size is already capped by ``RequestMiddleware``); a client
+    gone before its end raises ``ClientDisconnect``, as Starlette's ``Request.body`` does."""
     chunks = []
     while True:
         message = await receive()
-        if message["type"] != "http.request":
-            break
+        if message["type"] != "http.request":  # the client left: no request to route
+            raise ClientDisconnect
         chunks.append(message.get("body", b""))
         if not message.get("more_body", False):
             break
