@@ -198,6 +198,7 @@ def serving(env: dict[str, str], workers: int, name: str = "server") -> Iterator
             log.flush()
             tail = log_path.read_bytes()[-4000:].decode(errors="replace")
             print(f"--- the server's log ({log_path}), last lines:\n{tail}", file=sys.stderr)
+            print(_diagnosis(url, port, process.pid), file=sys.stderr)
             raise
         yield Server(url, env, process.pid)
     finally:
@@ -217,6 +218,58 @@ def running_server(
     ``settings`` adds ``IDG_*`` variables to the server's environment."""
     with prepared_database(accounts, settings) as (env, names), serving(env, workers) as server:
         yield server, names
+
+
+async def _database_sessions() -> str:
+    """The benchmark database's sessions: what each runs and waits for."""
+    import asyncpg
+
+    url = os.environ.get("IDG_BENCH_DATABASE_URL", DEFAULT_PG)
+    base, _, name = url.rpartition("/")
+    try:
+        admin = await asyncpg.connect(
+            base.replace("postgres://", "postgresql://", 1) + "/postgres", timeout=5
+        )
+    except (OSError, asyncpg.PostgresError) as exc:
+        return f"database sessions: {exc}"
+    try:
+        rows = await admin.fetch(
+            "SELECT pid, application_name, state, wait_event_type, wait_event,"
+            " left(query, 120) AS query, pg_blocking_pids(pid) AS blocked_by"
+            " FROM pg_stat_activity WHERE datname = $1",
+            name,
+        )
+    finally:
+        await admin.close()
+    return "database sessions:\n" + "\n".join(str(dict(row)) for row in rows)
+
+
+def _diagnosis(url: str, port: int, pid: int) -> str:
+    """What a server that never became ready was doing: its readiness answer, who listens
+    on its port, and (with py-spy installed, ``PYSPY`` naming it) the stacks of its
+    processes. The server logs warnings only, so its log alone is usually empty."""
+    lines = ["--- diagnosis"]
+    try:
+        answer = httpx.get(f"{url}/readyz", timeout=10)
+        lines.append(f"/readyz: {answer.status_code} {answer.text[:300]}")
+    except httpx.HTTPError as exc:
+        lines.append(f"/readyz: {type(exc).__name__}: {exc}")
+    listening = subprocess.run(
+        ["ss", "-ltnp", f"sport = :{port}"], capture_output=True, text=True, check=False
+    )
+    lines.append(f"listening on {port}:\n{listening.stdout.strip()}")
+    lines.append(asyncio.run(_database_sessions()))
+    spy = os.environ.get("PYSPY") or shutil.which("py-spy")
+    if spy:
+        dump = subprocess.run(
+            [spy, "dump", "--subprocesses", "--pid", str(pid)],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+        lines.append(dump.stdout[-6000:] + dump.stderr[-1000:])
+    return "\n".join(lines)
 
 
 def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:

@@ -299,7 +299,8 @@ def readiness_endpoint(redis: Redis | None) -> Callable[[Request], Awaitable[Res
 
 async def _check(name: str, probe: Callable[[], Awaitable[object]]) -> str:
     try:
-        await asyncio.wait_for(probe(), timeout=READINESS_TIMEOUT_SECONDS)
+        async with asyncio.timeout(READINESS_TIMEOUT_SECONDS):
+            await probe()
     except Exception as exc:
         log.warning("dependency not ready", extra={"dependency": name, "error": type(exc).__name__})
         return "down"

@@ -46,7 +46,7 @@ import time
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
-from identity_graph.core.events import EventBus, Listener
+from identity_graph.core.events import EventBus, Listener, stop_task
 
 log = logging.getLogger("identity_graph.change_feed")
 
@@ -122,11 +122,8 @@ class ChangeFeed:
             self.apply(topic, ALL)
 
     async def aclose(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
-            self._task = None
+        await stop_task(self._task)
+        self._task = None
         for source in self._sources[1:]:  # the bus is closed by its owner
             await source.aclose()
 

@@ -76,6 +76,19 @@ class EventBus(Protocol):
     async def aclose(self) -> None: ...
 
 
+async def stop_task(task: asyncio.Task[Any] | None) -> None:
+    """Cancel ``task`` and wait until it has ended, cancelling it again should it run on
+    (a task can lose a cancellation to Python 3.11's ``asyncio.wait_for``, anywhere below
+    it; see ``PostgresBus._started``). The caller's own cancellation is not swallowed."""
+    if task is None:
+        return
+    while not task.done():
+        task.cancel()
+        await asyncio.wait({task}, timeout=1.0)
+    if not task.cancelled():
+        task.exception()  # retrieved: a listener logs its own failures where they happen
+
+
 class LocalBus:
     """Fan-out inside this process."""
 
@@ -138,8 +151,9 @@ class RedisBus(LocalBus):
         if self._task is None or self._task.done():
             self._ready.clear()
             self._task = asyncio.create_task(self._pump())
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._ready.wait(), 2.0)
+        with contextlib.suppress(TimeoutError):  # asyncio.timeout: see PostgresBus._started
+            async with asyncio.timeout(2.0):
+                await self._ready.wait()
 
     async def _pump(self) -> None:
         """Feed local listeners from Redis; reconnect with backoff after an outage."""
@@ -167,10 +181,7 @@ class RedisBus(LocalBus):
                 delay = min(delay * 2, 5.0)
 
     async def aclose(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
+        await stop_task(self._task)
         await super().aclose()
 
 

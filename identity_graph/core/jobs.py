@@ -290,4 +290,5 @@ class JobWorker:
             if claimed:
                 continue
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=self._poll)
+                async with asyncio.timeout(self._poll):
+                    await stop.wait()

@@ -59,7 +59,7 @@ from tortoise import connections
 from tortoise.backends.base.client import TransactionalDBClient
 from tortoise.backends.base.config_generator import expand_db_url
 
-from identity_graph.core.events import RESYNC, LocalBus
+from identity_graph.core.events import RESYNC, LocalBus, stop_task
 
 log = logging.getLogger("identity_graph.events")
 
@@ -143,8 +143,12 @@ class PostgresBus(LocalBus):
         if self._task is None or self._task.done():
             self._ready.clear()
             self._task = asyncio.create_task(self._pump())
+        # asyncio.timeout, not wait_for: Python 3.11's wait_for returns normally when it
+        # is cancelled just as the event is set, and the cancelled caller runs on (a start-up
+        # that closed the container at that moment waited forever for its change feed).
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._ready.wait(), 2.0)
+            async with asyncio.timeout(2.0):
+                await self._ready.wait()
 
     def _received(self, _connection: object, _pid: int, _channel: str, payload: str) -> None:
         try:
@@ -194,16 +198,14 @@ class PostgresBus(LocalBus):
         connection.add_termination_listener(lambda _connection: closed.set())
         while not closed.is_set() and not connection.is_closed():
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(closed.wait(), self._heartbeat)
+                async with asyncio.timeout(self._heartbeat):
+                    await closed.wait()
             if not closed.is_set():
                 await connection.fetchval("SELECT 1", timeout=self._heartbeat)
 
     async def aclose(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
-            self._task = None
+        await stop_task(self._task)
+        self._task = None
         await super().aclose()
 
 

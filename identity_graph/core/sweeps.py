@@ -29,4 +29,5 @@ async def run_sweeps(sweeps: Mapping[str, Sweep], stop: asyncio.Event, every: fl
             if changed:
                 log.info("sweep changed rows", extra={"sweep": name, "rows": changed})
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=every)
+            async with asyncio.timeout(every):
+                await stop.wait()
