@@ -64,9 +64,12 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         log.warning("NOT FOR PRODUCTION: %s", problem)
     load_master_keys(settings)  # create the development key once, before workers start
     asyncio.run(db.migrate(settings.resolved_database_url))
+    log.info("start-up: migrations applied")
     asyncio.run(_with_container(settings, _ensure_signing_keys))
+    log.info("start-up: signing keys ready")
     if settings.env == "development" and settings.demo_partners:
         asyncio.run(_with_container(settings, _demo_partners))
+        log.info("start-up: demo partners ready")
     # Worker processes read their settings from the environment; they size their password
     # hashing pool by the worker count, so pass on a --workers given on the command line.
     os.environ["IDG_WORKERS"] = str(workers)
