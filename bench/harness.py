@@ -247,7 +247,7 @@ async def _database_sessions() -> str:
 def _diagnosis(url: str, port: int, pid: int) -> str:
     """What a server that never became ready was doing: its readiness answer, who listens
     on its port, and (with py-spy installed, ``PYSPY`` naming it) the stacks of its
-    processes. The server logs warnings only, so its log alone is usually empty."""
+    processes; its log says which start-up phases it passed."""
     lines = ["--- diagnosis"]
     try:
         answer = httpx.get(f"{url}/readyz", timeout=10)

@@ -76,10 +76,21 @@ class EventBus(Protocol):
     async def aclose(self) -> None: ...
 
 
+async def wait_set(event: asyncio.Event, seconds: float) -> bool:
+    """Wait up to ``seconds`` for ``event``; True when it is set. ``asyncio.timeout``, not
+    ``wait_for``: Python 3.11's ``wait_for`` returns normally when it is cancelled in the
+    same turn as the event is set, and the cancelled caller runs on (a start-up that closed
+    its container at that moment waited forever for its change feed)."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            await event.wait()
+    return event.is_set()
+
+
 async def stop_task(task: asyncio.Task[Any] | None) -> None:
     """Cancel ``task`` and wait until it has ended, cancelling it again should it run on
     (a task can lose a cancellation to Python 3.11's ``asyncio.wait_for``, anywhere below
-    it; see ``PostgresBus._started``). The caller's own cancellation is not swallowed."""
+    it; see ``wait_set``). The caller's own cancellation is not swallowed."""
     if task is None:
         return
     while not task.done():
@@ -151,9 +162,7 @@ class RedisBus(LocalBus):
         if self._task is None or self._task.done():
             self._ready.clear()
             self._task = asyncio.create_task(self._pump())
-        with contextlib.suppress(TimeoutError):  # asyncio.timeout: see PostgresBus._started
-            async with asyncio.timeout(2.0):
-                await self._ready.wait()
+        await wait_set(self._ready, 2.0)
 
     async def _pump(self) -> None:
         """Feed local listeners from Redis; reconnect with backoff after an outage."""

@@ -32,7 +32,6 @@ PostgreSQL alike two racing workers never hold the same job. Handlers run at lea
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import uuid
@@ -50,6 +49,7 @@ from tortoise.transactions import in_transaction
 from identity_graph.core import keyset
 from identity_graph.core.availability import unavailable
 from identity_graph.core.clock import Clock
+from identity_graph.core.events import wait_set
 from identity_graph.core.keyset import Window
 
 log = logging.getLogger("identity_graph.jobs")
@@ -289,6 +289,4 @@ class JobWorker:
                 claimed = 0
             if claimed:
                 continue
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self._poll):
-                    await stop.wait()
+            await wait_set(stop, self._poll)

@@ -48,7 +48,6 @@ server itself.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -59,7 +58,7 @@ from tortoise import connections
 from tortoise.backends.base.client import TransactionalDBClient
 from tortoise.backends.base.config_generator import expand_db_url
 
-from identity_graph.core.events import RESYNC, LocalBus, stop_task
+from identity_graph.core.events import RESYNC, LocalBus, stop_task, wait_set
 
 log = logging.getLogger("identity_graph.events")
 
@@ -143,12 +142,7 @@ class PostgresBus(LocalBus):
         if self._task is None or self._task.done():
             self._ready.clear()
             self._task = asyncio.create_task(self._pump())
-        # asyncio.timeout, not wait_for: Python 3.11's wait_for returns normally when it
-        # is cancelled just as the event is set, and the cancelled caller runs on (a start-up
-        # that closed the container at that moment waited forever for its change feed).
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(2.0):
-                await self._ready.wait()
+        await wait_set(self._ready, 2.0)
 
     def _received(self, _connection: object, _pid: int, _channel: str, payload: str) -> None:
         try:
@@ -197,10 +191,7 @@ class PostgresBus(LocalBus):
         closed = asyncio.Event()
         connection.add_termination_listener(lambda _connection: closed.set())
         while not closed.is_set() and not connection.is_closed():
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self._heartbeat):
-                    await closed.wait()
-            if not closed.is_set():
+            if not await wait_set(closed, self._heartbeat):
                 await connection.fetchval("SELECT 1", timeout=self._heartbeat)
 
     async def aclose(self) -> None:

@@ -8,9 +8,10 @@ workers running them at once is harmless.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+
+from identity_graph.core.events import wait_set
 
 log = logging.getLogger("identity_graph.sweeps")
 
@@ -28,6 +29,4 @@ async def run_sweeps(sweeps: Mapping[str, Sweep], stop: asyncio.Event, every: fl
                 continue
             if changed:
                 log.info("sweep changed rows", extra={"sweep": name, "rows": changed})
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(every):
-                await stop.wait()
+        await wait_set(stop, every)
